@@ -1,0 +1,369 @@
+"""Audits (stage 1, stage 2, surveillance, recertification, special, transfer review) and their
+findings, each with its own state machine (django-fsm-2; every transition logged by
+django-fsm-log)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from certbody.dates import add_months
+from certbody.policy import policy
+from certbody.rules import RuleMixin, rules_hold
+
+
+class AuditKind(models.TextChoices):
+    STAGE1 = "stage1", _("Stage 1")
+    STAGE2 = "stage2", _("Stage 2")
+    SURVEILLANCE = "surveillance", _("Surveillance")
+    RECERTIFICATION = "recertification", _("Recertification")
+    SPECIAL = "special", _("Special / short-notice")
+    TRANSFER_REVIEW = "transfer_review", _("Transfer review")
+
+
+class AuditState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REPORT_SUBMITTED = "report_submitted", _("Report submitted")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Recommendation(models.TextChoices):
+    READY_FOR_STAGE2 = "ready", _("Ready for stage 2")
+    NOT_READY = "not_ready", _("Not ready for stage 2")
+    RECOMMEND = "recommend", _("Recommend certification")
+    DO_NOT_RECOMMEND = "do_not_recommend", _("Do not recommend certification")
+    CONTINUE = "continue", _("Continue certification")
+    RECOMMEND_SUSPENSION = "suspend", _("Recommend suspension")
+
+
+RECOMMENDATIONS_BY_KIND = {
+    AuditKind.STAGE1: {Recommendation.READY_FOR_STAGE2, Recommendation.NOT_READY},
+    AuditKind.STAGE2: {Recommendation.RECOMMEND, Recommendation.DO_NOT_RECOMMEND},
+    AuditKind.RECERTIFICATION: {Recommendation.RECOMMEND, Recommendation.DO_NOT_RECOMMEND},
+    AuditKind.SURVEILLANCE: {Recommendation.CONTINUE, Recommendation.RECOMMEND_SUSPENSION},
+    AuditKind.SPECIAL: {Recommendation.CONTINUE, Recommendation.RECOMMEND_SUSPENSION},
+    AuditKind.TRANSFER_REVIEW: {Recommendation.RECOMMEND, Recommendation.DO_NOT_RECOMMEND},
+}
+
+
+class AuditQuerySet(models.QuerySet):
+    def of_kind(self, *kinds):
+        """Audits of these kinds."""
+        return self.filter(kind__in=kinds)
+
+    def closed(self):
+        """Audits whose report was reviewed and closed."""
+        return self.filter(state=AuditState.CLOSED)
+
+    def live(self):
+        """Audits not cancelled."""
+        return self.exclude(state=AuditState.CANCELLED)
+
+    def undecided(self):
+        """Closed audits no certification decision has been taken on yet."""
+        return self.closed().filter(decision__isnull=True)
+
+
+class Audit(RuleMixin, FSMModelMixin, models.Model):
+    """One audit of a certification. Planned -> in progress -> report submitted -> closed.
+
+    A stage 2 audit may start only after stage 1 closed as ready; a stage 1 older than
+    STAGE1_VALIDITY_MONTHS needs a recorded justification (ISO/IEC 17021-1 9.3.1.2.3).
+    """
+
+    certification = models.ForeignKey(
+        "certificates.Certification",
+        on_delete=models.PROTECT,
+        related_name="audits",
+        verbose_name=_("certification"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AuditKind.choices)
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
+    state = FSMField(
+        _("state"), default=AuditState.PLANNED, choices=AuditState.choices, protected=True
+    )
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end (last day)"), null=True, blank=True)
+    team_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_audits",
+        verbose_name=_("team leader"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="member_audits",
+        verbose_name=_("team members"),
+    )
+    recommendation = models.CharField(
+        _("recommendation"), max_length=20, choices=Recommendation.choices, blank=True
+    )
+    justification = models.TextField(
+        _("justification"),
+        blank=True,
+        help_text=_("Why a repeated stage 1, or a stage 2 after an old stage 1, is acceptable."),
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    decision = models.ForeignKey(
+        "certificates.Decision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audits",
+        verbose_name=_("decided by decision"),
+    )
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit")
+        verbose_name_plural = _("audits")
+        ordering = ["-planned_start", "-pk"]
+        permissions = [
+            ("conduct_audit", _("Can conduct audits (auditor)")),
+            ("manage_audit", _("Can plan, close and cancel audits")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_end__gte=models.F("planned_start")),
+                name="audit_planned_end_after_start",
+                violation_error_message=_("The planned end is before the planned start."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.planned_start} - {self.certification}"
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        return self.actual_end
+
+    def team_user_ids(self) -> set[int]:
+        ids = {self.team_leader_id}
+        ids.update(m.pk for m in self.members.all())
+        return ids
+
+    # -- Rules -------------------------------------------------------------------------------
+    def _blockers_start(self):
+        if self.kind == AuditKind.STAGE2:
+            stage1 = self.certification.latest_stage1()
+            if stage1 is None or not stage1.is_closed_ready:
+                yield _("Stage 2 cannot start before stage 1 is closed as ready for stage 2.")
+            elif stage1.is_stale_on(self.ctx.on) and not self.justification.strip():
+                yield _(
+                    "Stage 1 ended on %(day)s, more than %(months)d months ago: record a "
+                    "justification on this stage 2 audit, or repeat stage 1."
+                ) % {
+                    "day": stage1.actual_end.isoformat(),
+                    "months": policy("STAGE1_VALIDITY_MONTHS"),
+                }
+
+    def _blockers_submit_report(self):
+        allowed = RECOMMENDATIONS_BY_KIND[self.kind]
+        rec = self.ctx.extra.get("recommendation")
+        if rec not in allowed:
+            yield _("Choose a recommendation: %(choices)s.") % {
+                "choices": ", ".join(str(Recommendation(r).label) for r in sorted(allowed))
+            }
+        if self.actual_start and self.ctx.on < self.actual_start:
+            yield _("The last day cannot be before the first day of the audit.")
+
+    def _blockers_cancel(self):
+        if not (self.ctx.extra.get("reason") or "").strip():
+            yield _("A reason is required.")
+
+    @property
+    def is_closed_ready(self) -> bool:
+        return (
+            self.kind == AuditKind.STAGE1
+            and self.state == AuditState.CLOSED
+            and self.recommendation == Recommendation.READY_FOR_STAGE2
+        )
+
+    def is_stale_on(self, on: datetime.date) -> bool:
+        """Stage 1 older than its validity on ``on`` (counted from its last day)."""
+        end = self.actual_end or self.planned_end
+        return add_months(end, policy("STAGE1_VALIDITY_MONTHS")) < on
+
+    # -- Transitions (legality only; services do the rest) ----------------------------------
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=AuditState.PLANNED,
+        target=AuditState.IN_PROGRESS,
+        permission="audits.conduct_audit",
+        conditions=[rules_hold("start")],
+        custom={"label": _("Start audit")},
+    )
+    def start(self, *, by=None, description=None):
+        self.actual_start = self.ctx.on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=AuditState.IN_PROGRESS,
+        target=AuditState.REPORT_SUBMITTED,
+        permission="audits.conduct_audit",
+        conditions=[rules_hold("submit_report")],
+        custom={"label": _("Submit report")},
+    )
+    def submit_report(self, *, by=None, description=None):
+        self.actual_end = self.ctx.on
+        self.recommendation = self.ctx.extra["recommendation"]
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=AuditState.REPORT_SUBMITTED,
+        target=AuditState.CLOSED,
+        permission="audits.manage_audit",
+        custom={"label": _("Close audit")},
+    )
+    def close(self, *, by=None, description=None):
+        self.closed_on = self.ctx.on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[AuditState.PLANNED, AuditState.IN_PROGRESS],
+        target=AuditState.CANCELLED,
+        permission="audits.manage_audit",
+        conditions=[rules_hold("cancel")],
+        custom={"label": _("Cancel audit")},
+    )
+    def cancel(self, *, by=None, description=None):
+        pass
+
+
+class Grade(models.TextChoices):
+    MAJOR = "major", _("Major nonconformity")
+    MINOR = "minor", _("Minor nonconformity")
+    OBSERVATION = "observation", _("Observation")
+
+
+class FindingState(models.TextChoices):
+    OPEN = "open", _("Open")
+    PLAN_ACCEPTED = "plan_accepted", _("Plan accepted")
+    CORRECTED = "corrected", _("Corrected")
+    VERIFIED = "verified", _("Verified")
+    NOTED = "noted", _("Noted (no response needed)")
+
+
+class FindingQuerySet(models.QuerySet):
+    def blocking_decision(self):
+        """Majors not verified and minors without an accepted plan (ISO/IEC 17021-1 9.5.3)."""
+        return self.filter(
+            models.Q(grade=Grade.MAJOR) & ~models.Q(state=FindingState.VERIFIED)
+            | models.Q(grade=Grade.MINOR, state=FindingState.OPEN)
+        )
+
+    def majors_unverified(self):
+        """Major nonconformities whose correction is not yet verified."""
+        return self.filter(grade=Grade.MAJOR).exclude(state=FindingState.VERIFIED)
+
+
+class Finding(RuleMixin, FSMModelMixin, models.Model):
+    """A nonconformity or observation raised in an audit.
+
+    Majors need correction and corrective action verified before the decision, minors an
+    accepted plan; observations need no response (shared/domain.md, Findings). Deadlines come
+    from FINDING_PLAN_DAYS and MAJOR_VERIFICATION_DAYS.
+    """
+
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, related_name="findings", verbose_name=_("audit")
+    )
+    grade = models.CharField(_("grade"), max_length=12, choices=Grade.choices)
+    clause = models.CharField(_("clause"), max_length=30, blank=True)
+    description = models.TextField(_("description"))
+    state = FSMField(
+        _("state"), default=FindingState.OPEN, choices=FindingState.choices, protected=True
+    )
+    raised_on = models.DateField(_("raised on"))
+    plan_due = models.DateField(_("plan due"), null=True, blank=True)
+    verification_due = models.DateField(_("verification due"), null=True, blank=True)
+    plan = models.TextField(_("correction and corrective action plan"), blank=True)
+    plan_accepted_on = models.DateField(_("plan accepted on"), null=True, blank=True)
+    corrected_on = models.DateField(_("corrected on"), null=True, blank=True)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["audit", "pk"]
+
+    def __str__(self):
+        return f"{self.get_grade_display()} {self.clause}".strip()
+
+    def _blockers_accept_plan(self):
+        if not (self.ctx.extra.get("plan") or self.plan).strip():
+            yield _("Write down the plan that is accepted.")
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=FindingState.OPEN,
+        target=FindingState.PLAN_ACCEPTED,
+        permission="audits.conduct_audit",
+        conditions=[rules_hold("accept_plan")],
+        custom={"label": _("Accept plan")},
+    )
+    def accept_plan(self, *, by=None, description=None):
+        self.plan = self.ctx.extra.get("plan") or self.plan
+        self.plan_accepted_on = self.ctx.on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=FindingState.PLAN_ACCEPTED,
+        target=FindingState.CORRECTED,
+        permission="audits.conduct_audit",
+        custom={"label": _("Mark corrected")},
+    )
+    def mark_corrected(self, *, by=None, description=None):
+        self.corrected_on = self.ctx.on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=FindingState.CORRECTED,
+        target=FindingState.VERIFIED,
+        permission="audits.conduct_audit",
+        custom={"label": _("Verify correction")},
+    )
+    def verify(self, *, by=None, description=None):
+        self.verified_on = self.ctx.on
+
+    @staticmethod
+    def initial_state(grade: str) -> str:
+        """Observations need no response, so they start (and stay) noted."""
+        return FindingState.NOTED if grade == Grade.OBSERVATION else FindingState.OPEN
+
+    def set_deadlines(self):
+        """Response deadlines from policy (observations have none)."""
+        if self.grade == Grade.OBSERVATION:
+            self.plan_due = self.verification_due = None
+            return
+        self.plan_due = self.raised_on + datetime.timedelta(days=policy("FINDING_PLAN_DAYS"))
+        self.verification_due = (
+            self.raised_on + datetime.timedelta(days=policy("MAJOR_VERIFICATION_DAYS"))
+            if self.grade == Grade.MAJOR
+            else None
+        )

@@ -1,0 +1,214 @@
+"""Use cases for audits and findings: atomic, locked, permission-checked, recorded."""
+
+import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from certbody.errors import ConflictError, DomainError
+from certbody.transitions import run_transition
+
+from .models import Audit, AuditKind, AuditState, Finding, FindingState, Grade
+
+
+class AuditError(DomainError):
+    """Why an audit or finding action was refused, in words for the user."""
+
+
+class AuditConflict(AuditError, ConflictError):
+    pass
+
+
+MSG_CONFLICT = _(
+    "Someone else changed this %(object)s while you were working on it (it is now "
+    "“%(state)s”). Nothing was changed: reload the page and try again."
+)
+MSG_DATES = _("The planned end is before the planned start.")
+MSG_NO_LEADER = _("An audit needs a team leader.")
+MSG_FINDING_STATE = _("Findings can be raised only while the audit is in progress or reported.")
+MSG_AUDIT_KIND_STATE = _(
+    "A %(kind)s audit cannot be planned while the certification is “%(state)s”."
+)
+
+# Which certification states an audit of each kind may be planned in, outside the stage
+# transitions (stage 1 and stage 2 are planned by the certification services).
+_KIND_STATES = {
+    AuditKind.SURVEILLANCE: {"active"},
+    AuditKind.RECERTIFICATION: {"active", "expired"},
+    AuditKind.SPECIAL: {"active", "suspended", "decision_pending"},
+    AuditKind.TRANSFER_REVIEW: {"applied", "under_review"},
+}
+
+
+def _locked(obj, model):
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    if locked.state != obj.state:
+        raise AuditConflict(
+            MSG_CONFLICT % {"object": model._meta.verbose_name, "state": locked.get_state_display()}
+        )
+    return locked
+
+
+def audit_create(
+    *,
+    certification,
+    kind: str,
+    planned_start: datetime.date,
+    planned_end: datetime.date,
+    team_leader,
+    members=(),
+    justification: str = "",
+) -> Audit:
+    """Create a planned audit. Called inside the caller's transaction."""
+    if team_leader is None:
+        raise AuditError(MSG_NO_LEADER)
+    if planned_end < planned_start:
+        raise AuditError(MSG_DATES)
+    audit = Audit.objects.create(
+        certification=certification,
+        kind=kind,
+        cycle=certification.cycle,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        team_leader=team_leader,
+        justification=justification.strip(),
+    )
+    audit.members.set([m for m in members if m.pk != team_leader.pk])
+    return audit
+
+
+def audit_plan(
+    *, certification, kind, planned_start, planned_end, team_leader, members=(), by
+) -> Audit:
+    """Plan a surveillance, recertification, special or transfer-review audit."""
+    from certificates.services import certification_touch
+
+    if kind not in _KIND_STATES:
+        raise AuditError(_("Stage audits are planned from the certification."))
+    with transaction.atomic():
+        cert = certification_touch(certification, by=by, permission="audits.manage_audit")
+        if cert.state not in _KIND_STATES[kind]:
+            raise AuditError(
+                MSG_AUDIT_KIND_STATE
+                % {"kind": AuditKind(kind).label, "state": cert.get_state_display()}
+            )
+        return audit_create(
+            certification=cert,
+            kind=kind,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            team_leader=team_leader,
+            members=members,
+        )
+
+
+def audit_start(*, audit: Audit, by, on: datetime.date) -> Audit:
+    with transaction.atomic():
+        locked = _locked(audit, Audit)
+        run_transition(locked, "start", by=by, on=on, error=AuditError)
+        locked.save()
+    return locked
+
+
+def audit_submit_report(*, audit: Audit, recommendation: str, by, on: datetime.date) -> Audit:
+    """The team leader submits the report on the audit's last day (``on``)."""
+    with transaction.atomic():
+        locked = _locked(audit, Audit)
+        run_transition(
+            locked,
+            "submit_report",
+            by=by,
+            on=on,
+            error=AuditError,
+            recommendation=recommendation,
+            description=str(_("Recommendation: %(r)s") % {"r": recommendation}),
+        )
+        locked.save()
+    return locked
+
+
+def audit_close(*, audit: Audit, by, on: datetime.date) -> Audit:
+    """Staff close the reviewed report. A surveillance counts towards the cycle's programme."""
+    from certificates.services import certification_record_surveillance
+
+    with transaction.atomic():
+        locked = _locked(audit, Audit)
+        run_transition(locked, "close", by=by, on=on, error=AuditError)
+        locked.save()
+        if locked.kind == AuditKind.SURVEILLANCE:
+            certification_record_surveillance(locked.certification, audit=locked)
+    return locked
+
+
+def audit_cancel(*, audit: Audit, reason: str, by, on: datetime.date) -> Audit:
+    with transaction.atomic():
+        locked = _locked(audit, Audit)
+        run_transition(
+            locked, "cancel", by=by, on=on, error=AuditError, reason=reason, description=reason
+        )
+        locked.save()
+    return locked
+
+
+def finding_raise(
+    *, audit: Audit, grade: str, description: str, clause: str = "", by, on: datetime.date
+) -> Finding:
+    if audit.state not in (AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED):
+        raise AuditError(MSG_FINDING_STATE)
+    if by is not None and not by.has_perm("audits.conduct_audit"):
+        raise AuditError(_("You do not have permission to raise findings."))
+    if grade not in Grade.values:
+        raise AuditError(_("Unknown grade: %(g)s.") % {"g": grade})
+    if not description.strip():
+        raise AuditError(_("Describe the finding."))
+    finding = Finding(
+        audit=audit,
+        grade=grade,
+        clause=clause,
+        description=description.strip(),
+        raised_on=on,
+        state=Finding.initial_state(grade),
+    )
+    finding.set_deadlines()
+    finding.save()
+    return finding
+
+
+def finding_accept_plan(*, finding: Finding, plan: str, by, on: datetime.date) -> Finding:
+    with transaction.atomic():
+        locked = _locked(finding, Finding)
+        run_transition(locked, "accept_plan", by=by, on=on, error=AuditError, plan=plan)
+        locked.save()
+    return locked
+
+
+def finding_mark_corrected(*, finding: Finding, by, on: datetime.date) -> Finding:
+    with transaction.atomic():
+        locked = _locked(finding, Finding)
+        run_transition(locked, "mark_corrected", by=by, on=on, error=AuditError)
+        locked.save()
+    return locked
+
+
+def finding_verify(*, finding: Finding, by, on: datetime.date) -> Finding:
+    with transaction.atomic():
+        locked = _locked(finding, Finding)
+        run_transition(locked, "verify", by=by, on=on, error=AuditError)
+        locked.save()
+    return locked
+
+
+__all__ = [
+    "AuditError",
+    "FindingState",
+    "audit_cancel",
+    "audit_close",
+    "audit_create",
+    "audit_plan",
+    "audit_start",
+    "audit_submit_report",
+    "finding_accept_plan",
+    "finding_mark_corrected",
+    "finding_raise",
+    "finding_verify",
+]

@@ -1,0 +1,24 @@
+"""The one Celery app. All periodic schedules are declared here, in code.
+
+django-celery-beat's DatabaseScheduler copies ``beat_schedule`` into its tables when beat
+starts, so staff can see and adjust the schedule in the admin afterwards. Run exactly one beat.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.local")
+
+app = Celery("certbody")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Certificates whose expiry date has passed without a recertification decision expire.
+    "expire-certifications-daily": {
+        "task": "certificates.tasks.expire_certifications",
+        "schedule": crontab(hour=0, minute=15),
+    },
+}

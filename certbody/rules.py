@@ -1,0 +1,58 @@
+"""The bridge between django-fsm conditions and rules that need a date or a person.
+
+django-fsm calls a condition with the instance only, but our rules need the date they are
+judged on (``on``), who acts (``by``) and sometimes a justification. A service sets these on
+the instance with ``rule_context(...)`` before calling a transition; each transition has one
+condition, ``rules_hold(name)``, which asks the model's ``blockers(name)`` for the reasons the
+transition may not be taken. The same reasons are shown to staff next to the button, so the
+reviewer sees exactly what is missing.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RuleContext:
+    on: datetime.date
+    by: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+class RuleContextMissing(RuntimeError):
+    """A transition was checked without saying on which date: a programming error."""
+
+
+class RuleMixin:
+    """Mixed into models whose transitions are guarded by ``rules_hold``."""
+
+    def rule_context(self, *, on: datetime.date, by=None, **extra):
+        if not isinstance(on, datetime.date):
+            raise TypeError("on must be a date")
+        self._rule_context = RuleContext(on=on, by=by, extra=extra)
+        return self
+
+    @property
+    def ctx(self) -> RuleContext:
+        ctx = getattr(self, "_rule_context", None)
+        if ctx is None:
+            raise RuleContextMissing(
+                f"{type(self).__name__}: call rule_context(on=...) before checking transitions"
+            )
+        return ctx
+
+    def blockers(self, name: str) -> list[str]:
+        """Plain-language reasons the transition ``name`` may not be taken now (empty: go)."""
+        check = getattr(self, f"_blockers_{name}", None)
+        return [str(m) for m in check()] if check else []
+
+
+def rules_hold(name: str):
+    """A django-fsm condition: the model's rules for transition ``name`` hold."""
+
+    def condition(instance) -> bool:
+        return not instance.blockers(name)
+
+    condition.__name__ = f"rules_for_{name}"
+    return condition

@@ -1,0 +1,179 @@
+"""Settings shared by every environment.
+
+Every setting is read once from the environment through one ``environ.Env`` and has a
+default that works on a laptop: SQLite and a filesystem Celery broker that needs no server.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+# ---------------------------------------------------------------------------------------------
+# Core
+# ---------------------------------------------------------------------------------------------
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_fsm",
+    "django_fsm_log",
+    "django_celery_beat",
+    "import_export",
+    "certbody",
+    "clients",
+    "audits",
+    "certificates",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "certbody.urls"
+WSGI_APPLICATION = "certbody.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------------------------
+# Database: DATABASE_URL (postgres://user@host:5432/name), SQLite by default
+# ---------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a write lock instead of failing at once when web and worker write together.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------------------------
+# Internationalisation: Simplified Chinese and English
+# ---------------------------------------------------------------------------------------------
+LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="en")
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("DJANGO_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# ---------------------------------------------------------------------------------------------
+# Static and media files
+# ---------------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
+MEDIA_URL = "media/"
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+LOGIN_URL = "admin:login"
+
+# ---------------------------------------------------------------------------------------------
+# Mail
+# ---------------------------------------------------------------------------------------------
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="certbody@localhost")
+
+# ---------------------------------------------------------------------------------------------
+# Celery: CELERY_BROKER_URL (redis://127.0.0.1:6379/0); by default a filesystem broker that
+# needs no server. One beat only, with schedules declared in certbody/celery.py and synced to
+# django-celery-beat's tables (editable in the admin afterwards).
+# ---------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# ---------------------------------------------------------------------------------------------
+# django-fsm-log: every transition of every state machine is written to StateLog
+# ---------------------------------------------------------------------------------------------
+DJANGO_FSM_LOG_STORAGE_METHOD = "django_fsm_log.backends.SimpleBackend"
+
+# ---------------------------------------------------------------------------------------------
+# Certification policy. Rules marked (policy) in shared/domain.md are settings with these
+# defaults, never constants in the code. Override with CERTBODY_<NAME> in the environment.
+# ---------------------------------------------------------------------------------------------
+CERTBODY = {
+    # Name printed on certificates and in mail.
+    "BODY_NAME": env("CERTBODY_BODY_NAME", default="certbody Certification Ltd."),
+    # Prefix of certificate numbers, e.g. CB-ITSM-000042-V1.
+    "CERTIFICATE_NUMBER_PREFIX": env("CERTBODY_CERTIFICATE_NUMBER_PREFIX", default="CB"),
+    # Intake: management system operating at least this many months before application.
+    "MIN_OPERATING_MONTHS": env.int("CERTBODY_MIN_OPERATING_MONTHS", default=3),
+    # Stage 1 older than this (months, counted from its last day) needs a justification.
+    "STAGE1_VALIDITY_MONTHS": env.int("CERTBODY_STAGE1_VALIDITY_MONTHS", default=6),
+    # Majors not verified this many months after the last day of stage 2: new stage 2.
+    "MAJOR_VERIFICATION_LIMIT_MONTHS": env.int(
+        "CERTBODY_MAJOR_VERIFICATION_LIMIT_MONTHS", default=6
+    ),
+    # Finding response deadlines (days after the finding is raised).
+    "FINDING_PLAN_DAYS": env.int("CERTBODY_FINDING_PLAN_DAYS", default=30),
+    "MAJOR_VERIFICATION_DAYS": env.int("CERTBODY_MAJOR_VERIFICATION_DAYS", default=90),
+    # The certification cycle.
+    "CYCLE_YEARS": env.int("CERTBODY_CYCLE_YEARS", default=3),
+    # Expiry = decision date + 3 years - 1 day (common practice) when True.
+    "EXPIRY_MINUS_ONE_DAY": env.bool("CERTBODY_EXPIRY_MINUS_ONE_DAY", default=True),
+    # First surveillance due no later than this many months after the decision.
+    "FIRST_SURVEILLANCE_MONTHS": env.int("CERTBODY_FIRST_SURVEILLANCE_MONTHS", default=12),
+    # Suspension lasts at most this long before withdrawal or scope reduction.
+    "SUSPENSION_MAX_MONTHS": env.int("CERTBODY_SUSPENSION_MAX_MONTHS", default=6),
+    # After expiry, restoration is possible within this many months.
+    "RESTORATION_WINDOW_MONTHS": env.int("CERTBODY_RESTORATION_WINDOW_MONTHS", default=6),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}

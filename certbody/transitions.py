@@ -1,0 +1,57 @@
+"""Run one django-fsm transition the way every service does (pretix's shape).
+
+The caller has opened ``transaction.atomic()`` and locked the row with select_for_update.
+This checks, in order: the transition exists from the current state, the user has its
+permission, and the model's rules hold on the given date; then it calls the transition, which
+django-fsm-log records (who, when, from, to, why) in the same transaction.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
+
+from .errors import DomainError
+
+MSG_NOT_ALLOWED = _("“%(action)s” is not possible while %(object)s is “%(state)s”.")
+MSG_NO_PERMISSION = _("You do not have permission to “%(action)s”.")
+
+
+def transition_label(obj, name: str) -> str:
+    method = getattr(type(obj), name)
+    for t in method._django_fsm.transitions.values():
+        return str(t.custom.get("label") or name)
+    return name
+
+
+def user_may(obj, name: str, user) -> bool:
+    """Whether ``user`` holds the permission of transition ``name`` from the current state
+    (rules are not checked here: ``obj.blockers(name)`` says why they do not hold)."""
+    meta = getattr(obj, name)._django_fsm
+    return meta.has_transition_perm(obj, meta.field.get_state(obj), user)
+
+
+def available_transitions(obj) -> list[str]:
+    """Names of the transitions that leave the current state (rules not checked)."""
+    names = []
+    for t in obj.get_all_state_transitions():
+        if t.source in (obj.state, "*", "+") and t.name not in names:
+            names.append(t.name)
+    return names
+
+
+def run_transition(obj, name, *, by, on, error=DomainError, description="", **extra):
+    """Take transition ``name`` on the locked ``obj``; ``by=None`` means the system acts."""
+    method = getattr(obj, name)
+    label = transition_label(obj, name)
+    if not can_proceed(method, check_conditions=False):
+        raise error(
+            MSG_NOT_ALLOWED
+            % {"action": label, "object": obj._meta.verbose_name, "state": obj.get_state_display()}
+        )
+    if by is not None and not user_may(obj, name, by):
+        raise error(MSG_NO_PERMISSION % {"action": label})
+    obj.rule_context(on=on, by=by, **extra)
+    blockers = obj.blockers(name)
+    if blockers:
+        raise error(*blockers)
+    method(by=by, description=(description or "").strip() or None)
+    return obj

@@ -1,0 +1,762 @@
+"""Certifications (one client, one standard, across cycles), the decisions taken on them and
+the certificate versions they issue.
+
+The lifecycle is a django-fsm-2 state machine: every rule of shared/domain.md about the cycle
+is a condition of a transition (see certbody/rules.py), so no code path, admin button or shell
+session can take an illegal step. django-fsm-log writes who, when, from, to and why.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from certbody.dates import add_months, add_years
+from certbody.policy import policy
+from certbody.rules import RuleMixin, rules_hold
+
+
+class State(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    STAGE1 = "stage1", _("Stage 1")
+    STAGE2 = "stage2", _("Stage 2")
+    DECISION_PENDING = "decision_pending", _("Decision pending")
+    REFUSED = "refused", _("Refused")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class CertificationQuerySet(models.QuerySet):
+    def active(self):
+        """Certified and not suspended."""
+        return self.filter(state=State.ACTIVE)
+
+    def in_state(self, *states):
+        """In any of these states."""
+        return self.filter(state__in=states)
+
+    def past_expiry(self, *, on: datetime.date):
+        """Active or suspended whose expiry date is before ``on``: due to expire."""
+        return self.filter(state__in=[State.ACTIVE, State.SUSPENDED], expiry_date__lt=on)
+
+    def expiring_within(self, *, days: int, on: datetime.date):
+        """Active or suspended, expiring between ``on`` and ``on + days``."""
+        return self.filter(
+            state__in=[State.ACTIVE, State.SUSPENDED],
+            expiry_date__gte=on,
+            expiry_date__lte=on + datetime.timedelta(days=days),
+        )
+
+    def surveillance_overdue(self, *, on: datetime.date):
+        """Active, with the next surveillance's due date before ``on``."""
+        return self.filter(state=State.ACTIVE, next_surveillance_due__lt=on)
+
+    def suspension_deadline_passed(self, *, on: datetime.date):
+        """Suspended beyond the suspension deadline: withdraw or reduce scope."""
+        return self.filter(state=State.SUSPENDED, suspension_deadline__lt=on)
+
+
+def _not_blank(value) -> bool:
+    return bool((value or "").strip())
+
+
+class Certification(RuleMixin, FSMModelMixin, models.Model):
+    """One client's certification to one standard, across its three-year cycles.
+
+    Rules (shared/domain.md; ISO/IEC 17021-1 clause 9):
+    - acceptance only with every intake condition met and every document received (9.1.2);
+    - stage 2 only after stage 1 closed as ready; an old or repeated stage 1 is justified
+      (9.3.1.2);
+    - no decision while a major is unverified or a minor lacks an accepted plan; majors
+      unverified 6 months after stage 2 require a new stage 2 (9.4.9, 9.5.3);
+    - the decision maker took no part in the audits decided (9.5.2);
+    - cycle = decision + 3 years; first surveillance within 12 months (9.1.3, 9.6.2);
+    - recertification decided before expiry extends by 3 years; otherwise expiry, with
+      restoration possible within 6 months (9.6.3.2.5);
+    - suspension has a deadline, then withdrawal or scope reduction (9.6.5).
+    """
+
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="certifications",
+        verbose_name=_("client"),
+    )
+    standard = models.ForeignKey(
+        "clients.Standard", on_delete=models.PROTECT, verbose_name=_("standard")
+    )
+    application = models.ForeignKey(
+        "clients.Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certifications",
+        verbose_name=_("current application"),
+    )
+    state = FSMField(_("state"), default=State.APPLIED, choices=State.choices, protected=True)
+    scope = models.TextField(_("scope"))
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
+    certificate_number = models.CharField(
+        _("certificate number"), max_length=40, blank=True, db_index=True
+    )
+    original_certification_date = models.DateField(
+        _("original certification date"), null=True, blank=True
+    )
+    cycle_start = models.DateField(_("cycle start"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True, db_index=True)
+    next_surveillance_due = models.DateField(
+        _("next surveillance due"), null=True, blank=True, db_index=True
+    )
+    surveillances_done = models.PositiveSmallIntegerField(
+        _("surveillances done this cycle"), default=0
+    )
+    suspended_on = models.DateField(_("suspended on"), null=True, blank=True)
+    suspension_deadline = models.DateField(_("suspension deadline"), null=True, blank=True)
+    expired_on = models.DateField(_("expired on"), null=True, blank=True)
+    # Bumped by every service that changes the certification: two staff working from the same
+    # page cannot both apply a change (the second gets a conflict message).
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+
+    objects = CertificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["-pk"]
+        permissions = [
+            ("review_application", _("Can review, accept and reject applications")),
+            ("manage_certification", _("Can plan stages and manage certifications")),
+            ("decide_certification", _("Can take certification decisions")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "standard"],
+                name="one_certification_per_client_and_standard",
+                violation_error_message=_(
+                    "This client already has a certification to this standard."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expiry_date__isnull=True)
+                | models.Q(cycle_start__isnull=True)
+                | models.Q(expiry_date__gt=models.F("cycle_start")),
+                name="expiry_after_cycle_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} - {self.standard}"
+
+    # -- Derived facts --------------------------------------------------------------------
+    def latest_audit(self, *kinds):
+        return self.audits.live().of_kind(*kinds).order_by("-planned_start", "-pk").first()
+
+    def latest_stage1(self):
+        return self.latest_audit("stage1")
+
+    def latest_stage2(self):
+        return self.latest_audit("stage2")
+
+    def audits_under_decision(self, *kinds):
+        """Closed audits of this cycle that no decision has covered yet."""
+        qs = self.audits.undecided().filter(cycle=self.cycle)
+        return qs.of_kind(*kinds) if kinds else qs
+
+    def current_certificate(self):
+        return (
+            self.certificates.filter(
+                status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
+            )
+            .order_by("-version")
+            .first()
+        )
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the certificate may be relied on now: only when active."""
+        return self.state == State.ACTIVE
+
+    @staticmethod
+    def expiry_for(start: datetime.date) -> datetime.date:
+        """Expiry of a cycle starting on ``start`` (policy: 3 years, minus one day)."""
+        end = add_years(start, policy("CYCLE_YEARS"))
+        if policy("EXPIRY_MINUS_ONE_DAY"):
+            end -= datetime.timedelta(days=1)
+        return end
+
+    def surveillance_due_dates(self) -> list[datetime.date]:
+        """Due dates of this cycle's surveillances: every 12 months from the cycle start,
+        so one falls in each calendar year but the recertification year (9.6.2.2)."""
+        if not self.cycle_start:
+            return []
+        first = policy("FIRST_SURVEILLANCE_MONTHS")
+        count = policy("CYCLE_YEARS") - 1
+        return [add_months(self.cycle_start, first + 12 * k) for k in range(count)]
+
+    def restoration_window_end(self) -> datetime.date | None:
+        if not self.expiry_date:
+            return None
+        return add_months(self.expiry_date, policy("RESTORATION_WINDOW_MONTHS"))
+
+    # -- Rules: the reasons a transition is blocked -----------------------------------------
+    def _need(self, key, message):
+        if not _not_blank(self.ctx.extra.get(key)):
+            yield message
+
+    def _blockers_reject(self):
+        yield from self._need("reason", _("A reason is required."))
+
+    def _blockers_accept(self):
+        if self.application is None:
+            yield _("There is no application to accept.")
+            return
+        yield from self.application.intake_problems(standard=self.standard)
+
+    def _blockers_repeat_stage1(self):
+        previous = self.latest_stage1()
+        if previous is not None and previous.state not in ("closed", "cancelled"):
+            yield _("The current stage 1 audit is not closed or cancelled yet.")
+        yield from self._need(
+            "justification",
+            _("A second stage 1 needs a recorded justification (impartiality risk)."),
+        )
+
+    def _blockers_begin_stage2(self):
+        stage1 = self.latest_stage1()
+        if stage1 is None or not stage1.is_closed_ready:
+            yield _("Stage 2 cannot start before stage 1 is closed as ready for stage 2.")
+            return
+        start = self.ctx.extra.get("planned_start") or self.ctx.on
+        if stage1.is_stale_on(start) and not _not_blank(self.ctx.extra.get("justification")):
+            yield _(
+                "Stage 1 ended on %(day)s, more than %(months)d months before stage 2: "
+                "record a justification, or repeat stage 1."
+            ) % {
+                "day": (stage1.actual_end or stage1.planned_end).isoformat(),
+                "months": policy("STAGE1_VALIDITY_MONTHS"),
+            }
+
+    def _blockers_submit_for_decision(self):
+        stage2 = self.latest_stage2()
+        if stage2 is None or stage2.state != "closed":
+            yield _("The stage 2 audit is not closed yet.")
+
+    def _decision_maker_blockers(self, audits):
+        by = self.ctx.by
+        if by is not None and any(by.pk in a.team_user_ids() for a in audits):
+            yield _(
+                "You were on the team of an audit being decided; another decision maker "
+                "must decide."
+            )
+
+    def _findings_blockers(self, audits):
+        from audits.models import Finding
+
+        findings = Finding.objects.filter(audit__in=audits)
+        majors = findings.majors_unverified().count()
+        minors = findings.filter(grade="minor", state="open").count()
+        if majors:
+            yield _("%(n)d major nonconformity(ies) not verified.") % {"n": majors}
+        if minors:
+            yield _("%(n)d minor nonconformity(ies) without an accepted plan.") % {"n": minors}
+
+    def _stage2_limit_passed(self) -> datetime.date | None:
+        """If majors stay unverified past the limit after stage 2, the limit's date."""
+        from audits.models import Finding
+
+        stage2 = self.latest_stage2()
+        if stage2 is None or stage2.actual_end is None:
+            return None
+        limit = add_months(stage2.actual_end, policy("MAJOR_VERIFICATION_LIMIT_MONTHS"))
+        audits = list(self.audits_under_decision())
+        if self.ctx.on > limit and Finding.objects.filter(audit__in=audits).majors_unverified():
+            return limit
+        return None
+
+    def _blockers_grant(self):
+        audits = list(self.audits_under_decision("stage1", "stage2", "special"))
+        if not any(a.kind == "stage2" for a in audits):
+            yield _("There is no closed stage 2 audit awaiting a decision.")
+        limit = self._stage2_limit_passed()
+        if limit:
+            yield _(
+                "Major nonconformities were not verified within %(months)d months of the last "
+                "day of stage 2 (%(day)s): a new stage 2 is required."
+            ) % {"months": policy("MAJOR_VERIFICATION_LIMIT_MONTHS"), "day": limit.isoformat()}
+        else:
+            yield from self._findings_blockers(audits)
+        yield from self._decision_maker_blockers(audits)
+
+    def _blockers_refuse(self):
+        yield from self._need("reason", _("A reason is required."))
+        yield from self._decision_maker_blockers(list(self.audits_under_decision()))
+
+    def _recert_blockers(self):
+        audits = list(self.audits_under_decision("recertification", "special"))
+        if not any(a.kind == "recertification" for a in audits):
+            yield _("There is no closed recertification audit awaiting a decision.")
+        yield from self._findings_blockers(audits)
+        yield from self._decision_maker_blockers(audits)
+
+    def _blockers_recertify(self):
+        if self.expiry_date and self.ctx.on > self.expiry_date:
+            yield _("The certificate expired on %(day)s: it can only be restored now.") % {
+                "day": self.expiry_date.isoformat()
+            }
+        yield from self._recert_blockers()
+
+    def _blockers_restore_after_expiry(self):
+        end = self.restoration_window_end()
+        if end and self.ctx.on > end:
+            yield _("The restoration window closed on %(day)s: only a new stage 2 leads back.") % {
+                "day": end.isoformat()
+            }
+        yield from self._recert_blockers()
+
+    def _blockers_expire(self):
+        if not self.expiry_date or self.ctx.on <= self.expiry_date:
+            yield _("The certificate is valid until %(day)s and cannot expire before.") % {
+                "day": self.expiry_date.isoformat() if self.expiry_date else "-"
+            }
+
+    def _blockers_suspend(self):
+        yield from self._need("reason", _("A reason is required."))
+
+    def _blockers_lift_suspension(self):
+        yield from self._need("reason", _("A reason is required."))
+        if self.suspension_deadline and self.ctx.on > self.suspension_deadline:
+            yield _(
+                "The suspension deadline (%(day)s) has passed: withdraw the certification or "
+                "reduce its scope."
+            ) % {"day": self.suspension_deadline.isoformat()}
+        if self.expiry_date and self.ctx.on > self.expiry_date:
+            yield _("The certificate expired on %(day)s.") % {"day": self.expiry_date.isoformat()}
+
+    def _blockers_withdraw(self):
+        yield from self._need("reason", _("A reason is required."))
+
+    def _scope_change_blockers(self):
+        yield from self._need("reason", _("A reason is required."))
+        new_scope = (self.ctx.extra.get("scope") or "").strip()
+        if not new_scope:
+            yield _("Write the new scope.")
+        elif new_scope == self.scope.strip():
+            yield _("The new scope is the same as the current one.")
+
+    def _blockers_reduce_scope(self):
+        yield from self._scope_change_blockers()
+
+    def _blockers_extend_scope(self):
+        yield from self._scope_change_blockers()
+
+    def _blockers_new_stage2(self):
+        if self.state == State.EXPIRED:
+            return
+        if not self._stage2_limit_passed() and not _not_blank(self.ctx.extra.get("reason")):
+            yield _("A reason is required.")
+
+    def _blockers_reapply(self):
+        if self.ctx.extra.get("application") is None:
+            yield _("A new application is required.")
+
+    # -- Transitions: legality and the certification's own fields only ----------------------
+    # Services (certificates/services.py) lock the row, check permission, call these, save,
+    # and write decisions and certificate versions.
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.APPLIED,
+        target=State.UNDER_REVIEW,
+        permission="certificates.review_application",
+        custom={"label": _("Start review")},
+    )
+    def start_review(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.APPLIED, State.UNDER_REVIEW],
+        target=State.REJECTED,
+        permission="certificates.review_application",
+        conditions=[rules_hold("reject")],
+        custom={"label": _("Reject application")},
+    )
+    def reject(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.UNDER_REVIEW,
+        target=State.ACCEPTED,
+        permission="certificates.review_application",
+        conditions=[rules_hold("accept")],
+        custom={"label": _("Accept application")},
+    )
+    def accept(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.STAGE1,
+        permission="certificates.manage_certification",
+        custom={"label": _("Plan stage 1")},
+    )
+    def begin_stage1(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.STAGE1,
+        target=State.STAGE1,
+        permission="certificates.manage_certification",
+        conditions=[rules_hold("repeat_stage1")],
+        custom={"label": _("Repeat stage 1")},
+    )
+    def repeat_stage1(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.STAGE1,
+        target=State.STAGE2,
+        permission="certificates.manage_certification",
+        conditions=[rules_hold("begin_stage2")],
+        custom={"label": _("Plan stage 2")},
+    )
+    def begin_stage2(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.STAGE2,
+        target=State.DECISION_PENDING,
+        permission="certificates.manage_certification",
+        conditions=[rules_hold("submit_for_decision")],
+        custom={"label": _("Submit for decision")},
+    )
+    def submit_for_decision(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.DECISION_PENDING, State.EXPIRED],
+        target=State.STAGE2,
+        permission="certificates.manage_certification",
+        conditions=[rules_hold("new_stage2")],
+        custom={"label": _("Plan a new stage 2")},
+    )
+    def new_stage2(self, *, by=None, description=None):
+        # Back from expiry (restoration window closed or not taken): a new cycle begins, and
+        # grant starts its dates. The state is still the source state here.
+        if self.state == State.EXPIRED:
+            self.cycle += 1
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.DECISION_PENDING,
+        target=State.ACTIVE,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("grant")],
+        custom={"label": _("Grant certification")},
+    )
+    def grant(self, *, by=None, description=None):
+        on = self.ctx.on
+        if self.original_certification_date is None:
+            self.original_certification_date = on
+        self._start_cycle(start=on, expiry=self.expiry_for(on))
+        self.expired_on = None
+
+    def _start_cycle(self, *, start, expiry):
+        self.cycle_start = start
+        self.expiry_date = expiry
+        self.surveillances_done = 0
+        dues = self.surveillance_due_dates()
+        self.next_surveillance_due = dues[0] if dues else None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.DECISION_PENDING,
+        target=State.REFUSED,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("refuse")],
+        custom={"label": _("Refuse certification")},
+    )
+    def refuse(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.ACTIVE,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("recertify")],
+        custom={"label": _("Recertify (new cycle)")},
+    )
+    def recertify(self, *, by=None, description=None):
+        old_expiry = self.expiry_date
+        self.cycle += 1
+        self._start_cycle(
+            start=old_expiry + datetime.timedelta(days=1),
+            expiry=add_years(old_expiry, policy("CYCLE_YEARS")),
+        )
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.SUSPENDED],
+        target=State.EXPIRED,
+        permission="certificates.manage_certification",
+        conditions=[rules_hold("expire")],
+        custom={"label": _("Expire")},
+    )
+    def expire(self, *, by=None, description=None):
+        # Paired with restore_after_expiry and grant, which clear expired_on.
+        self.expired_on = self.ctx.on
+        self.suspended_on = self.suspension_deadline = None
+        self.next_surveillance_due = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.EXPIRED,
+        target=State.ACTIVE,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("restore_after_expiry")],
+        custom={"label": _("Restore after expiry")},
+    )
+    def restore_after_expiry(self, *, by=None, description=None):
+        # The cycle goes on as if recertified in time; the gap stays on the certificate.
+        old_expiry = self.expiry_date
+        self.cycle += 1
+        self._start_cycle(
+            start=old_expiry + datetime.timedelta(days=1),
+            expiry=add_years(old_expiry, policy("CYCLE_YEARS")),
+        )
+        self.expired_on = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.SUSPENDED,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("suspend")],
+        custom={"label": _("Suspend")},
+    )
+    def suspend(self, *, by=None, description=None):
+        # Paired with lift_suspension, withdraw, reduce_scope and expire: they clear these.
+        self.suspended_on = self.ctx.on
+        self.suspension_deadline = add_months(self.ctx.on, policy("SUSPENSION_MAX_MONTHS"))
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.SUSPENDED,
+        target=State.ACTIVE,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("lift_suspension")],
+        custom={"label": _("Restore (lift suspension)")},
+    )
+    def lift_suspension(self, *, by=None, description=None):
+        self.suspended_on = self.suspension_deadline = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.SUSPENDED],
+        target=State.WITHDRAWN,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("withdraw")],
+        custom={"label": _("Withdraw")},
+    )
+    def withdraw(self, *, by=None, description=None):
+        self.suspended_on = self.suspension_deadline = None
+        self.next_surveillance_due = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.SUSPENDED],
+        target=State.ACTIVE,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("reduce_scope")],
+        custom={"label": _("Reduce scope")},
+    )
+    def reduce_scope(self, *, by=None, description=None):
+        self.scope = self.ctx.extra["scope"].strip()
+        self.suspended_on = self.suspension_deadline = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.ACTIVE,
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("extend_scope")],
+        custom={"label": _("Extend scope")},
+    )
+    def extend_scope(self, *, by=None, description=None):
+        self.scope = self.ctx.extra["scope"].strip()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.REJECTED, State.REFUSED, State.WITHDRAWN],
+        target=State.APPLIED,
+        permission="certificates.review_application",
+        conditions=[rules_hold("reapply")],
+        custom={"label": _("New application")},
+    )
+    def reapply(self, *, by=None, description=None):
+        self.application = self.ctx.extra["application"]
+        self.scope = self.application.scope
+
+
+class DecisionOutcome(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    REFUSE = "refuse", _("Refuse")
+    RECERTIFY = "recertify", _("Recertify")
+    RESTORE_AFTER_EXPIRY = "restore_after_expiry", _("Restore after expiry")
+    SUSPEND = "suspend", _("Suspend")
+    LIFT_SUSPENSION = "lift_suspension", _("Lift suspension")
+    WITHDRAW = "withdraw", _("Withdraw")
+    REDUCE_SCOPE = "reduce_scope", _("Reduce scope")
+    EXTEND_SCOPE = "extend_scope", _("Extend scope")
+
+
+class Decision(models.Model):
+    """A certification decision: who decided what, when and why (ISO/IEC 17021-1 9.5)."""
+
+    certification = models.ForeignKey(
+        Certification,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("certification"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=24, choices=DecisionOutcome.choices)
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+        help_text=_("Empty when the system decided (e.g. automatic suspension)."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} {self.decided_on}"
+
+
+class CertificateStatus(models.TextChoices):
+    CURRENT = "current", _("Current")
+    SUSPENDED = "suspended", _("Suspended")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class Certificate(models.Model):
+    """One version of the certificate document. A revised certificate (recertification,
+    scope change, restoration) is a new version with a suffix (-V2), and the old one is kept
+    as superseded (shared/domain.md, Certificates)."""
+
+    certification = models.ForeignKey(
+        Certification,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("certification"),
+    )
+    number = models.CharField(_("certificate number"), max_length=40, db_index=True)
+    version = models.PositiveSmallIntegerField(_("version"))
+    standard = models.ForeignKey(
+        "clients.Standard", on_delete=models.PROTECT, verbose_name=_("standard")
+    )
+    scope = models.TextField(_("scope"))
+    effective_date = models.DateField(_("effective date"))
+    expiry_date = models.DateField(_("expiry date"))
+    original_certification_date = models.DateField(_("original certification date"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.CURRENT,
+        db_index=True,
+    )
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("decision")
+    )
+    gap_from = models.DateField(
+        _("not certified from"),
+        null=True,
+        blank=True,
+        help_text=_("Restored after expiry: the period without a valid certificate."),
+    )
+    gap_to = models.DateField(_("not certified until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "version"], name="unique_certificate_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expiry_date__gt=models.F("effective_date")),
+                name="certificate_expiry_after_effective",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_number
+
+    @property
+    def full_number(self) -> str:
+        """The printed number with its version suffix, e.g. CB-ITSM-000042-V2."""
+        return f"{self.number}-V{self.version}"

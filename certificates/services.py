@@ -1,0 +1,406 @@
+"""Certification use cases, always in the same order (pretix's shape):
+
+    transaction.atomic() -> select_for_update() -> conflict check -> permission ->
+    transition (rules) -> save() -> decision / certificate rows -> on_commit effects
+
+Each takes the certification *as the user saw it*: if someone else changed it meanwhile
+(``revision`` moved on), the service refuses with a conflict message and changes nothing.
+``by=None`` means the system acts (e.g. the nightly expiry task).
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from audits.services import audit_create
+from certbody.errors import ConflictError, DomainError
+from certbody.policy import policy
+from certbody.transitions import run_transition
+from clients.models import Application
+
+from .models import (
+    Certificate,
+    CertificateStatus,
+    Certification,
+    Decision,
+    DecisionOutcome,
+    State,
+)
+
+
+class CertificationError(DomainError):
+    """Why a certification action was refused, in words for the user."""
+
+
+class CertificationConflict(CertificationError, ConflictError):
+    pass
+
+
+MSG_CONFLICT = _(
+    "Someone else changed this certification while you were working on it (it is now "
+    "“%(state)s”). Nothing was changed: reload the page and try again."
+)
+MSG_IN_PROGRESS = _(
+    "%(client)s already has a certification to %(standard)s in progress (“%(state)s”)."
+)
+MSG_NO_STANDARD = _("Choose at least one standard.")
+MSG_NO_PERMISSION = _("You do not have permission to do this.")
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _lock(certification: Certification, *, expected_revision: int | None = None):
+    locked = (
+        Certification.objects.select_for_update()
+        .select_related("client", "standard", "application")
+        .get(pk=certification.pk)
+    )
+    expected = certification.revision if expected_revision is None else expected_revision
+    if locked.revision != expected:
+        raise CertificationConflict(MSG_CONFLICT % {"state": locked.get_state_display()})
+    return locked
+
+
+def _apply(certification, name, *, by, on, expected_revision=None, reason="", **extra):
+    """Lock, check and take one transition; the caller is inside transaction.atomic()."""
+    cert = _lock(certification, expected_revision=expected_revision)
+    run_transition(
+        cert,
+        name,
+        by=by,
+        on=on,
+        error=CertificationError,
+        description=reason,
+        reason=reason,
+        **extra,
+    )
+    cert.revision += 1
+    cert.save()
+    return cert
+
+
+def certification_touch(certification, *, by, permission: str) -> Certification:
+    """Lock the certification for a change that is not a transition (e.g. planning an audit)
+    and bump its revision, so concurrent edits conflict instead of interleaving."""
+    if by is not None and not by.has_perm(permission):
+        raise CertificationError(MSG_NO_PERMISSION)
+    cert = _lock(certification)
+    cert.revision += 1
+    cert.save(update_fields=["revision"])
+    return cert
+
+
+def _decide(cert, outcome, *, by, on, reason, audits=()) -> Decision:
+    decision = Decision.objects.create(
+        certification=cert, outcome=outcome, decided_on=on, decided_by=by, reason=reason or ""
+    )
+    ids = [a.pk for a in audits]
+    if ids:
+        cert.audits.filter(pk__in=ids).update(decision=decision)
+    return decision
+
+
+def _certificate_number(cert: Certification) -> str:
+    prefix = policy("CERTIFICATE_NUMBER_PREFIX")
+    return f"{prefix}-{cert.standard.certificate_code}-{cert.pk:06d}"
+
+
+def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Certificate:
+    """A new certificate version; the one it replaces is kept, marked superseded."""
+    if not cert.certificate_number:
+        cert.certificate_number = _certificate_number(cert)
+        cert.save(update_fields=["certificate_number"])
+    previous = cert.certificates.order_by("-version").first()
+    cert.certificates.filter(
+        status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
+    ).update(status=CertificateStatus.SUPERSEDED)
+    return Certificate.objects.create(
+        certification=cert,
+        number=cert.certificate_number,
+        version=(previous.version + 1) if previous else 1,
+        standard=cert.standard,
+        scope=cert.scope,
+        effective_date=on,
+        expiry_date=cert.expiry_date,
+        original_certification_date=cert.original_certification_date,
+        status=CertificateStatus.CURRENT,
+        decision=decision,
+        gap_from=gap_from,
+        gap_to=gap_to,
+    )
+
+
+def _set_certificate_status(cert, status):
+    cert.certificates.filter(
+        status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
+    ).update(status=status)
+
+
+# -- application and review ------------------------------------------------------------------
+def application_submit(*, client, standards, by, **fields) -> Application:
+    """Record an application and open (or reopen) one certification per standard."""
+    standards = list(standards)
+    if not standards:
+        raise CertificationError(MSG_NO_STANDARD)
+    if by is not None and not by.has_perm("certificates.review_application"):
+        raise CertificationError(MSG_NO_PERMISSION)
+    sites = fields.pop("sites", ())
+    with transaction.atomic():
+        application = Application.objects.create(client=client, **fields)
+        application.standards.set(standards)
+        application.sites.set(sites)
+        for standard in standards:
+            existing = (
+                Certification.objects.select_for_update()
+                .filter(client=client, standard=standard)
+                .first()
+            )
+            if existing is None:
+                try:
+                    with transaction.atomic():
+                        Certification.objects.create(
+                            client=client,
+                            standard=standard,
+                            application=application,
+                            scope=application.scope,
+                        )
+                except IntegrityError:
+                    raise CertificationConflict(
+                        MSG_IN_PROGRESS
+                        % {"client": client, "standard": standard, "state": State.APPLIED.label}
+                    ) from None
+            elif existing.state in (State.REJECTED, State.REFUSED, State.WITHDRAWN):
+                _apply(
+                    existing,
+                    "reapply",
+                    by=by,
+                    on=application.received_on,
+                    application=application,
+                    reason=str(_("New application")),
+                )
+            else:
+                raise CertificationError(
+                    MSG_IN_PROGRESS
+                    % {
+                        "client": client,
+                        "standard": standard,
+                        "state": existing.get_state_display(),
+                    }
+                )
+    return application
+
+
+def certification_start_review(*, certification, by, on) -> Certification:
+    with transaction.atomic():
+        return _apply(certification, "start_review", by=by, on=on)
+
+
+def certification_reject(*, certification, reason, by, on) -> Certification:
+    with transaction.atomic():
+        return _apply(certification, "reject", by=by, on=on, reason=reason)
+
+
+def certification_accept(*, certification, by, on, reason="") -> Certification:
+    """Accept the application: only with every intake condition and document in place."""
+    with transaction.atomic():
+        return _apply(certification, "accept", by=by, on=on, reason=reason)
+
+
+# -- stages ------------------------------------------------------------------------------------
+def certification_plan_stage1(
+    *,
+    certification,
+    planned_start,
+    planned_end,
+    team_leader,
+    members=(),
+    justification="",
+    by,
+    on,
+):
+    """Plan stage 1; a second stage 1 needs a justification (impartiality risk)."""
+    with transaction.atomic():
+        name = "repeat_stage1" if certification.state == State.STAGE1 else "begin_stage1"
+        cert = _apply(
+            certification, name, by=by, on=on, reason=justification, justification=justification
+        )
+        audit = audit_create(
+            certification=cert,
+            kind="stage1",
+            planned_start=planned_start,
+            planned_end=planned_end,
+            team_leader=team_leader,
+            members=members,
+            justification=justification,
+        )
+    return cert, audit
+
+
+def certification_plan_stage2(
+    *,
+    certification,
+    planned_start,
+    planned_end,
+    team_leader,
+    members=(),
+    justification="",
+    by,
+    on,
+):
+    """Plan stage 2: after stage 1 closed as ready; or a new stage 2 when the decision cannot
+    be taken (majors past their limit) or after the restoration window."""
+    with transaction.atomic():
+        name = "begin_stage2" if certification.state == State.STAGE1 else "new_stage2"
+        cert = _apply(
+            certification,
+            name,
+            by=by,
+            on=on,
+            reason=justification,
+            justification=justification,
+            planned_start=planned_start,
+        )
+        audit = audit_create(
+            certification=cert,
+            kind="stage2",
+            planned_start=planned_start,
+            planned_end=planned_end,
+            team_leader=team_leader,
+            members=members,
+            justification=justification,
+        )
+    return cert, audit
+
+
+def certification_submit_for_decision(*, certification, by, on) -> Certification:
+    with transaction.atomic():
+        return _apply(certification, "submit_for_decision", by=by, on=on)
+
+
+# -- decisions -----------------------------------------------------------------------------------
+def certification_grant(*, certification, by, on, reason="") -> Certificate:
+    """Grant: cycle starts on the decision date; certificate version 1 (or the next one)."""
+    with transaction.atomic():
+        audits = list(certification.audits_under_decision("stage1", "stage2", "special"))
+        cert = _apply(certification, "grant", by=by, on=on, reason=reason)
+        decision = _decide(cert, DecisionOutcome.GRANT, by=by, on=on, reason=reason, audits=audits)
+        return _issue_certificate(cert, decision, on=on)
+
+
+def certification_refuse(*, certification, reason, by, on) -> Decision:
+    with transaction.atomic():
+        audits = list(certification.audits_under_decision())
+        cert = _apply(certification, "refuse", by=by, on=on, reason=reason)
+        return _decide(cert, DecisionOutcome.REFUSE, by=by, on=on, reason=reason, audits=audits)
+
+
+def certification_recertify(*, certification, by, on, reason="") -> Certificate:
+    """Recertification decided before expiry: expiry + 3 years, a new version, a new cycle."""
+    with transaction.atomic():
+        audits = list(certification.audits_under_decision("recertification", "special"))
+        cert = _apply(certification, "recertify", by=by, on=on, reason=reason)
+        decision = _decide(
+            cert, DecisionOutcome.RECERTIFY, by=by, on=on, reason=reason, audits=audits
+        )
+        return _issue_certificate(cert, decision, on=on)
+
+
+def certification_restore_after_expiry(*, certification, by, on, reason="") -> Certificate:
+    """Within the restoration window: outstanding work done, the certificate is restored with
+    the old cycle's dates carried on; the time without a valid certificate stays visible."""
+    with transaction.atomic():
+        audits = list(certification.audits_under_decision("recertification", "special"))
+        old_expiry = certification.expiry_date
+        cert = _apply(certification, "restore_after_expiry", by=by, on=on, reason=reason)
+        decision = _decide(
+            cert, DecisionOutcome.RESTORE_AFTER_EXPIRY, by=by, on=on, reason=reason, audits=audits
+        )
+        gap_from = old_expiry + datetime.timedelta(days=1)
+        gap_to = on - datetime.timedelta(days=1)
+        return _issue_certificate(
+            cert,
+            decision,
+            on=on,
+            gap_from=gap_from if gap_to >= gap_from else None,
+            gap_to=gap_to if gap_to >= gap_from else None,
+        )
+
+
+def certification_expire(*, certification, by=None, on) -> Certification:
+    """Not recertified by its expiry date: the certificate expires (system or staff)."""
+    with transaction.atomic():
+        cert = _apply(
+            certification,
+            "expire",
+            by=by,
+            on=on,
+            reason=str(_("Expiry date passed without a recertification decision.")),
+        )
+        _set_certificate_status(cert, CertificateStatus.EXPIRED)
+        return cert
+
+
+def certification_suspend(*, certification, reason, by, on) -> Decision:
+    """Suspension: invalid until restored; deadline SUSPENSION_MAX_MONTHS later."""
+    with transaction.atomic():
+        cert = _apply(certification, "suspend", by=by, on=on, reason=reason)
+        _set_certificate_status(cert, CertificateStatus.SUSPENDED)
+        return _decide(cert, DecisionOutcome.SUSPEND, by=by, on=on, reason=reason)
+
+
+def certification_lift_suspension(*, certification, reason, by, on) -> Decision:
+    # Paired with certification_suspend: undo its certificate status here.
+    with transaction.atomic():
+        cert = _apply(certification, "lift_suspension", by=by, on=on, reason=reason)
+        _set_certificate_status(cert, CertificateStatus.CURRENT)
+        return _decide(cert, DecisionOutcome.LIFT_SUSPENSION, by=by, on=on, reason=reason)
+
+
+def certification_withdraw(*, certification, reason, by, on) -> Decision:
+    """Withdrawal is final for the cycle; a new application starts over."""
+    with transaction.atomic():
+        cert = _apply(certification, "withdraw", by=by, on=on, reason=reason)
+        _set_certificate_status(cert, CertificateStatus.WITHDRAWN)
+        return _decide(cert, DecisionOutcome.WITHDRAW, by=by, on=on, reason=reason)
+
+
+def certification_reduce_scope(*, certification, scope, reason, by, on) -> Certificate:
+    with transaction.atomic():
+        cert = _apply(certification, "reduce_scope", by=by, on=on, reason=reason, scope=scope)
+        decision = _decide(cert, DecisionOutcome.REDUCE_SCOPE, by=by, on=on, reason=reason)
+        return _issue_certificate(cert, decision, on=on)
+
+
+def certification_extend_scope(*, certification, scope, reason, by, on) -> Certificate:
+    with transaction.atomic():
+        cert = _apply(certification, "extend_scope", by=by, on=on, reason=reason, scope=scope)
+        decision = _decide(cert, DecisionOutcome.EXTEND_SCOPE, by=by, on=on, reason=reason)
+        return _issue_certificate(cert, decision, on=on)
+
+
+def certification_record_surveillance(certification, *, audit) -> Certification:
+    """A surveillance audit closed: count it and move the next due date on."""
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if audit.cycle != cert.cycle:
+        return cert
+    cert.surveillances_done += 1
+    dues = cert.surveillance_due_dates()
+    cert.next_surveillance_due = (
+        dues[cert.surveillances_done] if cert.surveillances_done < len(dues) else None
+    )
+    cert.revision += 1
+    cert.save(update_fields=["surveillances_done", "next_surveillance_due", "revision"])
+    return cert
+
+
+def expire_due_certifications(*, on: datetime.date) -> int:
+    """Expire every certification past its expiry date on ``on``. Returns how many."""
+    count = 0
+    for pk in Certification.objects.past_expiry(on=on).values_list("pk", flat=True).iterator():
+        cert = Certification.objects.get(pk=pk)
+        try:
+            certification_expire(certification=cert, on=on)
+        except CertificationError:
+            continue  # changed meanwhile (e.g. recertified): nothing to do
+        count += 1
+    return count

@@ -1,0 +1,292 @@
+"""Organisations that apply for certification, their sites and contacts, the standards they
+apply for, and their applications with the intake conditions of shared/domain.md."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from certbody.dates import add_months
+from certbody.policy import policy
+
+from .validators import normalise_uscc, validate_uscc
+
+
+class Client(models.Model):
+    """An organisation (legal entity) that applies for certification.
+
+    Chinese entities are identified by their unified social credit code (GB 32100-2015),
+    validated with its check character; entities of other countries by a free registration id.
+    """
+
+    legal_name = models.CharField(_("legal name"), max_length=255, db_index=True)
+    english_name = models.CharField(_("English name"), max_length=255, blank=True)
+    registration_id = models.CharField(
+        _("registration id"),
+        max_length=64,
+        unique=True,
+        help_text=_("For Chinese entities the 18-character unified social credit code."),
+    )
+    country = models.CharField(_("country"), max_length=2, default="CN", help_text="ISO 3166")
+    city = models.CharField(_("city"), max_length=100, db_index=True)
+    address = models.CharField(_("address"), max_length=500)
+    effective_personnel = models.PositiveIntegerField(_("effective personnel"))
+    restricted_listing = models.BooleanField(
+        _("restricted listing"),
+        default=False,
+        help_text=_("The client asked, in an exceptional case, not to be listed by name."),
+    )
+    notes = models.TextField(_("internal notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    def clean(self):
+        super().clean()
+        self.country = (self.country or "").upper()
+        if self.country == "CN":
+            self.registration_id = normalise_uscc(self.registration_id)
+            try:
+                validate_uscc(self.registration_id)
+            except ValidationError as err:
+                raise ValidationError({"registration_id": err.messages}) from None
+
+    @property
+    def registration_is_valid(self) -> bool:
+        """Whether the registration id is well formed (USCC check character for China)."""
+        if self.country != "CN":
+            return bool(self.registration_id.strip())
+        try:
+            validate_uscc(self.registration_id)
+        except ValidationError:
+            return False
+        return True
+
+
+class Site(models.Model):
+    """A place where the client runs its management system. Exactly one central function."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="sites", verbose_name=_("client")
+    )
+    name = models.CharField(_("name"), max_length=255)
+    is_central = models.BooleanField(_("central function"), default=False)
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=500)
+    personnel = models.PositiveIntegerField(_("personnel"), default=0)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["-is_central", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(is_central=True),
+                name="one_central_function_per_client",
+                violation_error_message=_("A client has only one central function."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.city})"
+
+
+class Contact(models.Model):
+    """A person at the client. Never shown publicly (ISO/IEC 17021-1 8.1)."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self):
+        return self.name
+
+
+class Standard(models.Model):
+    """A management-system standard with its edition, e.g. ISO/IEC 20000-1:2018."""
+
+    code = models.CharField(_("code"), max_length=50, help_text="ISO/IEC 20000-1")
+    edition = models.CharField(_("edition"), max_length=10, help_text="2018")
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    certificate_code = models.CharField(
+        _("certificate code"),
+        max_length=10,
+        help_text=_("Short code used in certificate numbers, e.g. ITSM, QMS, ISMS."),
+    )
+    is_active = models.BooleanField(_("accepting applications"), default=True)
+
+    class Meta:
+        verbose_name = _("standard")
+        verbose_name_plural = _("standards")
+        ordering = ["code", "-edition"]
+        constraints = [models.UniqueConstraint(fields=["code", "edition"], name="unique_edition")]
+
+    def __str__(self):
+        return f"{self.code}:{self.edition}"
+
+
+class RequiredDocument(models.Model):
+    """One entry of a standard's application document checklist (data, editable by staff)."""
+
+    standard = models.ForeignKey(
+        Standard,
+        on_delete=models.CASCADE,
+        related_name="required_documents",
+        verbose_name=_("standard"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=255)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["standard", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "title"], name="unique_required_document")
+        ]
+
+    def __str__(self):
+        return self.localized_title
+
+    @property
+    def localized_title(self) -> str:
+        """The title in the active language (Chinese when the interface speaks Chinese)."""
+        from django.utils.translation import get_language
+
+        if self.title_zh and (get_language() or "").startswith("zh"):
+            return self.title_zh
+        return self.title
+
+
+class Application(models.Model):
+    """An application for certification and its review (ISO/IEC 17021-1 9.1.1, 9.1.2).
+
+    Intake conditions (shared/domain.md): legal registration, system operating at least
+    MIN_OPERATING_MONTHS before application, one internal audit and one management review
+    done, no administrative penalty declared; plus the standard's document checklist.
+    """
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="applications", verbose_name=_("client")
+    )
+    standards = models.ManyToManyField(
+        Standard, related_name="applications", verbose_name=_("standards")
+    )
+    received_on = models.DateField(_("received on"))
+    scope = models.TextField(_("scope"))
+    sites = models.ManyToManyField(Site, blank=True, verbose_name=_("sites in scope"))
+    effective_personnel = models.PositiveIntegerField(_("effective personnel"))
+    language = models.CharField(_("audit language"), max_length=20, default="zh-hans")
+    system_operating_since = models.DateField(
+        _("management system operating since"), null=True, blank=True
+    )
+    internal_audit_on = models.DateField(_("internal audit completed on"), null=True, blank=True)
+    management_review_on = models.DateField(
+        _("management review completed on"), null=True, blank=True
+    )
+    no_penalty_declared = models.BooleanField(
+        _("declares no administrative penalty"),
+        default=False,
+        help_text=_("No administrative penalty during operation and in the year before."),
+    )
+    legal_registration_checked = models.BooleanField(
+        _("legal registration checked"),
+        default=False,
+        help_text=_("Staff saw the business licence or foreign registration certificate."),
+    )
+    impartiality_threats = models.TextField(_("threats to impartiality"), blank=True)
+    notes = models.TextField(_("internal notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.client} / {self.received_on}"
+
+    # -- Intake --------------------------------------------------------------------------------
+    def intake_problems(self, *, standard: Standard) -> list[str]:
+        """Every reason this application cannot be accepted for ``standard``, in plain words.
+
+        Empty means every intake condition holds and every required document was received.
+        """
+        problems = []
+        if not self.client.registration_is_valid:
+            problems.append(str(_("The client's registration id is not valid.")))
+        if not self.legal_registration_checked:
+            problems.append(str(_("The legal registration (business licence) is not checked.")))
+        months = policy("MIN_OPERATING_MONTHS")
+        if self.system_operating_since is None:
+            problems.append(str(_("The date the management system started is not recorded.")))
+        elif add_months(self.system_operating_since, months) > self.received_on:
+            problems.append(
+                str(
+                    _(
+                        "The management system has operated less than %(months)d months "
+                        "before the application (since %(since)s)."
+                    )
+                    % {"months": months, "since": self.system_operating_since.isoformat()}
+                )
+            )
+        if self.internal_audit_on is None or self.internal_audit_on > self.received_on:
+            problems.append(str(_("No internal audit completed before the application.")))
+        if self.management_review_on is None or self.management_review_on > self.received_on:
+            problems.append(str(_("No management review completed before the application.")))
+        if not self.no_penalty_declared:
+            problems.append(str(_("The declaration of no administrative penalty is missing.")))
+        for title in self.missing_documents(standard=standard):
+            problems.append(str(_("Missing document: %(title)s") % {"title": title}))
+        return problems
+
+    def missing_documents(self, *, standard: Standard) -> list[str]:
+        """Titles of the standard's required documents not yet received."""
+        received = {d.required_document_id for d in self.documents.all() if d.received_on}
+        return [
+            d.localized_title for d in standard.required_documents.all() if d.pk not in received
+        ]
+
+
+class ApplicationDocument(models.Model):
+    """A document the client handed in for one item of the checklist."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("application"),
+    )
+    required_document = models.ForeignKey(
+        RequiredDocument, on_delete=models.PROTECT, verbose_name=_("required document")
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="applications/%Y/%m/", blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "required_document"], name="one_document_per_item"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.required_document)

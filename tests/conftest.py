@@ -1,0 +1,64 @@
+"""Shared fixtures. Under CI=true a skipped test is a failure: CI has PostgreSQL and Redis."""
+
+import os
+
+import pytest
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which is a failure: {report.longrepr}"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.fixturenames.append("_require_postgres")
+
+
+@pytest.fixture
+def _require_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def staff(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(role="CB staff", username="staff")
+
+
+@pytest.fixture
+def auditor(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(role="Auditor", username="auditor")
+
+
+@pytest.fixture
+def auditor2(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(role="Auditor", username="auditor2")
+
+
+@pytest.fixture
+def decider(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(role="Decision maker", username="decider")
+
+
+@pytest.fixture
+def people(staff, auditor, auditor2, decider):
+    from tests.lifecycle import People
+
+    return People(staff=staff, auditor=auditor, auditor2=auditor2, decider=decider)

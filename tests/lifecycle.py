@@ -1,0 +1,169 @@
+"""Drive a certification through the real services, with concrete dates, for tests."""
+
+import datetime
+from dataclasses import dataclass
+
+from audits import services as audit_svc
+from audits.models import Recommendation
+from certificates import services as svc
+from certificates.models import Certification
+from clients.models import ApplicationDocument
+
+from .factories import ClientFactory, standard
+
+D = datetime.date
+
+
+@dataclass
+class People:
+    staff: object
+    auditor: object
+    auditor2: object
+    decider: object
+
+
+def apply(people, *, client=None, std=None, received_on=D(2024, 9, 1), complete=True, **fields):
+    """Submit an application for one standard; with ``complete`` every document is received."""
+    client = client or ClientFactory()
+    std = std or standard()
+    values = dict(
+        received_on=received_on,
+        scope="信息技术运维服务 / IT operation and maintenance services",
+        effective_personnel=client.effective_personnel,
+        system_operating_since=received_on - datetime.timedelta(days=240),
+        internal_audit_on=received_on - datetime.timedelta(days=60),
+        management_review_on=received_on - datetime.timedelta(days=30),
+        no_penalty_declared=True,
+        legal_registration_checked=True,
+    )
+    values.update(fields)
+    application = svc.application_submit(client=client, standards=[std], by=people.staff, **values)
+    if complete:
+        for doc in std.required_documents.all():
+            ApplicationDocument.objects.create(
+                application=application, required_document=doc, received_on=received_on
+            )
+    return Certification.objects.get(client=client, standard=std)
+
+
+def accept(cert, people, on):
+    cert = svc.certification_start_review(certification=cert, by=people.staff, on=on)
+    return svc.certification_accept(certification=cert, by=people.staff, on=on)
+
+
+def run_audit(audit, people, *, start, end, recommendation, findings=()):
+    """Start, raise findings, report on ``end`` and close the audit."""
+    leader = audit.team_leader
+    audit = audit_svc.audit_start(audit=audit, by=leader, on=start)
+    raised = [
+        audit_svc.finding_raise(audit=audit, grade=g, description=f"{g} finding", by=leader, on=end)
+        for g in findings
+    ]
+    audit = audit_svc.audit_submit_report(
+        audit=audit, recommendation=recommendation, by=leader, on=end
+    )
+    audit = audit_svc.audit_close(audit=audit, by=people.staff, on=end)
+    return audit, raised
+
+
+def stage1(cert, people, *, start, ready=True, justification=""):
+    cert.refresh_from_db()
+    cert, audit = svc.certification_plan_stage1(
+        certification=cert,
+        planned_start=start,
+        planned_end=start + datetime.timedelta(days=1),
+        team_leader=people.auditor,
+        by=people.staff,
+        on=start - datetime.timedelta(days=14),
+        justification=justification,
+    )
+    rec = Recommendation.READY_FOR_STAGE2 if ready else Recommendation.NOT_READY
+    audit, _ = run_audit(
+        audit, people, start=start, end=start + datetime.timedelta(days=1), recommendation=rec
+    )
+    return cert, audit
+
+
+def stage2(cert, people, *, start, findings=(), justification="", planned_on=None):
+    cert.refresh_from_db()
+    cert, audit = svc.certification_plan_stage2(
+        certification=cert,
+        planned_start=start,
+        planned_end=start + datetime.timedelta(days=2),
+        team_leader=people.auditor,
+        members=[people.auditor2],
+        by=people.staff,
+        on=planned_on or start - datetime.timedelta(days=14),
+        justification=justification,
+    )
+    audit, raised = run_audit(
+        audit,
+        people,
+        start=start,
+        end=start + datetime.timedelta(days=2),
+        recommendation=Recommendation.RECOMMEND,
+        findings=findings,
+    )
+    cert = svc.certification_submit_for_decision(
+        certification=cert, by=people.staff, on=start + datetime.timedelta(days=3)
+    )
+    return cert, audit, raised
+
+
+def resolve(findings, people, on):
+    """Accept plans for all findings and verify the majors."""
+    for f in findings:
+        if f.grade == "observation":
+            continue
+        f = audit_svc.finding_accept_plan(finding=f, plan="fix it", by=people.auditor, on=on)
+        if f.grade == "major":
+            f = audit_svc.finding_mark_corrected(finding=f, by=people.auditor, on=on)
+            audit_svc.finding_verify(finding=f, by=people.auditor, on=on)
+
+
+def certified(people, *, decided_on=D(2025, 1, 15), **kwargs):
+    """A certification granted on ``decided_on`` (stage 1 and 2 in the weeks before)."""
+    cert = apply(people, received_on=decided_on - datetime.timedelta(days=120), **kwargs)
+    cert = accept(cert, people, decided_on - datetime.timedelta(days=110))
+    cert, _ = stage1(cert, people, start=decided_on - datetime.timedelta(days=80))
+    cert, _, _ = stage2(cert, people, start=decided_on - datetime.timedelta(days=30))
+    svc.certification_grant(certification=cert, by=people.decider, on=decided_on)
+    cert.refresh_from_db()
+    return cert
+
+
+def recert_audit(cert, people, *, start, findings=()):
+    audit = audit_svc.audit_plan(
+        certification=cert,
+        kind="recertification",
+        planned_start=start,
+        planned_end=start + datetime.timedelta(days=1),
+        team_leader=people.auditor,
+        by=people.staff,
+    )
+    audit, raised = run_audit(
+        audit,
+        people,
+        start=start,
+        end=start + datetime.timedelta(days=1),
+        recommendation=Recommendation.RECOMMEND,
+        findings=findings,
+    )
+    cert.refresh_from_db()
+    return audit, raised
+
+
+def surveillance(cert, people, *, start):
+    audit = audit_svc.audit_plan(
+        certification=cert,
+        kind="surveillance",
+        planned_start=start,
+        planned_end=start,
+        team_leader=people.auditor,
+        by=people.staff,
+    )
+    audit, _ = run_audit(
+        audit, people, start=start, end=start, recommendation=Recommendation.CONTINUE
+    )
+    cert.refresh_from_db()
+    return audit
