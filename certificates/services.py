@@ -51,7 +51,7 @@ MSG_NO_PERMISSION = _("You do not have permission to do this.")
 # -- helpers ------------------------------------------------------------------------------------
 def _lock(certification: Certification, *, expected_revision: int | None = None):
     locked = (
-        Certification.objects.select_for_update()
+        Certification.objects.select_for_update(of=("self",))
         .select_related("client", "standard", "application")
         .get(pk=certification.pk)
     )
@@ -151,7 +151,7 @@ def application_submit(*, client, standards, by, **fields) -> Application:
         application.sites.set(sites)
         for standard in standards:
             existing = (
-                Certification.objects.select_for_update()
+                Certification.objects.select_for_update(of=("self",))
                 .filter(client=client, standard=standard)
                 .first()
             )
