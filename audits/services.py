@@ -25,6 +25,9 @@ MSG_CONFLICT = _(
 )
 MSG_DATES = _("The planned end is before the planned start.")
 MSG_NO_LEADER = _("An audit needs a team leader.")
+MSG_STAGE_FROM_CERTIFICATION = _(
+    "Stage 1 and stage 2 are planned from the certification (Actions)."
+)
 MSG_FINDING_STATE = _("Findings can be raised only while the audit is in progress or reported.")
 MSG_AUDIT_KIND_STATE = _(
     "A %(kind)s audit cannot be planned while the certification is “%(state)s”."
@@ -77,21 +80,31 @@ def audit_create(
     return audit
 
 
+def audit_plan_problems(certification, kind) -> list[str]:
+    """Why an audit of ``kind`` cannot be planned for ``certification`` now (empty: it can)."""
+    if kind not in _KIND_STATES:
+        return [str(MSG_STAGE_FROM_CERTIFICATION)]
+    if certification.state not in _KIND_STATES[kind]:
+        return [
+            str(
+                MSG_AUDIT_KIND_STATE
+                % {"kind": AuditKind(kind).label, "state": certification.get_state_display()}
+            )
+        ]
+    return []
+
+
 def audit_plan(
     *, certification, kind, planned_start, planned_end, team_leader, members=(), by
 ) -> Audit:
     """Plan a surveillance, recertification, special or transfer-review audit."""
     from certificates.services import certification_touch
 
-    if kind not in _KIND_STATES:
-        raise AuditError(_("Stage audits are planned from the certification."))
     with transaction.atomic():
         cert = certification_touch(certification, by=by, permission="audits.manage_audit")
-        if cert.state not in _KIND_STATES[kind]:
-            raise AuditError(
-                MSG_AUDIT_KIND_STATE
-                % {"kind": AuditKind(kind).label, "state": cert.get_state_display()}
-            )
+        problems = audit_plan_problems(cert, kind)
+        if problems:
+            raise AuditError(*problems)
         return audit_create(
             certification=cert,
             kind=kind,
@@ -150,11 +163,19 @@ def audit_cancel(*, audit: Audit, reason: str, by, on: datetime.date) -> Audit:
     return locked
 
 
+def finding_raise_problems(audit) -> list[str]:
+    """Why a finding cannot be raised on ``audit`` now (empty: it can)."""
+    if audit.state not in (AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED):
+        return [str(MSG_FINDING_STATE)]
+    return []
+
+
 def finding_raise(
     *, audit: Audit, grade: str, description: str, clause: str = "", by, on: datetime.date
 ) -> Finding:
-    if audit.state not in (AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED):
-        raise AuditError(MSG_FINDING_STATE)
+    problems = finding_raise_problems(audit)
+    if problems:
+        raise AuditError(*problems)
     if by is not None and not by.has_perm("audits.conduct_audit"):
         raise AuditError(_("You do not have permission to raise findings."))
     if grade not in Grade.values:

@@ -1,0 +1,311 @@
+"""Staff workspace for certifications, decisions and certificates.
+
+State changes only through the transition buttons (certbody/admin_transitions.py), which call
+the services in certificates/services.py.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import Audit
+from certbody.admin_transitions import (
+    HistoryInline,
+    OptionalReasonForm,
+    ReasonForm,
+    TransitionAction,
+    TransitionAdminMixin,
+    TransitionForm,
+)
+from certbody.dates import local_today
+
+from . import services as svc
+from .models import Certificate, Certification, Decision
+
+
+def _auditors():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class StagePlanForm(TransitionForm):
+    planned_start = forms.DateField(
+        label=_("Planned start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_end = forms.DateField(
+        label=_("Planned end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    team_leader = forms.ModelChoiceField(label=_("Team leader"), queryset=_auditors())
+    members = forms.ModelMultipleChoiceField(
+        label=_("Team members"), queryset=_auditors(), required=False
+    )
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required for a repeated stage 1, or a stage 2 long after stage 1."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team_leader"].queryset = _auditors()
+        self.fields["members"].queryset = _auditors()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The planned end is before the planned start."))
+        return data
+
+
+class ScopeForm(ReasonForm):
+    scope = forms.CharField(label=_("New scope"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def _plan(service):
+    def run(obj, d, user, on):
+        return service(
+            certification=obj,
+            planned_start=d["planned_start"],
+            planned_end=d["planned_end"],
+            team_leader=d["team_leader"],
+            members=d["members"],
+            justification=d["justification"],
+            by=user,
+            on=on,
+        )
+
+    return run
+
+
+def _simple(service):
+    return lambda obj, d, user, on: service(certification=obj, by=user, on=on)
+
+
+def _reasoned(service):
+    return lambda obj, d, user, on: service(certification=obj, reason=d["reason"], by=user, on=on)
+
+
+def _scoped(service):
+    return lambda obj, d, user, on: service(
+        certification=obj, scope=d["scope"], reason=d["reason"], by=user, on=on
+    )
+
+
+class SurveillanceDueFilter(admin.SimpleListFilter):
+    title = _("due dates")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("surveillance_overdue", _("Surveillance overdue")),
+            ("surveillance_90", _("Surveillance due within 90 days")),
+            ("expiring_180", _("Expiring within 180 days")),
+            ("past_expiry", _("Past expiry, not yet expired")),
+            ("suspension_deadline", _("Suspension deadline passed")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = local_today()
+        value = self.value()
+        if value == "surveillance_overdue":
+            return queryset.surveillance_overdue(on=today)
+        if value == "surveillance_90":
+            return queryset.active().filter(
+                next_surveillance_due__gte=today,
+                next_surveillance_due__lte=today + datetime.timedelta(days=90),
+            )
+        if value == "expiring_180":
+            return queryset.expiring_within(days=180, on=today)
+        if value == "past_expiry":
+            return queryset.past_expiry(on=today)
+        if value == "suspension_deadline":
+            return queryset.suspension_deadline_passed(on=today)
+        return queryset
+
+
+class AuditInline(admin.TabularInline):
+    model = Audit
+    fields = (
+        "kind",
+        "cycle",
+        "state",
+        "planned_start",
+        "planned_end",
+        "team_leader",
+        "recommendation",
+        "decision",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+
+class CertificateInline(admin.TabularInline):
+    model = Certificate
+    fields = (
+        "full_number",
+        "status",
+        "effective_date",
+        "expiry_date",
+        "gap_from",
+        "gap_to",
+        "scope",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    fields = ("outcome", "decided_on", "decided_by", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(Certification)
+class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "client",
+        "standard",
+        "state",
+        "cycle",
+        "certificate_number",
+        "expiry_date",
+        "next_surveillance_due",
+        "city",
+    )
+    list_filter = ("state", "standard", SurveillanceDueFilter, "client__city")
+    search_fields = (
+        "client__legal_name",
+        "client__english_name",
+        "client__registration_id",
+        "certificate_number",
+    )
+    list_select_related = ("client", "standard")
+    readonly_fields = (
+        "client",
+        "standard",
+        "application",
+        "scope",
+        "cycle",
+        "certificate_number",
+        "original_certification_date",
+        "cycle_start",
+        "expiry_date",
+        "next_surveillance_due",
+        "surveillances_done",
+        "suspended_on",
+        "suspension_deadline",
+        "expired_on",
+        "revision",
+    )
+    inlines = [AuditInline, CertificateInline, DecisionInline, HistoryInline]
+    transition_actions = {
+        "start_review": TransitionAction(TransitionForm, _simple(svc.certification_start_review)),
+        "reject": TransitionAction(ReasonForm, _reasoned(svc.certification_reject)),
+        "accept": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_accept(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "begin_stage1": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage1)),
+        "repeat_stage1": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage1)),
+        "begin_stage2": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage2)),
+        "new_stage2": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage2)),
+        "submit_for_decision": TransitionAction(
+            TransitionForm, _simple(svc.certification_submit_for_decision)
+        ),
+        "grant": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_grant(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "refuse": TransitionAction(ReasonForm, _reasoned(svc.certification_refuse)),
+        "recertify": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_recertify(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "restore_after_expiry": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_restore_after_expiry(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "expire": TransitionAction(TransitionForm, _simple(svc.certification_expire)),
+        "suspend": TransitionAction(ReasonForm, _reasoned(svc.certification_suspend)),
+        "lift_suspension": TransitionAction(
+            ReasonForm, _reasoned(svc.certification_lift_suspension)
+        ),
+        "withdraw": TransitionAction(ReasonForm, _reasoned(svc.certification_withdraw)),
+        "reduce_scope": TransitionAction(ScopeForm, _scoped(svc.certification_reduce_scope)),
+        "extend_scope": TransitionAction(ScopeForm, _scoped(svc.certification_extend_scope)),
+    }
+
+    def has_add_permission(self, request):
+        return False  # certifications open from applications
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records are kept (ISO/IEC 17021-1 8.4)
+
+    def transition_initial(self, obj, name):
+        if name in ("reduce_scope", "extend_scope"):
+            return {"scope": obj.scope}
+        return {}
+
+    @admin.display(description=_("city"), ordering="client__city")
+    def city(self, obj):
+        return obj.client.city
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ("certification", "outcome", "decided_on", "decided_by")
+    list_filter = ("outcome",)
+    search_fields = ("certification__client__legal_name", "certification__certificate_number")
+    list_select_related = ("certification__client", "certification__standard", "decided_by")
+    date_hierarchy = "decided_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ("full_number", "certification", "status", "effective_date", "expiry_date")
+    list_filter = ("status", "standard")
+    search_fields = (
+        "number",
+        "certification__client__legal_name",
+        "certification__client__english_name",
+    )
+    list_select_related = ("certification__client", "certification__standard")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

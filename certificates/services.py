@@ -149,7 +149,31 @@ def application_submit(*, client, standards, by, **fields) -> Application:
         application = Application.objects.create(client=client, **fields)
         application.standards.set(standards)
         application.sites.set(sites)
-        for standard in standards:
+        application_open_certifications(application=application, by=by)
+    return application
+
+
+def application_open_problems(*, client, standards) -> list[str]:
+    """Why an application of ``client`` for ``standards`` cannot be recorded (empty: it can)."""
+    reopenable = (State.REJECTED, State.REFUSED, State.WITHDRAWN)
+    return [
+        str(
+            MSG_IN_PROGRESS
+            % {"client": client, "standard": c.standard, "state": c.get_state_display()}
+        )
+        for c in Certification.objects.filter(client=client, standard__in=list(standards))
+        .exclude(state__in=reopenable)
+        .select_related("standard")
+    ]
+
+
+def application_open_certifications(*, application, by) -> list[Certification]:
+    """For each standard applied for: a new certification in “applied”, or a rejected,
+    refused or withdrawn one brought back by this new application."""
+    opened = []
+    with transaction.atomic():
+        for standard in application.standards.all():
+            client = application.client
             existing = (
                 Certification.objects.select_for_update(of=("self",))
                 .filter(client=client, standard=standard)
@@ -158,7 +182,7 @@ def application_submit(*, client, standards, by, **fields) -> Application:
             if existing is None:
                 try:
                     with transaction.atomic():
-                        Certification.objects.create(
+                        cert = Certification.objects.create(
                             client=client,
                             standard=standard,
                             application=application,
@@ -170,7 +194,7 @@ def application_submit(*, client, standards, by, **fields) -> Application:
                         % {"client": client, "standard": standard, "state": State.APPLIED.label}
                     ) from None
             elif existing.state in (State.REJECTED, State.REFUSED, State.WITHDRAWN):
-                _apply(
+                cert = _apply(
                     existing,
                     "reapply",
                     by=by,
@@ -187,7 +211,8 @@ def application_submit(*, client, standards, by, **fields) -> Application:
                         "state": existing.get_state_display(),
                     }
                 )
-    return application
+            opened.append(cert)
+    return opened
 
 
 def certification_start_review(*, certification, by, on) -> Certification:

@@ -1,0 +1,144 @@
+"""Staff workspace for clients, standards and applications."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from certificates.services import application_open_certifications, application_open_problems
+
+from .models import (
+    Application,
+    ApplicationDocument,
+    Client,
+    Contact,
+    RequiredDocument,
+    Site,
+    Standard,
+)
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = (
+        "legal_name",
+        "english_name",
+        "registration_id",
+        "city",
+        "country",
+        "effective_personnel",
+    )
+    list_filter = ("country", "city", "restricted_listing")
+    search_fields = ("legal_name", "english_name", "registration_id", "city")
+    inlines = [SiteInline, ContactInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records are kept for the current and the previous cycle
+
+
+class RequiredDocumentInline(admin.TabularInline):
+    model = RequiredDocument
+    extra = 0
+
+
+@admin.register(Standard)
+class StandardAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "title", "certificate_code", "is_active")
+    search_fields = ("code", "title")
+    inlines = [RequiredDocumentInline]
+
+
+class ApplicationDocumentInline(admin.TabularInline):
+    model = ApplicationDocument
+    extra = 0
+    autocomplete_fields = ("required_document",)
+
+
+@admin.register(RequiredDocument)
+class RequiredDocumentAdmin(admin.ModelAdmin):
+    list_display = ("title", "title_zh", "standard", "position")
+    list_filter = ("standard",)
+    search_fields = ("title", "title_zh")
+
+    def has_module_permission(self, request):
+        return False  # edited from the standard's page
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = (
+            "client",
+            "standards",
+            "received_on",
+            "scope",
+            "sites",
+            "effective_personnel",
+            "language",
+            "system_operating_since",
+            "internal_audit_on",
+            "management_review_on",
+            "no_penalty_declared",
+            "legal_registration_checked",
+            "impartiality_threats",
+            "notes",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and data.get("client") and data.get("standards"):
+            for problem in application_open_problems(
+                client=data["client"], standards=data["standards"]
+            ):
+                self.add_error("standards", problem)
+        return data
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationForm
+    list_display = ("client", "received_on", "standards_list", "effective_personnel")
+    list_filter = ("standards", "received_on")
+    search_fields = ("client__legal_name", "client__english_name", "client__registration_id")
+    autocomplete_fields = ("client",)
+    filter_horizontal = ("standards",)
+    readonly_fields = ("intake_check",)
+    inlines = [ApplicationDocumentInline]
+    date_hierarchy = "received_on"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("client").prefetch_related("standards")
+
+    @admin.display(description=_("standards"))
+    def standards_list(self, obj):
+        return ", ".join(str(s) for s in obj.standards.all())
+
+    @admin.display(description=_("intake check"))
+    def intake_check(self, obj):
+        """What stands between this application and acceptance, per standard."""
+        if not obj.pk:
+            return "-"
+        rows = []
+        for standard in obj.standards.all():
+            problems = obj.intake_problems(standard=standard)
+            rows.append((str(standard), "; ".join(problems) if problems else _("complete")))
+        return format_html_join("", "<p><strong>{}</strong>: {}</p>", rows) or "-"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # A new application opens one certification per standard (or reopens one).
+            application_open_certifications(application=form.instance, by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
