@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""certbody's two commands, needing nothing but Python 3.11:
+
+    python3 run.py          set up (.venv, install, migrate, demo data, a login) and run
+                            the web app, a Celery worker and beat on SQLite and a filesystem
+                            broker; Ctrl-C stops everything
+    python3 run.py test     install the test tools and run the whole test suite (pytest);
+                            extra arguments go to pytest
+    python3 run.py lint     ruff check and ruff format --check
+
+DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
+"""
+
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def sh(*args, **kwargs):
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project (again only when pyproject.toml changed)."""
+    if sys.version_info[:2] != (3, 11):
+        print(f"certbody needs Python 3.11; this is {sys.version.split()[0]}.", file=sys.stderr)
+        sys.exit(2)
+    if not PY.exists():
+        sh(sys.executable, "-m", "venv", VENV)
+        sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / ".certbody-installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    sh(PY, "-m", "pip", "install", "--quiet", "-e", f".{extras}")
+    stamp.write_text(digest)
+
+
+def manage(*args, **kwargs):
+    return sh(PY, "manage.py", *args, **kwargs)
+
+
+def up() -> None:
+    ensure_venv("[dev]")
+    (ROOT / "var").mkdir(exist_ok=True)
+    manage("migrate", "--noinput")
+    manage("compilemessages_if_needed")
+    manage("seed_demo_if_empty", "--clients", "60")
+    password = secrets.token_urlsafe(9)
+    manage("ensure_login", "--username", "admin", "--password", password)
+    port = os.environ.get("PORT", "8000")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    procs = [
+        subprocess.Popen(
+            [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT, env=env
+        ),
+        subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "certbody",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "info",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(ROOT / "var" / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
+    ]
+    print(
+        f"\ncertbody is running: http://127.0.0.1:{port}/admin/  (中文: /zh-hans/admin/)\n"
+        f"  login: admin   password: {password}\n"
+        "  demo users (password 'demo'): staff_demo, auditor_demo, decider_demo\n"
+        "  web, Celery worker and beat are running; Ctrl-C stops all.\n",
+        flush=True,
+    )
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    sys.exit(max((p.returncode or 0) for p in procs) if any(p.returncode for p in procs) else 0)
+
+
+def test(args) -> None:
+    ensure_venv("[dev]")
+    # pytest: the whole suite; PostgreSQL/Redis tests run when DATABASE_URL/CELERY_BROKER_URL
+    # point at real servers (and must not skip when CI=true).
+    result = subprocess.run([str(BIN / "pytest"), *args], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+def lint() -> None:
+    ensure_venv("[dev]")
+    sh(BIN / "ruff", "check", ".")
+    sh(BIN / "ruff", "format", "--check", ".")
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "up"
+    if command == "up":
+        up()
+    elif command == "test":
+        test(sys.argv[2:])
+    elif command == "lint":
+        lint()
+    else:
+        print(__doc__)
+        sys.exit(2)
