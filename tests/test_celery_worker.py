@@ -42,7 +42,7 @@ def worker(tmp_path):
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         CELERY_BROKER_DIR=str(tmp_path / "broker"),
     )
-    log = open(tmp_path / "worker.log", "w+")
+    log = (tmp_path / "worker.log").open("w+")  # closed after the worker stops
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -69,7 +69,11 @@ def worker(tmp_path):
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = str(tmp_path / "broker" / "out")
         os.makedirs(folder, exist_ok=True)
-        app.conf.broker_transport_options = {"data_folder_in": folder, "data_folder_out": folder}
+        app.conf.broker_transport_options = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": str(tmp_path / "broker" / "control"),
+        }
     yield proc, log
     app.conf.task_always_eager, app.conf.broker_transport_options = old
     proc.terminate()
@@ -77,6 +81,7 @@ def worker(tmp_path):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.mark.postgres
