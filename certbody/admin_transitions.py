@@ -98,6 +98,10 @@ class TransitionAdminMixin:
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "state")
 
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is not None else [i for i in inlines if i is not HistoryInline]
+
     # -- what the user may do -----------------------------------------------------------------
     def transitions_for(self, request, obj) -> list[dict]:
         """Buttons for the transitions ``request.user`` may take from the current state."""
