@@ -152,8 +152,18 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         return ids
 
     # -- Rules -------------------------------------------------------------------------------
+    def _is_new_stage2(self) -> bool:
+        """A stage 2 planned again after a stage 2 that followed the latest stage 1 (majors
+        unverified past their limit, or the restoration window closed): the certification's
+        new_stage2 rule allows it without looking at stage 1 again, and so does starting it."""
+        stage1 = self.certification.latest_stage1()
+        earlier = self.certification.audits.closed().of_kind(AuditKind.STAGE2).exclude(pk=self.pk)
+        if stage1 is not None:
+            earlier = earlier.filter(planned_start__gte=stage1.planned_start)
+        return earlier.exists()
+
     def _blockers_start(self):
-        if self.kind == AuditKind.STAGE2:
+        if self.kind == AuditKind.STAGE2 and not self._is_new_stage2():
             stage1 = self.certification.latest_stage1()
             if stage1 is None or not stage1.is_closed_ready:
                 yield _("Stage 2 cannot start before stage 1 is closed as ready for stage 2.")

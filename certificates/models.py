@@ -221,8 +221,12 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         yield from self.application.intake_problems(standard=self.standard)
 
     def _blockers_repeat_stage1(self):
+        # latest_stage1 ignores cancelled audits: replacing a stage 1 that never took place is
+        # not a second stage 1 and needs no justification.
         previous = self.latest_stage1()
-        if previous is not None and previous.state not in ("closed", "cancelled"):
+        if previous is None:
+            return
+        if previous.state != "closed":
             yield _("The current stage 1 audit is not closed or cancelled yet.")
         yield from self._need(
             "justification",
@@ -360,6 +364,15 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def _blockers_new_stage2(self):
         if self.state == State.EXPIRED:
             return
+        if self.state == State.STAGE2:
+            # Replacing a cancelled (or unsuccessful) stage 2 of this cycle.
+            open_stage2 = self.audits.of_kind("stage2").filter(
+                cycle=self.cycle, state__in=["planned", "in_progress", "report_submitted"]
+            )
+            if open_stage2.exists():
+                yield _("A stage 2 audit is still planned or under way: cancel it first.")
+            yield from self._need("reason", _("A reason is required."))
+            return
         if not self._stage2_limit_passed() and not _not_blank(self.ctx.extra.get("reason")):
             yield _("A reason is required.")
 
@@ -463,7 +476,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     @fsm_log_description
     @transition(
         field=state,
-        source=[State.DECISION_PENDING, State.EXPIRED],
+        source=[State.STAGE2, State.DECISION_PENDING, State.EXPIRED],
         target=State.STAGE2,
         permission="certificates.manage_certification",
         conditions=[rules_hold("new_stage2")],

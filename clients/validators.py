@@ -1,14 +1,23 @@
 """Registration ids. Chinese entities carry the 18-character unified social credit code of
-GB 32100-2015; python-stdnum implements its check character (stdnum.cn.uscc)."""
+GB 32100-2015; python-stdnum implements its check character (stdnum.cn.uscc).
+
+Layout (GB 32100-2015 4): 1 registration authority (e.g. 9 market regulation, 5 civil affairs,
+N agriculture, Y other), 2 entity category, 3-8 administrative division (digits), 9-17 the
+organisation code, 18 the check character. stdnum's own ``validate`` insists on digits in
+positions 1-2, which would refuse real codes such as N2..., so the format is checked here and
+only the check character is taken from stdnum.
+"""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 MSG_USCC_LENGTH = _("A unified social credit code has 18 characters; this one has %(n)d.")
 MSG_USCC_FORMAT = _(
-    "A unified social credit code uses digits and the capital letters ABCDEFGHJKLMNPQRTUWXY only."
+    "A unified social credit code uses digits and the capital letters ABCDEFGHJKLMNPQRTUWXY "
+    "only, with digits in positions 3 to 8 (the region code)."
 )
 MSG_USCC_CHECK = _(
     "The check character of this unified social credit code is wrong "
@@ -28,13 +37,10 @@ def validate_uscc(value: str) -> None:
     code = normalise_uscc(value)
     if len(code) != 18:
         raise ValidationError(MSG_USCC_LENGTH, code="uscc_length", params={"n": len(code)})
-    try:
-        uscc.validate(code)
-    except stdnum_errors.InvalidChecksum:
+    if any(c not in ALPHABET for c in code) or not code[2:8].isdigit():
+        raise ValidationError(MSG_USCC_FORMAT, code="uscc_format")
+    expected = uscc.calc_check_digit(code[:17])
+    if code[17] != expected:
         raise ValidationError(
-            MSG_USCC_CHECK,
-            code="uscc_checksum",
-            params={"expected": uscc.calc_check_digit(code[:17]), "found": code[17]},
-        ) from None
-    except stdnum_errors.ValidationError:
-        raise ValidationError(MSG_USCC_FORMAT, code="uscc_format") from None
+            MSG_USCC_CHECK, code="uscc_checksum", params={"expected": expected, "found": code[17]}
+        )

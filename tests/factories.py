@@ -93,3 +93,11 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
                     required_document=doc,
                     defaults={"received_on": self.received_on},
                 )
+
+
+def dual_role_user(username="dual") -> User:
+    """A user who is both an auditor and a decision maker (Rule 4: may not decide an audit
+    they were on the team of)."""
+    user = UserFactory(role="Auditor", username=username)
+    user.groups.add(Group.objects.get(name="Decision maker"))
+    return user

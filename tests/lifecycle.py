@@ -167,3 +167,77 @@ def surveillance(cert, people, *, start):
     )
     cert.refresh_from_db()
     return audit
+
+
+def pending(people, *, stage1_start=D(2024, 10, 1), stage2_start=D(2024, 12, 16), findings=()):
+    """Decision pending: applied 2024-09-01, accepted 2024-09-10, stage 1 on
+    ``stage1_start`` (+1 day), stage 2 on ``stage2_start`` (+2 days, its last day), submitted
+    the day after. Returns (cert, stage 2 audit, findings raised on stage 2's last day)."""
+    cert = apply(people, received_on=D(2024, 9, 1))
+    cert = accept(cert, people, D(2024, 9, 10))
+    cert, _ = stage1(cert, people, start=stage1_start)
+    return stage2(cert, people, start=stage2_start, findings=findings)
+
+
+def build(people, state):
+    """A certification in ``state`` (a certificates.models.State), reached through the
+    services with concrete dates:
+
+    applied 2024-09-01, under review / rejected 2024-09-05, accepted 2024-09-10, stage 1
+    planned 2024-09-17 for 2024-10-01, stage 2 planned for 2024-11-04 after stage 1 closed
+    ready on 2024-10-02, decision pending after stage 2 on 2024-12-16..18, refused or granted
+    on 2025-01-15 (expiry 2028-01-14), suspended or withdrawn on 2025-06-01, expired on
+    2028-01-15."""
+    from certificates.models import State
+
+    state = State(state)
+    if state in (State.APPLIED, State.UNDER_REVIEW, State.REJECTED):
+        cert = apply(people, received_on=D(2024, 9, 1))
+        if state == State.UNDER_REVIEW:
+            svc.certification_start_review(certification=cert, by=people.staff, on=D(2024, 9, 5))
+        elif state == State.REJECTED:
+            svc.certification_reject(
+                certification=cert, reason="Outside our scope", by=people.staff, on=D(2024, 9, 5)
+            )
+    elif state in (State.ACCEPTED, State.STAGE1, State.STAGE2):
+        cert = accept(apply(people, received_on=D(2024, 9, 1)), people, D(2024, 9, 10))
+        if state == State.STAGE1:
+            svc.certification_plan_stage1(
+                certification=cert,
+                planned_start=D(2024, 10, 1),
+                planned_end=D(2024, 10, 2),
+                team_leader=people.auditor,
+                by=people.staff,
+                on=D(2024, 9, 17),
+            )
+        elif state == State.STAGE2:
+            cert, _ = stage1(cert, people, start=D(2024, 10, 1))
+            svc.certification_plan_stage2(
+                certification=cert,
+                planned_start=D(2024, 11, 4),
+                planned_end=D(2024, 11, 6),
+                team_leader=people.auditor,
+                by=people.staff,
+                on=D(2024, 10, 15),
+            )
+    elif state in (State.DECISION_PENDING, State.REFUSED):
+        cert, _, _ = pending(people)
+        if state == State.REFUSED:
+            svc.certification_refuse(
+                certification=cert, reason="Not effective", by=people.decider, on=D(2025, 1, 15)
+            )
+    else:
+        cert = certified(people, decided_on=D(2025, 1, 15))
+        if state == State.SUSPENDED:
+            svc.certification_suspend(
+                certification=cert, reason="Client asked", by=people.decider, on=D(2025, 6, 1)
+            )
+        elif state == State.WITHDRAWN:
+            svc.certification_withdraw(
+                certification=cert, reason="Client asked", by=people.decider, on=D(2025, 6, 1)
+            )
+        elif state == State.EXPIRED:
+            svc.certification_expire(certification=cert, on=D(2028, 1, 15))
+    cert.refresh_from_db()
+    assert cert.state == state, (cert.state, state)
+    return cert

@@ -89,8 +89,15 @@ def test_user_without_permission_is_forbidden(client, people):
 
 @pytest.mark.parametrize(
     "name",
-    ["certificates_certification", "audits_audit", "audits_finding", "clients_client",
-     "clients_application", "certificates_certificate", "certificates_decision"],
+    [
+        "certificates_certification",
+        "audits_audit",
+        "audits_finding",
+        "clients_client",
+        "clients_application",
+        "certificates_certificate",
+        "certificates_decision",
+    ],
 )
 def test_changelists_render_for_staff(client, people, name):
     lc.certified(people, decided_on=D(2025, 1, 15))

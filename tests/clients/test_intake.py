@@ -1,0 +1,225 @@
+"""Rule 1: an application is accepted only with every intake condition met and every required
+document received; the refusal names exactly what is missing."""
+
+import datetime
+
+import pytest
+from django.utils import translation
+from django_fsm_log.models import StateLog
+
+from certificates import services as svc
+from certificates.models import Certification, State
+from certificates.services import CertificationError
+from clients.models import ApplicationDocument, RequiredDocument
+from tests import lifecycle as lc
+from tests.factories import ClientFactory, standard
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+RECEIVED = D(2024, 9, 1)
+
+
+def under_review(people, *, complete=True, client=None, **fields):
+    """An application received on 2024-09-01 (valid unless ``fields`` say otherwise), under
+    review since 2024-09-05."""
+    cert = lc.apply(people, client=client, received_on=RECEIVED, complete=complete, **fields)
+    return svc.certification_start_review(certification=cert, by=people.staff, on=D(2024, 9, 5))
+
+
+def refusal(cert, people):
+    """Try to accept; return the messages. The refusal must change nothing."""
+    before = (cert.state, cert.revision, StateLog.objects.for_(cert).count())
+    with pytest.raises(CertificationError) as err:
+        svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    row = Certification.objects.get(pk=cert.pk)
+    assert (row.state, row.revision, StateLog.objects.for_(row).count()) == before
+    assert row.state == State.UNDER_REVIEW
+    return err.value.messages
+
+
+def test_complete_application_is_accepted(people):
+    cert = under_review(people)
+    assert cert.application.intake_problems(standard=cert.standard) == []
+    cert = svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    assert cert.state == State.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"system_operating_since": D(2024, 6, 2)},
+            "The management system has operated less than 3 months before the application "
+            "(since 2024-06-02).",
+        ),
+        (
+            {"system_operating_since": None},
+            "The date the management system started is not recorded.",
+        ),
+        (
+            {"internal_audit_on": None},
+            "No internal audit completed before the application.",
+        ),
+        (
+            {"internal_audit_on": D(2024, 9, 2)},
+            "No internal audit completed before the application.",
+        ),
+        (
+            {"management_review_on": None},
+            "No management review completed before the application.",
+        ),
+        (
+            {"management_review_on": D(2024, 10, 1)},
+            "No management review completed before the application.",
+        ),
+        (
+            {"no_penalty_declared": False},
+            "The declaration of no administrative penalty is missing.",
+        ),
+        (
+            {"legal_registration_checked": False},
+            "The legal registration (business licence) is not checked.",
+        ),
+    ],
+    ids=[
+        "operating_under_3_months",
+        "operating_since_unknown",
+        "no_internal_audit",
+        "internal_audit_after_application",
+        "no_management_review",
+        "management_review_after_application",
+        "no_penalty_declaration",
+        "registration_not_checked",
+    ],
+)
+def test_each_intake_condition_blocks_acceptance(people, fields, message):
+    cert = under_review(people, **fields)
+    assert refusal(cert, people) == [message]
+
+
+def test_three_months_of_operation_is_enough(people):
+    cert = under_review(
+        people,
+        system_operating_since=D(2024, 6, 1),
+        internal_audit_on=D(2024, 9, 1),  # on the day of the application counts as before
+        management_review_on=D(2024, 9, 1),
+    )
+    cert = svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    assert cert.state == State.ACCEPTED
+
+
+def test_minimum_operating_months_is_a_setting(people, settings):
+    settings.CERTBODY = {**settings.CERTBODY, "MIN_OPERATING_MONTHS": 6}
+    cert = under_review(people, system_operating_since=D(2024, 3, 2))
+    assert refusal(cert, people) == [
+        "The management system has operated less than 6 months before the application "
+        "(since 2024-03-02)."
+    ]
+
+
+def test_invalid_unified_social_credit_code_blocks_acceptance(people):
+    # Stored without Client.clean() (e.g. imported): the last character should be "L".
+    client = ClientFactory(registration_id="91110000600037341X")
+    assert not client.registration_is_valid
+    cert = under_review(people, client=client)
+    assert refusal(cert, people) == ["The client's registration id is not valid."]
+
+
+def test_foreign_client_needs_a_registration_id_only(people):
+    client = ClientFactory(country="DE", registration_id="HRB 123456 B")
+    assert client.registration_is_valid
+    cert = under_review(people, client=client)
+    cert = svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    assert cert.state == State.ACCEPTED
+
+
+def test_missing_documents_are_named(people):
+    std = standard()
+    cert = under_review(people, complete=False)
+    missing = {"Capacity management", "Confidentiality declaration", "Problem management"}
+    for doc in std.required_documents.exclude(title__in=missing):
+        ApplicationDocument.objects.create(
+            application=cert.application, required_document=doc, received_on=RECEIVED
+        )
+    # Listed but not received yet: still missing.
+    ApplicationDocument.objects.create(
+        application=cert.application,
+        required_document=std.required_documents.get(title="Problem management"),
+        received_on=None,
+    )
+    # In the checklist's order.
+    assert refusal(cert, people) == [
+        "Missing document: Capacity management",
+        "Missing document: Problem management",
+        "Missing document: Confidentiality declaration",
+    ]
+    with translation.override("zh-hans"):
+        assert cert.application.missing_documents(standard=std) == [
+            "容量管理",
+            "问题管理",
+            "保密声明",
+        ]
+
+    for doc in std.required_documents.filter(title__in=missing):
+        ApplicationDocument.objects.update_or_create(
+            application=cert.application,
+            required_document=doc,
+            defaults={"received_on": D(2024, 9, 8)},
+        )
+    cert = svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    assert cert.state == State.ACCEPTED
+
+
+def test_no_document_at_all_lists_the_whole_checklist(people):
+    std = standard()
+    cert = under_review(people, complete=False)
+    titles = list(std.required_documents.order_by("position").values_list("title", flat=True))
+    assert len(titles) == 23
+    assert refusal(cert, people) == [f"Missing document: {t}" for t in titles]
+
+
+def test_a_new_checklist_item_is_required_at_once(people):
+    std = standard()
+    cert = under_review(people)
+    RequiredDocument.objects.create(standard=std, position=99, title="Audit-time calculation")
+    assert refusal(cert, people) == ["Missing document: Audit-time calculation"]
+
+
+def test_every_problem_is_listed_at_once(people):
+    client = ClientFactory(registration_id="91110000600037341X")
+    cert = under_review(
+        people,
+        client=client,
+        complete=False,
+        system_operating_since=D(2024, 8, 1),
+        internal_audit_on=None,
+        management_review_on=None,
+        no_penalty_declared=False,
+        legal_registration_checked=False,
+    )
+    for doc in standard().required_documents.exclude(title="Service reporting"):
+        ApplicationDocument.objects.create(
+            application=cert.application, required_document=doc, received_on=RECEIVED
+        )
+    assert refusal(cert, people) == [
+        "The client's registration id is not valid.",
+        "The legal registration (business licence) is not checked.",
+        "The management system has operated less than 3 months before the application "
+        "(since 2024-08-01).",
+        "No internal audit completed before the application.",
+        "No management review completed before the application.",
+        "The declaration of no administrative penalty is missing.",
+        "Missing document: Service reporting",
+    ]
+
+
+def test_documents_of_the_applied_standard_only(people):
+    """An ISO 9001 application is checked against the ISO 9001 checklist."""
+    qms = standard("ISO 9001")
+    cert = lc.apply(people, std=qms, received_on=RECEIVED, complete=False)
+    cert = svc.certification_start_review(certification=cert, by=people.staff, on=D(2024, 9, 5))
+    titles = list(qms.required_documents.order_by("position").values_list("title", flat=True))
+    assert "Quality policy and quality objectives" in titles
+    assert "Capacity management" not in titles
+    assert refusal(cert, people) == [f"Missing document: {t}" for t in titles]
