@@ -30,7 +30,7 @@ MSG_STAGE_FROM_CERTIFICATION = _(
 )
 MSG_FINDING_STATE = _("Findings can be raised only while the audit is in progress or reported.")
 MSG_AUDIT_KIND_STATE = _(
-    "A %(kind)s audit cannot be planned while the certification is “%(state)s”."
+    "An audit of the kind “%(kind)s” cannot be planned while the certification is “%(state)s”."
 )
 
 # Which certification states an audit of each kind may be planned in, outside the stage

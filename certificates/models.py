@@ -659,8 +659,12 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         custom={"label": _("New application")},
     )
     def reapply(self, *, by=None, description=None):
+        # A new application starts a new programme: audits of the earlier one are not decided
+        # again, and grant starts new cycle dates.
         self.application = self.ctx.extra["application"]
         self.scope = self.application.scope
+        if self.audits.exists():
+            self.cycle += 1
 
 
 class DecisionOutcome(models.TextChoices):

@@ -301,7 +301,8 @@ def test_audit_kinds_are_planned_in_their_states_only(people):
     with pytest.raises(AuditError) as err:
         plan(cert, people, "surveillance")
     assert err.value.messages == [
-        "A Surveillance audit cannot be planned while the certification is “Decision pending”."
+        "An audit of the kind “Surveillance” cannot be planned while the certification is "
+        "“Decision pending”."
     ]
     with pytest.raises(AuditError) as err:
         plan(cert, people, "stage2")
