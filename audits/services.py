@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from certbody.errors import ConflictError, DomainError
 from certbody.transitions import run_transition
 
-from .models import Audit, AuditKind, AuditState, Finding, FindingState, Grade
+from .models import (
+    Audit,
+    AuditKind,
+    AuditState,
+    Finding,
+    FindingState,
+    Grade,
+    Recommendation,
+)
 
 
 class AuditError(DomainError):
@@ -134,7 +142,10 @@ def audit_submit_report(*, audit: Audit, recommendation: str, by, on: datetime.d
             on=on,
             error=AuditError,
             recommendation=recommendation,
-            description=str(_("Recommendation: %(r)s") % {"r": recommendation}),
+            description=str(
+                _("Recommendation: %(r)s")
+                % {"r": dict(Recommendation.choices).get(recommendation, recommendation)}
+            ),
         )
         locked.save()
     return locked

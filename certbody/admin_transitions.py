@@ -142,9 +142,11 @@ class TransitionAdminMixin:
             raise PermissionDenied
         action = self.transition_actions.get(name)
         if action is None or name not in available_transitions(obj):
+            label = transition_label(obj, name) if hasattr(type(obj), name) else name
             self.message_user(
                 request,
-                _("“%(action)s” is not possible now.") % {"action": name},
+                _("“%(action)s” is not possible while this is “%(state)s”.")
+                % {"action": label, "state": obj.get_state_display()},
                 messages.ERROR,
             )
             return redirect(self._change_url(obj))

@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_fsm import FSMField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -268,9 +269,17 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         majors = findings.majors_unverified().count()
         minors = findings.filter(grade="minor", state="open").count()
         if majors:
-            yield _("%(n)d major nonconformity(ies) not verified.") % {"n": majors}
+            yield ngettext(
+                "%(n)d major nonconformity is not verified.",
+                "%(n)d major nonconformities are not verified.",
+                majors,
+            ) % {"n": majors}
         if minors:
-            yield _("%(n)d minor nonconformity(ies) without an accepted plan.") % {"n": minors}
+            yield ngettext(
+                "%(n)d minor nonconformity has no accepted plan.",
+                "%(n)d minor nonconformities have no accepted plan.",
+                minors,
+            ) % {"n": minors}
 
     def _stage2_limit_passed(self) -> datetime.date | None:
         """If majors stay unverified past the limit after stage 2, the limit's date."""

@@ -23,6 +23,16 @@ def pytest_collection_modifyitems(config, items):
             item.fixturenames.append("_require_postgres")
 
 
+@pytest.fixture(autouse=True)
+def _no_language_leak():
+    """A request to /zh-hans/ leaves zh-hans active in this thread (LocaleMiddleware calls
+    translation.activate); later tests must not run in Chinese."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def _require_postgres():
     if connection.vendor != "postgresql":

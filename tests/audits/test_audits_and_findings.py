@@ -215,7 +215,7 @@ def test_audit_runs_planned_to_closed(people):
             "in_progress",
             "report_submitted",
             "submit_report",
-            "Recommendation: recommend",
+            "Recommendation: Recommend certification",
         ),
         ("staff", "report_submitted", "closed", "close", None),
     ]

@@ -130,7 +130,7 @@ def test_application_to_certificate_in_the_admin(client, people):
     # The decision is blocked until the minor has an accepted plan, and the page says so.
     client.force_login(people.decider)
     page = client.get(reverse(f"admin:{m}_change", args=[cert.pk])).content.decode()
-    assert "1 minor nonconformity(ies) without an accepted plan." in page
+    assert "1 minor nonconformity has no accepted plan." in page
     client.force_login(people.auditor)
     post_ok(
         client,

@@ -346,8 +346,8 @@ def test_grant_refused_until_majors_verified_and_minor_plans_accepted(people):
         return err.value.messages
 
     assert refusal() == [
-        "2 major nonconformity(ies) not verified.",
-        "1 minor nonconformity(ies) without an accepted plan.",
+        "2 major nonconformities are not verified.",
+        "1 minor nonconformity has no accepted plan.",
     ]
     minor = audit_svc.finding_accept_plan(
         finding=minor, plan="Train staff", by=people.auditor, on=D(2025, 1, 5)
@@ -357,9 +357,9 @@ def test_grant_refused_until_majors_verified_and_minor_plans_accepted(people):
     )
     major1 = audit_svc.finding_mark_corrected(finding=major1, by=people.auditor, on=D(2025, 1, 8))
     # A plan accepted and a correction made are not enough for a major: it must be verified.
-    assert refusal() == ["2 major nonconformity(ies) not verified."]
+    assert refusal() == ["2 major nonconformities are not verified."]
     audit_svc.finding_verify(finding=major1, by=people.auditor, on=D(2025, 1, 10))
-    assert refusal() == ["1 major nonconformity(ies) not verified."]
+    assert refusal() == ["1 major nonconformity is not verified."]
     lc.resolve([major2], people, D(2025, 1, 12))
 
     certificate = svc.certification_grant(certification=cert, by=people.decider, on=D(2025, 1, 15))
@@ -381,7 +381,7 @@ def test_majors_unverified_six_months_after_stage2_need_a_new_stage2(people):
     cert, old_stage2, (major,) = lc.pending(people, findings=("major",))
     with pytest.raises(CertificationError) as err:
         svc.certification_grant(certification=cert, by=people.decider, on=D(2025, 6, 18))
-    assert err.value.messages == ["1 major nonconformity(ies) not verified."]
+    assert err.value.messages == ["1 major nonconformity is not verified."]
     with pytest.raises(CertificationError) as err:
         svc.certification_grant(certification=cert, by=people.decider, on=D(2025, 6, 19))
     assert err.value.messages == [
@@ -403,7 +403,7 @@ def test_majors_unverified_six_months_after_stage2_need_a_new_stage2(people):
     # The old major still counts until it is closed out (verified at the new stage 2).
     with pytest.raises(CertificationError) as err:
         svc.certification_grant(certification=cert, by=people.decider, on=D(2025, 7, 20))
-    assert err.value.messages == ["1 major nonconformity(ies) not verified."]
+    assert err.value.messages == ["1 major nonconformity is not verified."]
     lc.resolve([major], people, D(2025, 7, 9))
     certificate = svc.certification_grant(certification=cert, by=people.decider, on=D(2025, 8, 1))
     cert.refresh_from_db()

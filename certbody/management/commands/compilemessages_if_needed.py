@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stale = []
-        for po in Path(settings.BASE_DIR, "locale").rglob("*.po"):
+        for po in Path(settings.BASE_DIR, "locale").rglob("*.po"):  # our catalogues only
             mo = po.with_suffix(".mo")
             if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
                 stale.append(po)
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             return
         from django.core.management import call_command
 
-        call_command("compilemessages", verbosity=0)
+        call_command("compilemessages", verbosity=0, ignore_patterns=[".venv", "var"])
         self.stdout.write("Translations compiled.")
