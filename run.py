@@ -58,7 +58,7 @@ def up() -> None:
     manage("compilemessages_if_needed")
     manage("seed_demo_if_empty", "--clients", "60")
     password = secrets.token_urlsafe(9)
-    manage("ensure_login", "--username", "admin", "--password", password)
+    manage("ensure_login", "--username", "admin", "--password", password, "--demo-password", "demo")
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     procs = [
@@ -86,7 +86,7 @@ def up() -> None:
     print(
         f"\ncertbody is running: http://127.0.0.1:{port}/admin/  (中文: /zh-hans/admin/)\n"
         f"  login: admin   password: {password}\n"
-        "  demo users (password 'demo'): staff_demo, auditor_demo, decider_demo\n"
+        "  demo users (password 'demo'): staff_demo, auditor_demo, auditor2_demo, decider_demo\n"
         "  web, Celery worker and beat are running; Ctrl-C stops all.\n",
         flush=True,
     )
