@@ -314,7 +314,14 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _recert_blockers(self):
         audits = list(self.audits_under_decision("recertification", "special"))
-        if not any(a.kind == "recertification" for a in audits):
+        # Only an audit held in the cycle being renewed counts: after an early recertification
+        # the new cycle (and its number) is already set, but an audit before its start cannot
+        # renew it a second time.
+        if not any(
+            a.kind == "recertification"
+            and (self.cycle_start is None or a.actual_end >= self.cycle_start)
+            for a in audits
+        ):
             yield _("There is no closed recertification audit awaiting a decision.")
         yield from self._findings_blockers(audits)
         yield from self._decision_maker_blockers(audits)
