@@ -42,6 +42,11 @@ class RuleMixin:
             )
         return ctx
 
+    def clean_fields(self, exclude=None):
+        # The state is FSMField(protected=True): only transitions change it, so validation
+        # must not write it back (django-fsm would raise "Direct state modification").
+        return super().clean_fields(exclude={*(exclude or ()), "state"})
+
     def blockers(self, name: str) -> list[str]:
         """Plain-language reasons the transition ``name`` may not be taken now (empty: go)."""
         check = getattr(self, f"_blockers_{name}", None)

@@ -282,7 +282,8 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             ) % {"n": minors}
 
     def _stage2_limit_passed(self) -> datetime.date | None:
-        """If majors stay unverified past the limit after stage 2, the limit's date."""
+        """If majors were not verified by the limit after stage 2, the limit's date. A major
+        verified only after the limit does not count: the new stage 2 is still required."""
         from audits.models import Finding
 
         stage2 = self.latest_stage2()
@@ -290,7 +291,12 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             return None
         limit = add_months(stage2.actual_end, policy("MAJOR_VERIFICATION_LIMIT_MONTHS"))
         audits = list(self.audits_under_decision())
-        if self.ctx.on > limit and Finding.objects.filter(audit__in=audits).majors_unverified():
+        late = (
+            Finding.objects.filter(audit__in=audits, grade="major")
+            .exclude(state="verified", verified_on__lte=limit)
+            .exists()
+        )
+        if self.ctx.on > limit and late:
             return limit
         return None
 

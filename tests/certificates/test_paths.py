@@ -719,3 +719,12 @@ def test_cancelled_stage1_is_replaced_without_justification(people):
         on=D(2024, 10, 2),
     )
     assert second.state == "planned"
+
+
+def test_full_clean_works_on_protected_state(people):
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    cert.full_clean()  # no "Direct state modification" error
+    audit = cert.audits.first()
+    audit.full_clean()
+    cert.refresh_from_db()
+    assert cert.state == State.ACTIVE
