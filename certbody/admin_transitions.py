@@ -62,12 +62,26 @@ class HistoryInline(StateLogInline):
 
     verbose_name = _("history entry")
     verbose_name_plural = _("history (every state change)")
-    fields = ("timestamp", "transition", "from_state", "to_state", "by", "description")
+    fields = ("when", "action", "from_state", "to_state", "who", "why")
     extra = 0
     max_num = 0
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    @admin.display(description=_("when"))
+    def when(self, log):
+        return log.timestamp
+
+    @admin.display(description=_("action"))
+    def action(self, log):
+        model = log.content_type.model_class()
+        if model is not None and hasattr(model, log.transition):
+            return transition_label(model, log.transition)
+        return log.transition
 
     @admin.display(description=_("from"))
     def from_state(self, log):
@@ -76,6 +90,14 @@ class HistoryInline(StateLogInline):
     @admin.display(description=_("to"))
     def to_state(self, log):
         return log.get_state_display()
+
+    @admin.display(description=_("by"))
+    def who(self, log):
+        return log.by or _("the system")
+
+    @admin.display(description=_("why"))
+    def why(self, log):
+        return log.description or "-"
 
 
 class TransitionAdminMixin:

@@ -16,7 +16,8 @@ MSG_NO_PERMISSION = _("You do not have permission to “%(action)s”.")
 
 
 def transition_label(obj, name: str) -> str:
-    method = getattr(type(obj), name)
+    """The translated label of transition ``name`` (``obj``: a model class or an instance)."""
+    method = getattr(obj if isinstance(obj, type) else type(obj), name)
     for t in method._django_fsm.transitions.values():
         return str(t.custom.get("label") or name)
     return name

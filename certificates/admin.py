@@ -149,7 +149,7 @@ class AuditInline(admin.TabularInline):
 class CertificateInline(admin.TabularInline):
     model = Certificate
     fields = (
-        "full_number",
+        "printed_number",
         "status",
         "effective_date",
         "expiry_date",
@@ -162,6 +162,10 @@ class CertificateInline(admin.TabularInline):
     max_num = 0
     show_change_link = True
     can_delete = False
+
+    @admin.display(description=_("certificate number"))
+    def printed_number(self, certificate):
+        return certificate.full_number
 
 
 class DecisionInline(admin.TabularInline):
@@ -292,7 +296,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ("full_number", "certification", "status", "effective_date", "expiry_date")
+    list_display = ("printed_number", "certification", "status", "effective_date", "expiry_date")
     list_filter = ("status", "standard")
     search_fields = (
         "number",
@@ -309,3 +313,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("certificate number"), ordering="number")
+    def printed_number(self, certificate):
+        return certificate.full_number
