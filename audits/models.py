@@ -7,12 +7,11 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from django_fsm import FSMField, FSMModelMixin
 
 from certbody.dates import add_months
 from certbody.policy import policy
-from certbody.rules import RuleMixin, rules_hold
+from certbody.rules import RuleMixin, logged_transition, rules_hold
 
 
 class AuditKind(models.TextChoices):
@@ -204,9 +203,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         return add_months(end, policy("STAGE1_VALIDITY_MONTHS")) < on
 
     # -- Transitions (legality only; services do the rest) ----------------------------------
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=AuditState.PLANNED,
         target=AuditState.IN_PROGRESS,
@@ -217,9 +214,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
     def start(self, *, by=None, description=None):
         self.actual_start = self.ctx.on
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=AuditState.IN_PROGRESS,
         target=AuditState.REPORT_SUBMITTED,
@@ -231,9 +226,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         self.actual_end = self.ctx.on
         self.recommendation = self.ctx.extra["recommendation"]
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=AuditState.REPORT_SUBMITTED,
         target=AuditState.CLOSED,
@@ -243,9 +236,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
     def close(self, *, by=None, description=None):
         self.closed_on = self.ctx.on
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[AuditState.PLANNED, AuditState.IN_PROGRESS],
         target=AuditState.CANCELLED,
@@ -323,9 +314,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
         if not (self.ctx.extra.get("plan") or self.plan).strip():
             yield _("Write down the plan that is accepted.")
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=FindingState.OPEN,
         target=FindingState.PLAN_ACCEPTED,
@@ -337,9 +326,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
         self.plan = self.ctx.extra.get("plan") or self.plan
         self.plan_accepted_on = self.ctx.on
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=FindingState.PLAN_ACCEPTED,
         target=FindingState.CORRECTED,
@@ -349,9 +336,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
     def mark_corrected(self, *, by=None, description=None):
         self.corrected_on = self.ctx.on
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=FindingState.CORRECTED,
         target=FindingState.VERIFIED,

@@ -123,32 +123,30 @@ def audit_plan(
         )
 
 
-def audit_start(*, audit: Audit, by, on: datetime.date) -> Audit:
+def _take(obj, name, *, by, on, **extra):
+    """Lock ``obj``, take transition ``name`` on ``on`` and save, in one transaction."""
     with transaction.atomic():
-        locked = _locked(audit, Audit)
-        run_transition(locked, "start", by=by, on=on, error=AuditError)
+        locked = _locked(obj, type(obj))
+        run_transition(locked, name, by=by, on=on, error=AuditError, **extra)
         locked.save()
     return locked
+
+
+def audit_start(*, audit: Audit, by, on: datetime.date) -> Audit:
+    return _take(audit, "start", by=by, on=on)
 
 
 def audit_submit_report(*, audit: Audit, recommendation: str, by, on: datetime.date) -> Audit:
     """The team leader submits the report on the audit's last day (``on``)."""
-    with transaction.atomic():
-        locked = _locked(audit, Audit)
-        run_transition(
-            locked,
-            "submit_report",
-            by=by,
-            on=on,
-            error=AuditError,
-            recommendation=recommendation,
-            description=str(
-                _("Recommendation: %(r)s")
-                % {"r": dict(Recommendation.choices).get(recommendation, recommendation)}
-            ),
-        )
-        locked.save()
-    return locked
+    label = dict(Recommendation.choices).get(recommendation, recommendation)
+    return _take(
+        audit,
+        "submit_report",
+        by=by,
+        on=on,
+        recommendation=recommendation,
+        description=str(_("Recommendation: %(r)s") % {"r": label}),
+    )
 
 
 def audit_close(*, audit: Audit, by, on: datetime.date) -> Audit:
@@ -156,22 +154,14 @@ def audit_close(*, audit: Audit, by, on: datetime.date) -> Audit:
     from certificates.services import certification_record_surveillance
 
     with transaction.atomic():
-        locked = _locked(audit, Audit)
-        run_transition(locked, "close", by=by, on=on, error=AuditError)
-        locked.save()
+        locked = _take(audit, "close", by=by, on=on)
         if locked.kind == AuditKind.SURVEILLANCE:
             certification_record_surveillance(locked.certification, audit=locked)
     return locked
 
 
 def audit_cancel(*, audit: Audit, reason: str, by, on: datetime.date) -> Audit:
-    with transaction.atomic():
-        locked = _locked(audit, Audit)
-        run_transition(
-            locked, "cancel", by=by, on=on, error=AuditError, reason=reason, description=reason
-        )
-        locked.save()
-    return locked
+    return _take(audit, "cancel", by=by, on=on, reason=reason, description=reason)
 
 
 def finding_raise_problems(audit) -> list[str]:
@@ -207,27 +197,15 @@ def finding_raise(
 
 
 def finding_accept_plan(*, finding: Finding, plan: str, by, on: datetime.date) -> Finding:
-    with transaction.atomic():
-        locked = _locked(finding, Finding)
-        run_transition(locked, "accept_plan", by=by, on=on, error=AuditError, plan=plan)
-        locked.save()
-    return locked
+    return _take(finding, "accept_plan", by=by, on=on, plan=plan)
 
 
 def finding_mark_corrected(*, finding: Finding, by, on: datetime.date) -> Finding:
-    with transaction.atomic():
-        locked = _locked(finding, Finding)
-        run_transition(locked, "mark_corrected", by=by, on=on, error=AuditError)
-        locked.save()
-    return locked
+    return _take(finding, "mark_corrected", by=by, on=on)
 
 
 def finding_verify(*, finding: Finding, by, on: datetime.date) -> Finding:
-    with transaction.atomic():
-        locked = _locked(finding, Finding)
-        run_transition(locked, "verify", by=by, on=on, error=AuditError)
-        locked.save()
-    return locked
+    return _take(finding, "verify", by=by, on=on)
 
 
 __all__ = [

@@ -61,3 +61,15 @@ def rules_hold(name: str):
 
     condition.__name__ = f"rules_for_{name}"
     return condition
+
+
+def logged_transition(**kwargs):
+    """``@transition(**kwargs)`` whose calls accept ``by=`` and ``description=`` and record
+    them in django-fsm-log's StateLog (who and why), in one decorator."""
+    from django_fsm import transition
+    from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+    def decorate(func):
+        return fsm_log_by(fsm_log_description(transition(**kwargs)(func)))
+
+    return decorate

@@ -12,12 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_fsm import FSMField, FSMModelMixin, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from django_fsm import FSMField, FSMModelMixin
 
 from certbody.dates import add_months, add_years
 from certbody.policy import policy
-from certbody.rules import RuleMixin, rules_hold
+from certbody.rules import RuleMixin, logged_transition, rules_hold
 
 
 class State(models.TextChoices):
@@ -405,9 +404,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     # -- Transitions: legality and the certification's own fields only ----------------------
     # Services (certificates/services.py) lock the row, check permission, call these, save,
     # and write decisions and certificate versions.
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.APPLIED,
         target=State.UNDER_REVIEW,
@@ -417,9 +414,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def start_review(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[State.APPLIED, State.UNDER_REVIEW],
         target=State.REJECTED,
@@ -430,9 +425,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def reject(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.UNDER_REVIEW,
         target=State.ACCEPTED,
@@ -443,9 +436,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def accept(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.ACCEPTED,
         target=State.STAGE1,
@@ -455,9 +446,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def begin_stage1(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.STAGE1,
         target=State.STAGE1,
@@ -468,9 +457,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def repeat_stage1(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.STAGE1,
         target=State.STAGE2,
@@ -481,9 +468,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def begin_stage2(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.STAGE2,
         target=State.DECISION_PENDING,
@@ -494,9 +479,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def submit_for_decision(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[State.STAGE2, State.DECISION_PENDING, State.EXPIRED],
         target=State.STAGE2,
@@ -510,9 +493,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         if self.state == State.EXPIRED:
             self.cycle += 1
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.DECISION_PENDING,
         target=State.ACTIVE,
@@ -534,9 +515,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         dues = self.surveillance_due_dates()
         self.next_surveillance_due = dues[0] if dues else None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.DECISION_PENDING,
         target=State.REFUSED,
@@ -547,9 +526,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def refuse(self, *, by=None, description=None):
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.ACTIVE,
         target=State.ACTIVE,
@@ -565,9 +542,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             expiry=add_years(old_expiry, policy("CYCLE_YEARS")),
         )
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[State.ACTIVE, State.SUSPENDED],
         target=State.EXPIRED,
@@ -581,9 +556,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.suspended_on = self.suspension_deadline = None
         self.next_surveillance_due = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.EXPIRED,
         target=State.ACTIVE,
@@ -601,9 +574,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         )
         self.expired_on = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.ACTIVE,
         target=State.SUSPENDED,
@@ -616,9 +587,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.suspended_on = self.ctx.on
         self.suspension_deadline = add_months(self.ctx.on, policy("SUSPENSION_MAX_MONTHS"))
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.SUSPENDED,
         target=State.ACTIVE,
@@ -629,9 +598,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def lift_suspension(self, *, by=None, description=None):
         self.suspended_on = self.suspension_deadline = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[State.ACTIVE, State.SUSPENDED],
         target=State.WITHDRAWN,
@@ -643,9 +610,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.suspended_on = self.suspension_deadline = None
         self.next_surveillance_due = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[State.ACTIVE, State.SUSPENDED],
         target=State.ACTIVE,
@@ -657,9 +622,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.scope = self.ctx.extra["scope"].strip()
         self.suspended_on = self.suspension_deadline = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=State.ACTIVE,
         target=State.ACTIVE,
@@ -670,9 +633,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def extend_scope(self, *, by=None, description=None):
         self.scope = self.ctx.extra["scope"].strip()
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[State.REJECTED, State.REFUSED, State.WITHDRAWN],
         target=State.APPLIED,
