@@ -370,6 +370,9 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _scope_change_blockers(self):
         yield from self._need("reason", _("A reason is required."))
+        if self.expiry_date and self.ctx.on > self.expiry_date:
+            # Not expired yet only because the nightly task has not run: no new version.
+            yield _("The certificate expired on %(day)s.") % {"day": self.expiry_date.isoformat()}
         new_scope = (self.ctx.extra.get("scope") or "").strip()
         if not new_scope:
             yield _("Write the new scope.")
@@ -747,9 +750,11 @@ class Certificate(models.Model):
             models.UniqueConstraint(
                 fields=["number", "version"], name="unique_certificate_version"
             ),
+            # A version issued on the last day of the cycle (e.g. a scope reduction at the
+            # suspension deadline) is valid that one day: expiry may equal the effective date.
             models.CheckConstraint(
-                condition=models.Q(expiry_date__gt=models.F("effective_date")),
-                name="certificate_expiry_after_effective",
+                condition=models.Q(expiry_date__gte=models.F("effective_date")),
+                name="certificate_expiry_not_before_effective",
             ),
         ]
 
