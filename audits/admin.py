@@ -221,3 +221,7 @@ class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
             on=local_today(),
         )
         obj.pk = created.pk
+
+
+# The audit-time tables and calculations, and auditor profiles, have their own admin modules.
+from . import admin_audit_time, admin_auditors  # noqa: E402, F401

@@ -121,6 +121,15 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     suspended_on = models.DateField(_("suspended on"), null=True, blank=True)
     suspension_deadline = models.DateField(_("suspension deadline"), null=True, blank=True)
     expired_on = models.DateField(_("expired on"), null=True, blank=True)
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("designated decision maker"),
+        help_text=_("Cannot be on an audit team of this certification."),
+    )
     # Bumped by every service that changes the certification: two staff working from the same
     # page cannot both apply a change (the second gets a conflict message).
     revision = models.PositiveIntegerField(_("revision"), default=0)

@@ -11,6 +11,28 @@ from certbody.policy import policy
 from .validators import normalise_uscc, validate_uscc
 
 
+class TechnicalArea(models.Model):
+    """An IAF scope sector (EA/IAF code 1-39; IT services are mainly 33). Auditors are
+    qualified per standard and technical area (shared/domain.md, Auditors)."""
+
+    code = models.PositiveSmallIntegerField(_("IAF code"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("technical area")
+        verbose_name_plural = _("technical areas")
+        ordering = ["code"]
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        name = (
+            self.name_zh if (get_language() or "").startswith("zh") and self.name_zh else self.name
+        )
+        return f"IAF {self.code:02d} {name}"
+
+
 class Client(models.Model):
     """An organisation (legal entity) that applies for certification.
 
@@ -30,6 +52,13 @@ class Client(models.Model):
     city = models.CharField(_("city"), max_length=100, db_index=True)
     address = models.CharField(_("address"), max_length=500)
     effective_personnel = models.PositiveIntegerField(_("effective personnel"))
+    technical_areas = models.ManyToManyField(
+        TechnicalArea,
+        blank=True,
+        related_name="clients",
+        verbose_name=_("technical areas"),
+        help_text=_("IAF codes of the activities in scope; audit teams must cover them."),
+    )
     restricted_listing = models.BooleanField(
         _("restricted listing"),
         default=False,

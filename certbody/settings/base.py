@@ -172,6 +172,39 @@ CERTBODY = {
     "SUSPENSION_MAX_MONTHS": env.int("CERTBODY_SUSPENSION_MAX_MONTHS", default=6),
     # After expiry, restoration is possible within this many months.
     "RESTORATION_WINDOW_MONTHS": env.int("CERTBODY_RESTORATION_WINDOW_MONTHS", default=6),
+    # -- Audit time (IAF MD 5, MD 11, MD 1; ISO/IEC 20000-6 9.1.4) --
+    # Share of the initial audit time given to stage 1 (the rest is stage 2), in percent.
+    "AUDIT_TIME_STAGE1_PERCENT": env.int("CERTBODY_AUDIT_TIME_STAGE1_PERCENT", default=30),
+    # At least this share of every audit's time is spent on site, in percent.
+    "AUDIT_TIME_MIN_ONSITE_PERCENT": env.int("CERTBODY_AUDIT_TIME_MIN_ONSITE_PERCENT", default=80),
+    # Caps: total reduction of the table time; integrated-system reduction; per-site reduction.
+    "AUDIT_TIME_MAX_REDUCTION_PERCENT": env.int(
+        "CERTBODY_AUDIT_TIME_MAX_REDUCTION_PERCENT", default=30
+    ),
+    "AUDIT_TIME_MAX_INTEGRATION_PERCENT": env.int(
+        "CERTBODY_AUDIT_TIME_MAX_INTEGRATION_PERCENT", default=20
+    ),
+    "AUDIT_TIME_MAX_SITE_REDUCTION_PERCENT": env.int(
+        "CERTBODY_AUDIT_TIME_MAX_SITE_REDUCTION_PERCENT", default=50
+    ),
+    # Surveillance and recertification time as a fraction of a fresh initial calculation.
+    "SURVEILLANCE_TIME_FRACTION": env("CERTBODY_SURVEILLANCE_TIME_FRACTION", default="1/3"),
+    "RECERTIFICATION_TIME_FRACTION": env("CERTBODY_RECERTIFICATION_TIME_FRACTION", default="2/3"),
+    # Multi-site sampling: at least this share of the sample is drawn at random, in percent.
+    "SAMPLE_RANDOM_PERCENT": env.int("CERTBODY_SAMPLE_RANDOM_PERCENT", default=25),
+    # -- The audit programme --
+    # Surveillance 1 is planned this many months after the decision (due within 12).
+    "SURVEILLANCE_PLAN_MONTHS": env.int("CERTBODY_SURVEILLANCE_PLAN_MONTHS", default=10),
+    # Recertification: start planning this many months before expiry, audit this many before.
+    "RECERTIFICATION_PLANNING_MONTHS": env.int(
+        "CERTBODY_RECERTIFICATION_PLANNING_MONTHS", default=6
+    ),
+    "RECERTIFICATION_AUDIT_MONTHS": env.int("CERTBODY_RECERTIFICATION_AUDIT_MONTHS", default=3),
+    # -- Auditors --
+    # Consultancy or employment for a client bars auditing or deciding for it this long.
+    "CONFLICT_OF_INTEREST_YEARS": env.int("CERTBODY_CONFLICT_OF_INTEREST_YEARS", default=2),
+    # Warn when the same team leader led more than this many consecutive audits of a client.
+    "ROTATION_MAX_CONSECUTIVE": env.int("CERTBODY_ROTATION_MAX_CONSECUTIVE", default=3),
 }
 
 LOGGING = {

@@ -90,9 +90,12 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
     planned_end = models.DateField(_("planned end"))
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_end = models.DateField(_("actual end (last day)"), null=True, blank=True)
+    # Empty on an audit the programme generated and nobody has staffed yet.
     team_leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="led_audits",
         verbose_name=_("team leader"),
     )
@@ -111,6 +114,30 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         help_text=_("Why a repeated stage 1, or a stage 2 after an old stage 1, is acceptable."),
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # -- The audit programme (issue 3): generated audits carry a proposed window, a deadline,
+    # their audit time and the multi-site sample; staff confirm dates and the team later.
+    dates_confirmed = models.BooleanField(
+        _("dates confirmed"),
+        default=True,
+        help_text=_("False while the dates are only the programme's proposal."),
+    )
+    programme_year = models.PositiveSmallIntegerField(_("year of the cycle"), null=True, blank=True)
+    planning_from = models.DateField(_("start planning on"), null=True, blank=True)
+    due_by = models.DateField(
+        _("due by"), null=True, blank=True, db_index=True, help_text=_("The latest last day.")
+    )
+    late_reason = models.TextField(_("reason for holding it after the deadline"), blank=True)
+    audit_days = models.DecimalField(
+        _("audit time (auditor-days)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    onsite_days = models.DecimalField(
+        _("of which on site (at least)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    audit_time_trace = models.JSONField(_("audit time trace"), default=list, blank=True)
+    sites = models.ManyToManyField(
+        "clients.Site", blank=True, related_name="audits", verbose_name=_("sites to visit")
+    )
+    sample_trace = models.JSONField(_("multi-site sample trace"), default=dict, blank=True)
     decision = models.ForeignKey(
         "certificates.Decision",
         on_delete=models.SET_NULL,
@@ -146,9 +173,14 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         return self.actual_end
 
     def team_user_ids(self) -> set[int]:
-        ids = {self.team_leader_id}
+        ids = {self.team_leader_id} if self.team_leader_id else set()
         ids.update(m.pk for m in self.members.all())
         return ids
+
+    @property
+    def is_late(self) -> bool:
+        """Planned to end after its deadline (allowed only with a recorded reason)."""
+        return bool(self.due_by and self.planned_end and self.planned_end > self.due_by)
 
     # -- Rules -------------------------------------------------------------------------------
     def _is_new_stage2(self) -> bool:
@@ -162,6 +194,10 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         return earlier.exists()
 
     def _blockers_start(self):
+        if self.team_leader_id is None:
+            yield _("The audit has no team leader yet.")
+        if not self.dates_confirmed:
+            yield _("The audit dates are only proposed: confirm them first.")
         if self.kind == AuditKind.STAGE2 and not self._is_new_stage2():
             stage1 = self.certification.latest_stage1()
             if stage1 is None or not stage1.is_closed_ready:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from certbody.errors import ConflictError, DomainError
 from certbody.transitions import run_transition
 
-from .models import (
+from ..models import (
     Audit,
     AuditKind,
     AuditState,
