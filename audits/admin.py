@@ -2,7 +2,15 @@
 through the services (audit_plan, finding_raise); their states change only by transitions."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from certbody.admin_transitions import (
@@ -13,9 +21,10 @@ from certbody.admin_transitions import (
     TransitionForm,
 )
 from certbody.dates import local_today
+from certbody.errors import DomainError
 
 from . import services as svc
-from .models import Audit, Finding, Recommendation
+from .models import Audit, AuditRole, Finding, Recommendation
 
 
 class ReportForm(TransitionForm):
@@ -46,14 +55,132 @@ class FindingInline(admin.TabularInline):
 class AuditForm(forms.ModelForm):
     class Meta:
         model = Audit
-        fields = ("certification", "kind", "planned_start", "planned_end", "team_leader", "members")
+        fields = (
+            "certification",
+            "kind",
+            "planned_start",
+            "planned_end",
+            "team_leader",
+            "members",
+            "late_reason",
+        )
 
     def clean(self):
         data = super().clean()
-        if not self.instance.pk and data.get("certification") and data.get("kind"):
-            for problem in svc.audit_plan_problems(data["certification"], data["kind"]):
-                self.add_error("kind", problem)
+        if self.instance.pk or not (data.get("certification") and data.get("kind")):
+            return data
+        problems = svc.audit_plan_problems(data["certification"], data["kind"])
+        for problem in problems:
+            self.add_error("kind", problem)
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if problems or not (start and end) or end < start:
+            return data
+        if data.get("team_leader") is None:
+            self.add_error("team_leader", svc.audits.MSG_NO_LEADER)
+            return data
+        draft = Audit(
+            certification=data["certification"],
+            kind=data["kind"],
+            planned_start=start,
+            planned_end=end,
+        )
+        for problem in svc.audit_team_problems(
+            audit=draft, team_leader=data["team_leader"], members=data.get("members") or ()
+        ):
+            self.add_error(None, problem)
         return data
+
+
+# -- Programme and team forms (each calls a service; refusals come back as form errors) -----------
+def _people():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class TeamForm(forms.Form):
+    team_leader = forms.ModelChoiceField(label=_("Team leader"), queryset=_people())
+    members = forms.ModelMultipleChoiceField(
+        label=_("Auditors"), queryset=_people(), required=False
+    )
+    technical_experts = forms.ModelMultipleChoiceField(
+        label=_("Technical experts"), queryset=_people(), required=False
+    )
+    acknowledge_warnings = forms.BooleanField(
+        label=_("I have read the warnings and keep this team"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("team_leader", "members", "technical_experts"):
+            self.fields[name].queryset = _people()
+
+
+class RescheduleForm(forms.Form):
+    planned_start = forms.DateField(
+        label=_("Planned start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_end = forms.DateField(
+        label=_("Planned end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason for holding it after its deadline"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when the last day is after the audit's due date."),
+    )
+    confirm = forms.BooleanField(
+        label=_("The client confirmed these dates"),
+        required=False,
+        help_text=_("An audit can start only once its dates are confirmed."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The planned end is before the planned start."))
+        return data
+
+
+class LateFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Planned after its due date")), ("no", _("Within its due date"))]
+
+    def queryset(self, request, queryset):
+        late = Q(due_by__isnull=False, planned_end__gt=F("due_by"))
+        if self.value() == "yes":
+            return queryset.filter(late)
+        if self.value() == "no":
+            return queryset.exclude(late)
+        return queryset
+
+
+class NoTeamFilter(admin.SimpleListFilter):
+    title = _("team")
+    parameter_name = "team"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("No team yet")), ("set", _("Team leader named"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(team_leader__isnull=True)
+        if self.value() == "set":
+            return queryset.filter(team_leader__isnull=False)
+        return queryset
+
+
+def _only_own_audits(request, queryset, prefix=""):
+    """Staff (audits.manage_audit) and superusers see everything; an auditor only the audits
+    they lead or are a member of."""
+    user = request.user
+    if user.has_perm("audits.manage_audit"):
+        return queryset
+    return queryset.filter(
+        Q(**{f"{prefix}team_leader": user}) | Q(**{f"{prefix}members": user})
+    ).distinct()
 
 
 class FindingForm(forms.ModelForm):
@@ -78,10 +205,20 @@ class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "state",
         "planned_start",
         "planned_end",
+        "dates_confirmed",
+        "due_by",
+        "late_flag",
         "team_leader",
         "recommendation",
     )
-    list_filter = ("kind", "state", "certification__standard")
+    list_filter = (
+        "kind",
+        "state",
+        ("dates_confirmed", admin.BooleanFieldListFilter),
+        NoTeamFilter,
+        LateFilter,
+        "certification__standard",
+    )
     search_fields = (
         "certification__client__legal_name",
         "certification__client__english_name",
@@ -112,6 +249,46 @@ class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
         ),
     }
 
+    PROGRAMME_FIELDS = (
+        "planning_links",
+        "dates_confirmed",
+        "programme_year",
+        "planning_from",
+        "due_by",
+        "late_flag",
+        "late_reason",
+        "audit_time",
+        "audit_time_lines",
+        "sample",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        return [
+            (
+                None,
+                {
+                    "fields": (
+                        "certification",
+                        "kind",
+                        "cycle",
+                        "planned_start",
+                        "planned_end",
+                        "team_leader",
+                        "members",
+                        "actual_start",
+                        "actual_end",
+                        "recommendation",
+                        "justification",
+                        "closed_on",
+                        "decision",
+                    )
+                },
+            ),
+            (_("Programme, audit time and sample"), {"fields": self.PROGRAMME_FIELDS}),
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         base = (
             "cycle",
@@ -123,8 +300,21 @@ class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
             "decision",
         )
         if obj is not None:
-            base = (*base, "certification", "kind")
+            # Dates and team change only through the forms below, which apply the rules.
+            base = (
+                *base,
+                "certification",
+                "kind",
+                "planned_start",
+                "planned_end",
+                "team_leader",
+                "members",
+                *self.PROGRAMME_FIELDS,
+            )
         return (*super().get_readonly_fields(request, obj), *base)
+
+    def get_queryset(self, request):
+        return _only_own_audits(request, super().get_queryset(request))
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -138,10 +328,209 @@ class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
             planned_start=obj.planned_start,
             planned_end=obj.planned_end,
             team_leader=obj.team_leader,
+            members=form.cleaned_data.get("members") or (),
+            late_reason=obj.late_reason,
             by=request.user,
         )
         obj.pk = created.pk
         obj.cycle = created.cycle
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+        # A new audit's team was set (and booked) by audit_plan.
+
+    # -- read-only displays ------------------------------------------------------------------------
+    @admin.display(description=_("late"), boolean=True)
+    def late_flag(self, obj):
+        return obj.is_late
+
+    @admin.display(description=_("audit time"))
+    def audit_time(self, obj):
+        if obj.audit_days is None:
+            return "-"
+        return _("%(days)s auditor-days, at least %(onsite)s on site") % {
+            "days": obj.audit_days,
+            "onsite": obj.onsite_days if obj.onsite_days is not None else "-",
+        }
+
+    @admin.display(description=_("audit time trace"))
+    def audit_time_lines(self, obj):
+        lines = obj.audit_time_trace or []
+        if not lines:
+            return "-"
+        items = format_html_join("", "<li>{}</li>", ((line,) for line in lines))
+        return format_html("<ul>{}</ul>", items)
+
+    @admin.display(description=_("sites to visit (sample)"))
+    def sample(self, obj):
+        sites = list(obj.sites.all())
+        trace = obj.sample_trace or {}
+        if not sites and not trace:
+            return "-"
+        listing = format_html_join(
+            "",
+            "<li>{}{}</li>",
+            ((site, _(" (central function)") if site.is_central else "") for site in sites),
+        )
+        detail = (
+            _(
+                "Drawn for %(kind)s: %(size)s besides the central function; seed %(seed)s; "
+                "at random %(random)s; then not yet visited first %(preferred)s; visited "
+                "before in the cycle %(visited)s."
+            )
+            % {
+                "kind": trace.get("kind", "-"),
+                "size": trace.get("size", 0),
+                "seed": trace.get("seed", "-"),
+                "random": trace.get("random", []),
+                "preferred": trace.get("preferred_unvisited_first", []),
+                "visited": trace.get("visited_before", []),
+            }
+            if trace
+            else ""
+        )
+        return format_html("<ul>{}</ul><p>{}</p>", listing, detail)
+
+    @admin.display(description=_("plan"))
+    def planning_links(self, obj):
+        if obj is None or obj.pk is None or obj.state != "planned":
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            reverse("admin:audits_audit_team", args=[obj.pk]),
+            _("Team"),
+            reverse("admin:audits_audit_reschedule", args=[obj.pk]),
+            _("Reschedule / confirm dates"),
+        )
+
+    # -- the team and reschedule pages -------------------------------------------------------------
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/team/",
+                self.admin_site.admin_view(self.team_view),
+                name="audits_audit_team",
+            ),
+            path(
+                "<path:object_id>/reschedule/",
+                self.admin_site.admin_view(self.reschedule_view),
+                name="audits_audit_reschedule",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _planned_audit(self, request, object_id):
+        audit = get_object_or_404(
+            self.get_queryset(request).select_related(
+                "certification__client", "certification__standard"
+            ),
+            pk=unquote(object_id),
+        )
+        if not request.user.has_perm("audits.manage_audit"):
+            raise PermissionDenied
+        return audit
+
+    def team_view(self, request, object_id):
+        audit = self._planned_audit(request, object_id)
+        roles = dict(audit.bookings.values_list("auditor_id", "role"))
+        current = list(audit.members.all())
+        initial = {
+            "team_leader": audit.team_leader_id,
+            "members": [u.pk for u in current if roles.get(u.pk) != AuditRole.TECHNICAL_EXPERT],
+            "technical_experts": [
+                u.pk for u in current if roles.get(u.pk) == AuditRole.TECHNICAL_EXPERT
+            ],
+        }
+        form = TeamForm(request.POST or None, initial=initial)
+        warnings = []
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                result = svc.audit_set_team(
+                    audit=audit,
+                    team_leader=d["team_leader"],
+                    members=d["members"],
+                    technical_experts=d["technical_experts"],
+                    by=request.user,
+                    on=local_today(),
+                    acknowledge_warnings=d["acknowledge_warnings"],
+                )
+            except svc.TeamWarnings as err:
+                warnings = err.warnings
+                form.add_error("acknowledge_warnings", svc.teams.MSG_UNACKNOWLEDGED)
+            except DomainError as err:
+                for message in err.messages:
+                    form.add_error(None, message)
+            else:
+                for warning in result.warnings:
+                    self.message_user(request, warning, messages.WARNING)
+                self.message_user(request, _("The team is set and booked."), messages.SUCCESS)
+                return redirect(reverse("admin:audits_audit_change", args=[audit.pk]))
+        suggestions = {
+            role: svc.auditor_suggestions(audit=audit, role=role)
+            for role in (AuditRole.TEAM_LEADER, AuditRole.AUDITOR, AuditRole.TECHNICAL_EXPERT)
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": audit,
+            "title": _("Audit team"),
+            "form": form,
+            "warnings": warnings,
+            "suggestions": [(AuditRole(role).label, rows) for role, rows in suggestions.items()],
+            "change_url": reverse("admin:audits_audit_change", args=[audit.pk]),
+        }
+        return TemplateResponse(request, "admin/audits/audit_team.html", context)
+
+    def reschedule_view(self, request, object_id):
+        audit = self._planned_audit(request, object_id)
+        form = RescheduleForm(
+            request.POST or None,
+            initial={
+                "planned_start": audit.planned_start,
+                "planned_end": audit.planned_end,
+                "reason": audit.late_reason,
+                "confirm": audit.dates_confirmed,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                if d["confirm"]:
+                    svc.audit_confirm_dates(
+                        audit=audit,
+                        planned_start=d["planned_start"],
+                        planned_end=d["planned_end"],
+                        reason=d["reason"],
+                        by=request.user,
+                        on=local_today(),
+                    )
+                else:
+                    svc.audit_reschedule(
+                        audit=audit,
+                        planned_start=d["planned_start"],
+                        planned_end=d["planned_end"],
+                        reason=d["reason"],
+                        by=request.user,
+                        on=local_today(),
+                    )
+            except DomainError as err:
+                for message in err.messages:
+                    form.add_error(None, message)
+            else:
+                self.message_user(request, _("The audit dates are saved."), messages.SUCCESS)
+                return redirect(reverse("admin:audits_audit_change", args=[audit.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": audit,
+            "title": _("Reschedule / confirm dates"),
+            "form": form,
+            "blockers": [],
+            "change_url": reverse("admin:audits_audit_change", args=[audit.pk]),
+        }
+        return TemplateResponse(request, "admin/certbody/transition_form.html", context)
 
 
 @admin.register(Finding)
@@ -205,6 +594,9 @@ class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
         if obj is not None:
             base = (*base, "audit", "grade")
         return (*super().get_readonly_fields(request, obj), *base)
+
+    def get_queryset(self, request):
+        return _only_own_audits(request, super().get_queryset(request), prefix="audit__")
 
     def has_delete_permission(self, request, obj=None):
         return False

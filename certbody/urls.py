@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 
 admin.site.site_header = "certbody"
 admin.site.site_title = "certbody"
+# The admin index links to the auditor pages and the scheduling board.
+admin.site.index_template = "audits/admin_index.html"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -13,6 +15,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("audits.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

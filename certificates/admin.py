@@ -27,7 +27,12 @@ from .models import Certificate, Certification, Decision
 
 
 def _auditors():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
+    """People with an auditor profile (the team rules refuse anyone else)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, auditor_profile__isnull=False)
+        .order_by("username")
+    )
 
 
 class StagePlanForm(TransitionForm):
@@ -41,6 +46,9 @@ class StagePlanForm(TransitionForm):
     members = forms.ModelMultipleChoiceField(
         label=_("Team members"), queryset=_auditors(), required=False
     )
+    technical_experts = forms.ModelMultipleChoiceField(
+        label=_("Technical experts"), queryset=_auditors(), required=False
+    )
     justification = forms.CharField(
         label=_("Justification"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -52,6 +60,7 @@ class StagePlanForm(TransitionForm):
         super().__init__(*args, **kwargs)
         self.fields["team_leader"].queryset = _auditors()
         self.fields["members"].queryset = _auditors()
+        self.fields["technical_experts"].queryset = _auditors()
 
     def clean(self):
         data = super().clean()
@@ -73,6 +82,7 @@ def _plan(service):
             planned_end=d["planned_end"],
             team_leader=d["team_leader"],
             members=d["members"],
+            technical_experts=d.get("technical_experts") or (),
             justification=d["justification"],
             by=user,
             on=on,
@@ -128,14 +138,23 @@ class SurveillanceDueFilter(admin.SimpleListFilter):
 
 
 class AuditInline(admin.TabularInline):
+    """The certification's audits, the programme included: year of the cycle, deadline,
+    whether the dates are confirmed, the team and the audit time."""
+
     model = Audit
+    verbose_name_plural = _("audits and programme")
     fields = (
         "kind",
         "cycle",
+        "programme_year",
         "state",
         "planned_start",
         "planned_end",
-        "team_leader",
+        "dates_confirmed",
+        "due_by",
+        "late",
+        "team",
+        "audit_time",
         "recommendation",
         "decision",
     )
@@ -144,6 +163,37 @@ class AuditInline(admin.TabularInline):
     max_num = 0
     show_change_link = True
     can_delete = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("team_leader", "decision")
+            .prefetch_related("members")
+            .order_by("cycle", "planned_start", "pk")
+        )
+
+    @admin.display(description=_("late"), boolean=True)
+    def late(self, audit):
+        return audit.is_late
+
+    @admin.display(description=_("team"))
+    def team(self, audit):
+        if audit.team_leader is None:
+            return _("no team yet")
+        names = [str(audit.team_leader)] + [
+            str(m) for m in audit.members.all() if m.pk != audit.team_leader_id
+        ]
+        return ", ".join(names)
+
+    @admin.display(description=_("audit time"))
+    def audit_time(self, audit):
+        if audit.audit_days is None:
+            return "-"
+        return _("%(days)s d (on site ≥ %(onsite)s)") % {
+            "days": audit.audit_days,
+            "onsite": audit.onsite_days if audit.onsite_days is not None else "-",
+        }
 
 
 class CertificateInline(admin.TabularInline):

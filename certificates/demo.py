@@ -39,7 +39,15 @@ from audits import services as audit_svc
 from audits.models import Grade, Recommendation
 from certbody.dates import add_months, add_years
 from certbody.policy import policy
-from clients.models import Application, ApplicationDocument, Client, Contact, Site, Standard
+from clients.models import (
+    Application,
+    ApplicationDocument,
+    Client,
+    Contact,
+    Site,
+    Standard,
+    TechnicalArea,
+)
 
 from . import services as svc
 from .models import (
@@ -52,6 +60,7 @@ from .models import (
 )
 
 DAY = datetime.timedelta(days=1)
+LATE_REASON = "客户要求推迟 / Postponed at the client's request."
 
 
 def days(n: int) -> datetime.timedelta:
@@ -589,16 +598,81 @@ DEMO_USERS = (
 )
 
 
+# More auditors, so that teams can be free on overlapping days (an auditor cannot be in two
+# places at once): (username, family name, given name, home city, extra IAF codes).
+DEMO_AUDITORS = (
+    ("auditor_zhao", "赵", "伟", "上海", (19,)),
+    ("auditor_sun", "孙", "丽", "深圳", ()),
+    ("auditor_zhou", "周", "敏", "杭州", (29,)),
+    ("auditor_wu", "吴", "强", "成都", ()),
+    ("auditor_zheng", "郑", "芳", "广州", (19,)),
+    ("auditor_feng", "冯", "军", "南京", ()),
+    ("auditor_huang", "黄", "磊", "武汉", (34,)),
+    ("auditor_he", "何", "洁", "西安", ()),
+    ("auditor_lin", "林", "涛", "苏州", (19,)),
+    ("auditor_guo", "郭", "静", "北京", ()),
+)
+DEMO_HOME = {"auditor_demo": "北京", "auditor2_demo": "上海"}
+QUALIFIED = (datetime.date(2015, 1, 1), datetime.date(2035, 12, 31))
+QUALIFICATION_EVIDENCE = "CCAA 注册审核员，见证审核通过 / CCAA registered auditor, witnessed audit."
+
+
 @dataclass
 class People:
     staff: object
     auditor: object
     auditor2: object
     decider: object
+    # Every auditor teams are drawn from (auditor and auditor2 included).
+    pool: list = field(default_factory=list)
+
+
+def ensure_auditors(users) -> None:
+    """Auditor profiles for ``users``: team leader for every standard in IAF 33 (and their
+    extra codes) from 2015 to 2035, with yearly impartiality declarations, so demo teams pass
+    the team rules (audits/services/teams.py)."""
+    from audits.models import (
+        AuditorProfile,
+        AuditRole,
+        ImpartialityDeclaration,
+        Qualification,
+    )
+    from clients.models import TechnicalArea
+
+    extra = {name: codes for name, _l, _f, _c, codes in DEMO_AUDITORS}
+    cities = DEMO_HOME | {name: city for name, _l, _f, city, _x in DEMO_AUDITORS}
+    areas = {a.code: a for a in TechnicalArea.objects.all()}
+    standards = list(Standard.objects.filter(code__in=STANDARD_CODES))
+    for user in users:
+        profile, created = AuditorProfile.objects.get_or_create(
+            user=user,
+            defaults={"home_city": cities.get(user.username, ""), "languages": "zh-hans,en"},
+        )
+        if not created:
+            continue
+        Qualification.objects.bulk_create(
+            Qualification(
+                profile=profile,
+                standard=std,
+                technical_area=areas[code],
+                role=AuditRole.TEAM_LEADER,
+                evidence=QUALIFICATION_EVIDENCE,
+                valid_from=QUALIFIED[0],
+                valid_until=QUALIFIED[1],
+            )
+            for std in standards
+            for code in (33, *extra.get(user.username, ()))
+            if code in areas
+        )
+        ImpartialityDeclaration.objects.bulk_create(
+            ImpartialityDeclaration(profile=profile, year=year, signed_on=datetime.date(year, 1, 5))
+            for year in range(QUALIFIED[0].year, QUALIFIED[1].year + 1)
+        )
 
 
 def ensure_people() -> People:
-    """The demo users the services need (never superusers; no usable password)."""
+    """The demo users the services need (never superusers; no usable password), and the
+    auditors' profiles and qualifications."""
     User = get_user_model()
     users = []
     for username, group, last, first in DEMO_USERS:
@@ -616,7 +690,19 @@ def ensure_people() -> People:
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=group))
         users.append(User.objects.get(pk=user.pk))  # fresh permission cache
-    return People(*users)
+    pool = [users[1], users[2]]
+    for username, last, first, _city, _codes in DEMO_AUDITORS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "is_staff": True},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name="Auditor"))
+        pool.append(User.objects.get(pk=user.pk))
+    ensure_auditors(pool)
+    return People(*users, pool=pool)
 
 
 def load_standards() -> dict:
@@ -704,9 +790,22 @@ class Walker:
         but not before the last step nor after today."""
         return min(max(start - self.r(lo, hi), self.last), self.today)
 
-    def team(self):
-        a, b = self.people.auditor, self.people.auditor2
-        return (a, b) if self.rng.random() < 0.5 else (b, a)
+    def team(self, start, end=None):
+        """A team leader and a member free from ``start`` to ``end`` (auditors cannot be in
+        two places at once: the services refuse an overlapping booking)."""
+        from audits.models import Booking
+
+        pool = self.people.pool or [self.people.auditor, self.people.auditor2]
+        busy = set(
+            Booking.objects.filter(
+                auditor__in=pool, starts_on__lte=end or start + days(3), ends_on__gte=start
+            ).values_list("auditor_id", flat=True)
+        )
+        free = [u for u in pool if u.pk not in busy]
+        self.rng.shuffle(free)
+        if len(free) < 2:
+            raise AssertionError(f"demo: fewer than two auditors free on {start}")
+        return free[0], free[1]
 
     # -- one client ----------------------------------------------------------------------
     def walk(self, index: int, profile: Profile) -> Certification:
@@ -714,6 +813,7 @@ class Walker:
         self.last = datetime.date.min
         with transaction.atomic():
             client = Client.objects.create(**profile.client)
+            client.technical_areas.set(TechnicalArea.objects.filter(code=33))  # IT services
             self.sites = [Site.objects.create(client=client, **s) for s in profile.sites]
             self.language = profile.language
             Contact.objects.create(client=client, **profile.contact)
@@ -771,6 +871,8 @@ class Walker:
     def accept(self, cert, on):
         p = self.people
         start = self.between(max(self.last, on - days(10)), on - DAY)
+        # The application review records the audit time for the whole cycle (IAF MD 5).
+        audit_svc.audit_time_calculate(application=cert.application, by=p.staff, on=self._at(start))
         cert = svc.certification_start_review(certification=cert, by=p.staff, on=self._at(start))
         return svc.certification_accept(
             certification=cert,
@@ -827,7 +929,7 @@ class Walker:
 
     def plan_stage1(self, cert, start, *, planned_on, leader=None, justification=""):
         cert.refresh_from_db()
-        leader = leader or self.team()[0]
+        leader = leader or self.team(start)[0]
         return svc.certification_plan_stage1(
             certification=cert,
             planned_start=start,
@@ -848,7 +950,7 @@ class Walker:
 
     def plan_stage2(self, cert, start, *, planned_on):
         cert.refresh_from_db()
-        leader, member = self.team()
+        leader, member = self.team(start)
         return svc.certification_plan_stage2(
             certification=cert,
             planned_start=start,
@@ -908,16 +1010,22 @@ class Walker:
         while cert.surveillances_done < len(dues):
             due = dues[cert.surveillances_done]
             start = max(due - self.r(20, 60), self.last + days(7))
-            leader, _ = self.team()
+            held = cert.audits.filter(
+                kind="surveillance", cycle=cert.cycle, dates_confirmed=True
+            ).exclude(state="cancelled")
+            if held.filter(planned_start__year=start.year).exists():
+                start = datetime.date(start.year + 1, 1, 2)  # one per calendar year
             if start + DAY > until:
                 if plan_next and start <= self.today + days(90) and cert.state == State.ACTIVE:
                     self._at(self.plan_day(start, 21, 35))
+                    start = max(start, self.today + days(7))
                     audit_svc.audit_plan(
                         certification=cert,
                         kind="surveillance",
-                        planned_start=max(start, self.today + days(7)),
-                        planned_end=max(start, self.today + days(7)) + DAY,
-                        team_leader=leader,
+                        planned_start=start,
+                        planned_end=start + DAY,
+                        team_leader=self.team(start, start + DAY)[0],
+                        late_reason=LATE_REASON if start + DAY > due else "",
                         by=p.staff,
                     )
                 break
@@ -927,7 +1035,8 @@ class Walker:
                 kind="surveillance",
                 planned_start=start,
                 planned_end=start + DAY,
-                team_leader=leader,
+                team_leader=self.team(start, start + DAY)[0],
+                late_reason=LATE_REASON if start + DAY > due else "",
                 by=p.staff,
             )
             findings = self.findings(
@@ -946,7 +1055,7 @@ class Walker:
 
     def recert_audit(self, cert, start):
         p = self.people
-        leader, member = self.team()
+        leader, member = self.team(start, start + days(self._duration(cert.client, 1)))
         self._at(self.plan_day(start, 20, 40))
         audit = audit_svc.audit_plan(
             certification=cert,
@@ -1053,8 +1162,8 @@ class Walker:
         received = self.T - self.r(110, 150)
         cert = self.apply(client, std, received)
         cert = self.accept(cert, received + self.r(5, 12))
-        first, second = self.team()
         s1 = received + self.r(25, 35)
+        first, second = self.team(s1)
         cert, _ = self.stage1(cert, s1, planned_on=s1 - self.r(10, 15), ready=False, leader=first)
         again = self.T - self.r(5, 20)
         cert, _ = self.stage1(
@@ -1152,15 +1261,17 @@ class Walker:
         if cert.expiry_date - self.T > days(183) or cert.next_surveillance_due:
             return
         start = max(cert.expiry_date - self.r(60, 90), self.T + self.r(7, 21))
-        leader, member = self.team()
+        end = start + days(self._duration(cert.client, 1))
+        leader, member = self.team(start, end)
         self._at(self.plan_day(self.T, 0, 10))
         audit_svc.audit_plan(
             certification=cert,
             kind="recertification",
             planned_start=start,
-            planned_end=start + days(self._duration(cert.client, 1)),
+            planned_end=end,
             team_leader=leader,
             members=[member],
+            late_reason=LATE_REASON if end > cert.expiry_date else "",
             by=self.people.staff,
         )
         cert.refresh_from_db()
@@ -1177,8 +1288,8 @@ class Walker:
     def s_active_overdue(self, client, std):
         # The first surveillance is past its due date; it is planned for the coming weeks.
         cert = self.certify(client, std, self.T - self.r(380, 430))
-        leader, _ = self.team()
         start = self.T + self.r(5, 20)
+        leader, _ = self.team(start, start + DAY)
         self._at(self.plan_day(self.T, 0, 5))
         audit_svc.audit_plan(
             certification=cert,
@@ -1186,6 +1297,7 @@ class Walker:
             planned_start=start,
             planned_end=start + DAY,
             team_leader=leader,
+            late_reason=LATE_REASON,
             by=self.people.staff,
         )
         cert.refresh_from_db()
@@ -1230,8 +1342,8 @@ class Walker:
         cert = self.surveillances(cert, until=suspended - days(10))
         self.suspend(cert, max(suspended, self.last + days(7)), "suspend_request")
         cert.refresh_from_db()
-        leader, _ = self.team()
         start = self.last + self.r(20, 40)
+        leader, _ = self.team(start)
         self._at(self.plan_day(start, 7, 14))
         audit = audit_svc.audit_plan(
             certification=cert,

@@ -228,6 +228,16 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             yield _("There is no application to accept.")
             return
         yield from self.application.intake_problems(standard=self.standard)
+        # The audit-time calculation for the whole cycle belongs to the application review
+        # (IAF MD 5, ISO/IEC 20000-6 9.1.4; shared/domain.md, Intake).
+        from audits.models import AuditTimeCalculation
+
+        calculation = AuditTimeCalculation.objects.current_for(self.application)
+        if calculation is None or not calculation.covers(self.standard):
+            yield _(
+                "No audit-time calculation is recorded with this application for %(standard)s: "
+                "calculate it before accepting."
+            ) % {"standard": self.standard}
 
     def _blockers_repeat_stage1(self):
         # latest_stage1 ignores cancelled audits: replacing a stage 1 that never took place is

@@ -13,7 +13,8 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from audits.services import audit_create
+from audits.models import AuditKind
+from audits.services import audit_create, programme_cancel, programme_generate
 from certbody.errors import ConflictError, DomainError
 from certbody.policy import policy
 from certbody.transitions import run_transition
@@ -46,6 +47,9 @@ MSG_IN_PROGRESS = _(
 )
 MSG_NO_STANDARD = _("Choose at least one standard.")
 MSG_NO_PERMISSION = _("You do not have permission to do this.")
+REASON_WITHDRAWN = _("Certification withdrawn: %(reason)s")
+REASON_EXPIRED = _("The certificate expired: no surveillance in an expired cycle.")
+REASON_NEW_CYCLE = _("A new cycle began: its own programme replaces this audit.")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -239,11 +243,15 @@ def certification_plan_stage1(
     planned_end,
     team_leader,
     members=(),
+    technical_experts=(),
     justification="",
+    acknowledge_warnings=True,
     by,
     on,
 ):
-    """Plan stage 1; a second stage 1 needs a justification (impartiality risk)."""
+    """Plan stage 1; a second stage 1 needs a justification (impartiality risk). The team goes
+    through the team rules (audits.services.teams); the audit time comes from the
+    application's audit-time calculation."""
     with transaction.atomic():
         name = "repeat_stage1" if certification.state == State.STAGE1 else "begin_stage1"
         cert = _apply(
@@ -256,7 +264,9 @@ def certification_plan_stage1(
             planned_end=planned_end,
             team_leader=team_leader,
             members=members,
+            technical_experts=technical_experts,
             justification=justification,
+            acknowledge_warnings=acknowledge_warnings,
         )
     return cert, audit
 
@@ -268,7 +278,9 @@ def certification_plan_stage2(
     planned_end,
     team_leader,
     members=(),
+    technical_experts=(),
     justification="",
+    acknowledge_warnings=True,
     by,
     on,
 ):
@@ -292,7 +304,9 @@ def certification_plan_stage2(
             planned_end=planned_end,
             team_leader=team_leader,
             members=members,
+            technical_experts=technical_experts,
             justification=justification,
+            acknowledge_warnings=acknowledge_warnings,
         )
     return cert, audit
 
@@ -304,12 +318,15 @@ def certification_submit_for_decision(*, certification, by, on) -> Certification
 
 # -- decisions -----------------------------------------------------------------------------------
 def certification_grant(*, certification, by, on, reason="") -> Certificate:
-    """Grant: cycle starts on the decision date; certificate version 1 (or the next one)."""
+    """Grant: cycle starts on the decision date; certificate version 1 (or the next one); the
+    cycle's audit programme is generated (audits.services.programme)."""
     with transaction.atomic():
         audits = list(certification.audits_under_decision("stage1", "stage2", "special"))
         cert = _apply(certification, "grant", by=by, on=on, reason=reason)
         decision = _decide(cert, DecisionOutcome.GRANT, by=by, on=on, reason=reason, audits=audits)
-        return _issue_certificate(cert, decision, on=on)
+        certificate = _issue_certificate(cert, decision, on=on)
+        programme_generate(certification=cert)
+        return certificate
 
 
 def certification_refuse(*, certification, reason, by, on) -> Decision:
@@ -320,14 +337,22 @@ def certification_refuse(*, certification, reason, by, on) -> Decision:
 
 
 def certification_recertify(*, certification, by, on, reason="") -> Certificate:
-    """Recertification decided before expiry: expiry + 3 years, a new version, a new cycle."""
+    """Recertification decided before expiry: expiry + 3 years, a new version, a new cycle
+    with its programme."""
     with transaction.atomic():
         audits = list(certification.audits_under_decision("recertification", "special"))
         cert = _apply(certification, "recertify", by=by, on=on, reason=reason)
         decision = _decide(
             cert, DecisionOutcome.RECERTIFY, by=by, on=on, reason=reason, audits=audits
         )
-        return _issue_certificate(cert, decision, on=on)
+        certificate = _issue_certificate(cert, decision, on=on)
+        # What the old cycle still had planned will not take place; the new cycle's programme
+        # replaces it.
+        programme_cancel(
+            certification=cert, reason=REASON_NEW_CYCLE, by=by, on=on, cycle=cert.cycle - 1
+        )
+        programme_generate(certification=cert)
+        return certificate
 
 
 def certification_restore_after_expiry(*, certification, by, on, reason="") -> Certificate:
@@ -342,13 +367,18 @@ def certification_restore_after_expiry(*, certification, by, on, reason="") -> C
         )
         gap_from = old_expiry + datetime.timedelta(days=1)
         gap_to = on - datetime.timedelta(days=1)
-        return _issue_certificate(
+        certificate = _issue_certificate(
             cert,
             decision,
             on=on,
             gap_from=gap_from if gap_to >= gap_from else None,
             gap_to=gap_to if gap_to >= gap_from else None,
         )
+        programme_cancel(
+            certification=cert, reason=REASON_NEW_CYCLE, by=by, on=on, cycle=cert.cycle - 1
+        )
+        programme_generate(certification=cert)
+        return certificate
 
 
 def certification_expire(*, certification, by=None, on) -> Certification:
@@ -362,6 +392,11 @@ def certification_expire(*, certification, by=None, on) -> Certification:
             reason=str(_("Expiry date passed without a recertification decision.")),
         )
         _set_certificate_status(cert, CertificateStatus.EXPIRED)
+        # Surveillances of an expired cycle will not be held; the recertification audit stays
+        # planned: within the restoration window it is what restores the certificate.
+        programme_cancel(
+            certification=cert, reason=REASON_EXPIRED, by=by, on=on, kinds=[AuditKind.SURVEILLANCE]
+        )
         return cert
 
 
@@ -382,10 +417,17 @@ def certification_lift_suspension(*, certification, reason, by, on) -> Decision:
 
 
 def certification_withdraw(*, certification, reason, by, on) -> Decision:
-    """Withdrawal is final for the cycle; a new application starts over."""
+    """Withdrawal is final for the cycle; a new application starts over. The cycle's
+    still-planned programme audits are cancelled with the reason."""
     with transaction.atomic():
         cert = _apply(certification, "withdraw", by=by, on=on, reason=reason)
         _set_certificate_status(cert, CertificateStatus.WITHDRAWN)
+        programme_cancel(
+            certification=cert,
+            reason=REASON_WITHDRAWN % {"reason": reason.strip()},
+            by=by,
+            on=on,
+        )
         return _decide(cert, DecisionOutcome.WITHDRAW, by=by, on=on, reason=reason)
 
 

@@ -2,9 +2,14 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from audits.admin_audit_time import application_summary, calculate_view
 from certificates.services import application_open_certifications, application_open_problems
 
 from .models import (
@@ -112,7 +117,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ("client__legal_name", "client__english_name", "client__registration_id")
     autocomplete_fields = ("client",)
     filter_horizontal = ("standards",)
-    readonly_fields = ("intake_check",)
+    readonly_fields = ("intake_check", "audit_time")
     inlines = [ApplicationDocumentInline]
     date_hierarchy = "received_on"
 
@@ -133,6 +138,27 @@ class ApplicationAdmin(admin.ModelAdmin):
             problems = obj.intake_problems(standard=standard)
             rows.append((str(standard), "; ".join(problems) if problems else _("complete")))
         return format_html_join("", "<p><strong>{}</strong>: {}</p>", rows) or "-"
+
+    @admin.display(description=_("audit time"))
+    def audit_time(self, obj):
+        """The current audit-time calculation (IAF MD 5), with its printable trace."""
+        return application_summary(obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/audit-time/",
+                self.admin_site.admin_view(self.audit_time_view),
+                name="clients_application_audit_time",
+            ),
+            *super().get_urls(),
+        ]
+
+    def audit_time_view(self, request, object_id):
+        application = get_object_or_404(Application, pk=unquote(object_id))
+        if not self.has_view_permission(request, application):
+            raise PermissionDenied
+        return calculate_view(self, request, application)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

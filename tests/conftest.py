@@ -48,16 +48,17 @@ def staff(db):
 
 @pytest.fixture
 def auditor(db):
-    from tests.factories import UserFactory
+    # Qualified team leaders: the team rules (audits/services/teams.py) refuse anyone else.
+    from tests.audits.factories import all_standards_auditor
 
-    return UserFactory(role="Auditor", username="auditor")
+    return all_standards_auditor("auditor")
 
 
 @pytest.fixture
 def auditor2(db):
-    from tests.factories import UserFactory
+    from tests.audits.factories import all_standards_auditor
 
-    return UserFactory(role="Auditor", username="auditor2")
+    return all_standards_auditor("auditor2")
 
 
 @pytest.fixture

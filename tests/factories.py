@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import Group, User
 from stdnum.cn import uscc
 
-from clients.models import Application, ApplicationDocument, Client, Site, Standard
+from clients.models import Application, ApplicationDocument, Client, Site, Standard, TechnicalArea
 
 _serial = itertools.count(1)
 
@@ -59,6 +59,13 @@ class ClientFactory(factory.django.DjangoModelFactory):
                 personnel=self.effective_personnel,
             )
 
+    @factory.post_generation
+    def technical_areas(self, create, extracted, **kwargs):
+        """The client's IAF codes: 33 (IT services) unless ``technical_areas=[codes]``."""
+        if create:
+            codes = (33,) if extracted is None else extracted
+            self.technical_areas.set(TechnicalArea.objects.filter(code__in=codes))
+
 
 def standard(code="ISO/IEC 20000-1") -> Standard:
     return Standard.objects.get(code=code)
@@ -98,6 +105,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 def dual_role_user(username="dual") -> User:
     """A user who is both an auditor and a decision maker (Rule 4: may not decide an audit
     they were on the team of)."""
-    user = UserFactory(role="Auditor", username=username)
+    from tests.audits.factories import all_standards_auditor
+
+    user = all_standards_auditor(username)  # qualified, so only Rule 4 refuses them
     user.groups.add(Group.objects.get(name="Decision maker"))
-    return user
+    return User.objects.get(pk=user.pk)  # fresh permission cache

@@ -22,8 +22,18 @@ class People:
     decider: object
 
 
-def apply(people, *, client=None, std=None, received_on=D(2024, 9, 1), complete=True, **fields):
-    """Submit an application for one standard; with ``complete`` every document is received."""
+def apply(
+    people,
+    *,
+    client=None,
+    std=None,
+    received_on=D(2024, 9, 1),
+    complete=True,
+    audit_time=True,
+    **fields,
+):
+    """Submit an application for one standard; with ``complete`` every document is received;
+    with ``audit_time`` its audit-time calculation is recorded (acceptance needs it)."""
     client = client or ClientFactory()
     std = std or standard()
     values = dict(
@@ -43,6 +53,8 @@ def apply(people, *, client=None, std=None, received_on=D(2024, 9, 1), complete=
             ApplicationDocument.objects.create(
                 application=application, required_document=doc, received_on=received_on
             )
+    if audit_time:
+        audit_svc.audit_time_calculate(application=application, by=people.staff, on=received_on)
     return Certification.objects.get(client=client, standard=std)
 
 

@@ -4,7 +4,7 @@ import, IAF MD 5 / ISO/IEC 20000-6 9.1.4), and the calculation kept with each ap
 The arithmetic lives in ``audits/audit_time.py``; these models hold its inputs and its trace.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import models
@@ -58,6 +58,15 @@ class AuditTimeTable(models.Model):
             label += " " + str(_("(STAND-IN: replace with the standard's own table)"))
         return label
 
+    def band_problems(self) -> tuple[list[str], list[str]]:
+        """(errors, warnings) of the stored bands: overlaps are errors, gaps warnings."""
+        from ..audit_time import Band, table_problems
+
+        return table_problems(
+            [Band(r.min_personnel, r.max_personnel, r.days) for r in self.rows.all()],
+            standard=str(self.standard),
+        )
+
 
 class AuditTimeRow(models.Model):
     """One band of a table: from ``min_personnel`` to ``max_personnel`` people, ``days``."""
@@ -86,6 +95,14 @@ class AuditTimeRow(models.Model):
 
     def __str__(self):
         return f"{self.min_personnel}-{self.max_personnel}: {self.days}"
+
+
+class AuditTimeCalculationQuerySet(models.QuerySet):
+    def current_for(self, application):
+        """The application's current calculation (the latest), or None."""
+        if application is None or application.pk is None:
+            return None
+        return self.filter(application=application).order_by("-calculated_on", "-pk").first()
 
 
 class AuditTimeCalculation(models.Model):
@@ -125,6 +142,8 @@ class AuditTimeCalculation(models.Model):
     recertification_days = models.DecimalField(_("recertification"), max_digits=6, decimal_places=1)
     uses_stand_in = models.BooleanField(_("uses a stand-in table"), default=False)
 
+    objects = AuditTimeCalculationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit-time calculation")
         verbose_name_plural = _("audit-time calculations")
@@ -136,3 +155,24 @@ class AuditTimeCalculation(models.Model):
             "days": self.initial_days,
             "on": self.calculated_on.isoformat(),
         }
+
+    def for_standard(self, standard) -> dict[str, Decimal] | None:
+        """This calculation's figures for ``standard`` (a Standard or its pk), or None when
+        it does not cover it."""
+        pk = getattr(standard, "pk", standard)
+        figures = (self.results or {}).get(str(pk))
+        if not figures:
+            return None
+        try:
+            return {key: Decimal(str(value)) for key, value in figures.items()}
+        except (InvalidOperation, ValueError):
+            return None
+
+    def covers(self, standard) -> bool:
+        return self.for_standard(standard) is not None
+
+    def trace_lines(self) -> list[str]:
+        """The trace in the active language."""
+        from ..audit_time import render_trace
+
+        return render_trace(self.trace or [])

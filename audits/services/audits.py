@@ -36,6 +36,9 @@ MSG_NO_LEADER = _("An audit needs a team leader.")
 MSG_STAGE_FROM_CERTIFICATION = _(
     "Stage 1 and stage 2 are planned from the certification (Actions)."
 )
+MSG_RESTORATION_LATE = _(
+    "The certificate expired on %(day)s: this audit is for its restoration within the window."
+)
 MSG_FINDING_STATE = _("Findings can be raised only while the audit is in progress or reported.")
 MSG_AUDIT_KIND_STATE = _(
     "An audit of the kind “%(kind)s” cannot be planned while the certification is “%(state)s”."
@@ -68,9 +71,17 @@ def audit_create(
     planned_end: datetime.date,
     team_leader,
     members=(),
+    technical_experts=(),
     justification: str = "",
+    acknowledge_warnings: bool = True,
 ) -> Audit:
-    """Create a planned audit. Called inside the caller's transaction."""
+    """Create a planned audit with its team, audit time and (multi-site) sample. Called
+    inside the caller's transaction. The team goes through the same rules as
+    ``audit_set_team`` (refusals raise; warnings are acknowledged unless
+    ``acknowledge_warnings=False``, and left on ``audit.team_warnings``)."""
+    from .programme import _visited, apply_audit_time, apply_sample
+    from .teams import assign_team
+
     if team_leader is None:
         raise AuditError(MSG_NO_LEADER)
     if planned_end < planned_start:
@@ -81,10 +92,18 @@ def audit_create(
         cycle=certification.cycle,
         planned_start=planned_start,
         planned_end=planned_end,
-        team_leader=team_leader,
         justification=justification.strip(),
     )
-    audit.members.set([m for m in members if m.pk != team_leader.pk])
+    apply_audit_time(audit)
+    apply_sample(audit, visited=_visited(certification, audit.cycle, exclude=audit))
+    result = assign_team(
+        audit,
+        team_leader=team_leader,
+        members=members,
+        technical_experts=technical_experts,
+        acknowledge_warnings=acknowledge_warnings,
+    )
+    audit.team_warnings = result.warnings
     return audit
 
 
@@ -102,25 +121,85 @@ def audit_plan_problems(certification, kind) -> list[str]:
     return []
 
 
+def _programme_slot(cert, kind):
+    """The next programme audit of ``kind`` in the current cycle nobody has staffed yet."""
+    if kind not in (AuditKind.SURVEILLANCE, AuditKind.RECERTIFICATION):
+        return None
+    return (
+        Audit.objects.select_for_update(of=("self",))
+        .filter(
+            certification=cert,
+            cycle=cert.cycle,
+            kind=kind,
+            state=AuditState.PLANNED,
+            programme_year__isnull=False,
+            team_leader__isnull=True,
+        )
+        .order_by("programme_year", "pk")
+        .first()
+    )
+
+
 def audit_plan(
-    *, certification, kind, planned_start, planned_end, team_leader, members=(), by
+    *,
+    certification,
+    kind,
+    planned_start,
+    planned_end,
+    team_leader,
+    members=(),
+    technical_experts=(),
+    late_reason: str = "",
+    acknowledge_warnings: bool = True,
+    by,
 ) -> Audit:
-    """Plan a surveillance, recertification, special or transfer-review audit."""
+    """Plan a surveillance, recertification, special or transfer-review audit.
+
+    A surveillance or recertification fills the cycle's next unstaffed programme audit of that
+    kind (moved to these dates by the programme's rules, e.g. a late one needs
+    ``late_reason``; dates confirmed) instead of adding a second one; without such an audit a
+    new one is created. Either way the team goes through the team rules."""
     from certificates.services import certification_touch
+
+    from .programme import move_audit
+    from .teams import assign_team
 
     with transaction.atomic():
         cert = certification_touch(certification, by=by, permission="audits.manage_audit")
         problems = audit_plan_problems(cert, kind)
         if problems:
             raise AuditError(*problems)
-        return audit_create(
-            certification=cert,
-            kind=kind,
-            planned_start=planned_start,
-            planned_end=planned_end,
+        if team_leader is None:
+            raise AuditError(MSG_NO_LEADER)
+        slot = _programme_slot(cert, kind)
+        if slot is None:
+            return audit_create(
+                certification=cert,
+                kind=kind,
+                planned_start=planned_start,
+                planned_end=planned_end,
+                team_leader=team_leader,
+                members=members,
+                technical_experts=technical_experts,
+                acknowledge_warnings=acknowledge_warnings,
+            )
+        if kind == AuditKind.RECERTIFICATION and cert.state == "expired" and not late_reason:
+            # After expiry the audit can only serve restoration: that is why it is late.
+            late_reason = str(
+                MSG_RESTORATION_LATE % {"day": (cert.expired_on or cert.expiry_date).isoformat()}
+            )
+        move_audit(slot, planned_start=planned_start, planned_end=planned_end, reason=late_reason)
+        result = assign_team(
+            slot,
             team_leader=team_leader,
             members=members,
+            technical_experts=technical_experts,
+            acknowledge_warnings=acknowledge_warnings,
         )
+        slot.dates_confirmed = True
+        slot.save(update_fields=["dates_confirmed"])
+        slot.team_warnings = result.warnings
+        return slot
 
 
 def _take(obj, name, *, by, on, **extra):
@@ -161,7 +240,13 @@ def audit_close(*, audit: Audit, by, on: datetime.date) -> Audit:
 
 
 def audit_cancel(*, audit: Audit, reason: str, by, on: datetime.date) -> Audit:
-    return _take(audit, "cancel", by=by, on=on, reason=reason, description=reason)
+    """Cancel a planned or running audit; its team's bookings are freed."""
+    from .teams import free_bookings
+
+    with transaction.atomic():
+        locked = _take(audit, "cancel", by=by, on=on, reason=reason, description=reason)
+        free_bookings(locked)
+    return locked
 
 
 def finding_raise_problems(audit) -> list[str]:
@@ -215,10 +300,12 @@ __all__ = [
     "audit_close",
     "audit_create",
     "audit_plan",
+    "audit_plan_problems",
     "audit_start",
     "audit_submit_report",
     "finding_accept_plan",
     "finding_mark_corrected",
     "finding_raise",
+    "finding_raise_problems",
     "finding_verify",
 ]

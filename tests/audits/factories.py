@@ -50,6 +50,7 @@ def make_auditor(
     username=None,
     *,
     std=None,
+    standards=None,
     areas=(33,),
     role=AuditRole.TEAM_LEADER,
     city="北京",
@@ -57,18 +58,21 @@ def make_auditor(
     valid_until=D(2030, 12, 31),
     declare_years=range(2020, 2031),
 ):
-    """A qualified auditor (user with profile) for ``std`` and the IAF ``areas``."""
+    """A qualified auditor (user with profile) for ``std`` (or each of ``standards``; default
+    ISO/IEC 20000-1) and the IAF ``areas``, with impartiality declarations for
+    ``declare_years``."""
     kwargs = {"username": username} if username else {}
     profile = AuditorProfileFactory(user=UserFactory(role="Auditor", **kwargs), home_city=city)
-    for code in areas:
-        QualificationFactory(
-            profile=profile,
-            standard=std or standard(),
-            technical_area=area(code),
-            role=role,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
+    for each in standards if standards is not None else [std or standard()]:
+        for code in areas:
+            QualificationFactory(
+                profile=profile,
+                standard=each,
+                technical_area=area(code),
+                role=role,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
     for year in declare_years:
         ImpartialityDeclaration.objects.create(profile=profile, year=year, signed_on=D(year, 1, 5))
     return profile.user
@@ -85,10 +89,49 @@ def declare_relationship(user, client, *, kind=RelationshipKind.CONSULTANCY, sta
     )
 
 
+def all_standards_auditor(username, **kwargs):
+    """A team leader qualified for every standard (IAF 33) until 2099, as the lifecycle tests
+    use (their walks run for many years)."""
+    from clients.models import Standard
+
+    kwargs.setdefault("valid_until", D(2099, 12, 31))
+    return make_auditor(username, standards=list(Standard.objects.all()), **kwargs)
+
+
 def leave(user, starts_on, ends_on, note="annual leave"):
     return Booking.objects.create(
         auditor=user, kind=BookingKind.LEAVE, starts_on=starts_on, ends_on=ends_on, note=note
     )
 
 
-__all__ = ["ClientFactory", "make_auditor"]
+__all__ = ["ClientFactory", "all_standards_auditor", "make_auditor"]
+
+
+def calculation(application, *, on=D(2024, 9, 5), std=None, **figures):
+    """An audit-time calculation written by hand (the arithmetic is tested elsewhere):
+    results[str(standard.pk)] with Decimal strings, as the audit-time service stores them."""
+    from audits.models import AuditTimeCalculation
+
+    values = {
+        "initial": "6.0",
+        "stage1": "2.0",
+        "stage2": "4.0",
+        "onsite_min": "3.5",
+        "surveillance": "2.0",
+        "surveillance_onsite_min": "1.5",
+        "recertification": "4.0",
+        "recertification_onsite_min": "3.0",
+    }
+    values.update(figures)
+    std = std or standard()
+    return AuditTimeCalculation.objects.create(
+        application=application,
+        calculated_on=on,
+        results={str(std.pk): values},
+        initial_days=values["initial"],
+        stage1_days=values["stage1"],
+        stage2_days=values["stage2"],
+        onsite_min_days=values["onsite_min"],
+        surveillance_days=values["surveillance"],
+        recertification_days=values["recertification"],
+    )

@@ -284,7 +284,7 @@ def test_stale_audit_conflicts(people):
 
 
 # -- Planning audits outside the stages --------------------------------------------------------
-def plan(cert, people, kind, start=D(2025, 10, 1), end=None, leader="auditor"):
+def plan(cert, people, kind, start=D(2025, 10, 1), end=None, leader="auditor", **kwargs):
     return audit_svc.audit_plan(
         certification=cert,
         kind=kind,
@@ -292,6 +292,7 @@ def plan(cert, people, kind, start=D(2025, 10, 1), end=None, leader="auditor"):
         planned_end=end or start,
         team_leader=getattr(people, leader) if leader else None,
         by=people.staff,
+        **kwargs,
     )
 
 
@@ -327,7 +328,9 @@ def test_audit_dates_and_leader_are_checked(people):
     with pytest.raises(AuditError) as err:
         plan(cert, people, "surveillance", leader=None)
     assert err.value.messages == ["An audit needs a team leader."]
-    assert not cert.audits.filter(kind="surveillance").exists()
+    # Only the programme's proposals (no team, dates unconfirmed), untouched.
+    assert not cert.audits.filter(kind="surveillance", team_leader__isnull=False).exists()
+    assert not cert.audits.filter(kind="surveillance", dates_confirmed=True).exists()
 
 
 def test_team_leader_is_not_also_a_member(people):
@@ -373,7 +376,9 @@ def test_new_stage2_after_a_new_application_checks_the_new_stage1(people):
 # -- Surveillance feeds the programme ------------------------------------------------------------
 def test_surveillance_of_a_past_cycle_does_not_count(people):
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
-    late = plan(cert, people, "surveillance", start=D(2027, 11, 20))  # cycle 1
+    late = plan(  # cycle 1, long after its due date
+        cert, people, "surveillance", start=D(2027, 11, 20), late_reason="client postponed"
+    )
     late = audit_svc.audit_start(audit=late, by=people.auditor, on=D(2027, 11, 20))
     cert.refresh_from_db()
     lc.recert_audit(cert, people, start=D(2027, 10, 11))

@@ -65,6 +65,19 @@ def test_application_to_certificate_in_the_admin(client, people):
     cert = Certification.objects.get(client=customer, standard=std)
     assert cert.state == State.APPLIED
 
+    # The application review records the audit time for the whole cycle (IAF MD 5).
+    post_ok(
+        client,
+        reverse("admin:clients_application_audit_time", args=[application.pk]),
+        {
+            "on": "2024-09-02",
+            "personnel": "120",
+            "factors-TOTAL_FORMS": "0",
+            "factors-INITIAL_FORMS": "0",
+            "sites-TOTAL_FORMS": "0",
+            "sites-INITIAL_FORMS": "0",
+        },
+    )
     m = "certificates_certification"
     post_ok(client, tr(m, cert, "start_review"), {"on": "2024-09-02"})
     post_ok(client, tr(m, cert, "accept"), {"on": "2024-09-03"})

@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 from django_fsm_log.models import StateLog
 
+from audits import services as audit_svc
 from certificates import services as svc
 from certificates.models import Certification, State
 from certificates.services import CertificationError
@@ -223,3 +224,52 @@ def test_documents_of_the_applied_standard_only(people):
     assert "Quality policy and quality objectives" in titles
     assert "Capacity management" not in titles
     assert refusal(cert, people) == [f"Missing document: {t}" for t in titles]
+
+
+# -- the audit-time calculation (IAF MD 5; shared/domain.md, Intake) -------------------------------
+MSG_NO_AUDIT_TIME = (
+    "No audit-time calculation is recorded with this application for ISO/IEC 20000-1:2018: "
+    "calculate it before accepting."
+)
+
+
+def test_no_audit_time_calculation_blocks_acceptance(people):
+    cert = under_review(people, audit_time=False)
+    assert refusal(cert, people) == [MSG_NO_AUDIT_TIME]
+    audit_svc.audit_time_calculate(application=cert.application, by=people.staff, on=D(2024, 9, 6))
+    cert = svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    assert cert.state == State.ACCEPTED
+
+
+def test_audit_time_is_listed_with_the_other_intake_problems(people):
+    cert = under_review(people, audit_time=False, no_penalty_declared=False)
+    assert refusal(cert, people) == [
+        "The declaration of no administrative penalty is missing.",
+        MSG_NO_AUDIT_TIME,
+    ]
+
+
+def test_a_calculation_that_does_not_cover_the_standard_does_not_count(people):
+    from audits.models import AuditTimeCalculation
+
+    cert = under_review(people, audit_time=False)
+    # Another application's calculation, and one of this application without this standard
+    # (e.g. recorded before the standards were changed), do not count.
+    other = lc.apply(people, received_on=RECEIVED)
+    assert AuditTimeCalculation.objects.filter(application=other.application).exists()
+    calc = audit_svc.audit_time_calculate(
+        application=cert.application, by=people.staff, on=D(2024, 9, 6)
+    )
+    AuditTimeCalculation.objects.filter(pk=calc.pk).update(results={"999999": calc.results})
+    assert refusal(cert, people) == [MSG_NO_AUDIT_TIME]
+
+
+def test_the_admin_shows_why_acceptance_is_blocked(client, people):
+    from django.urls import reverse
+
+    cert = under_review(people, audit_time=False)
+    client.force_login(people.staff)
+    page = client.get(
+        reverse("admin:certificates_certification_change", args=[cert.pk])
+    ).content.decode()
+    assert MSG_NO_AUDIT_TIME in page
