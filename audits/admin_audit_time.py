@@ -330,7 +330,7 @@ class FactorForm(forms.Form):
     percent = forms.DecimalField(
         label=_("Adjustment (%)"),
         required=False,
-        help_text=_("+10 increases the time by 10% of the table time, -5 reduces it."),
+        help_text=_("+10 increases the time by 10 percent of the table time, -5 reduces it."),
     )
     justification = forms.CharField(label=_("Justification"), required=False)
 

@@ -112,7 +112,7 @@ class UnavailabilityForm(forms.ModelForm):
     message; on PostgreSQL the exclusion constraint booking_no_overlap catches the race of two
     people saving at the same moment (see save_or_error)."""
 
-    kind = forms.ChoiceField(label=_("kind"), choices=UNAVAILABILITY_KINDS)
+    kind = forms.ChoiceField(label=_("booking type"), choices=UNAVAILABILITY_KINDS)
 
     class Meta:
         model = Unavailability

@@ -74,7 +74,7 @@ class Qualification(models.Model):
     technical_area = models.ForeignKey(
         "clients.TechnicalArea", on_delete=models.PROTECT, verbose_name=_("technical area")
     )
-    role = models.CharField(_("role"), max_length=20, choices=AuditRole.choices)
+    role = models.CharField(_("audit role"), max_length=20, choices=AuditRole.choices)
     evidence = models.TextField(
         _("evidence"), help_text=_("Training, exams, witnessed audits, registration number.")
     )
@@ -126,7 +126,7 @@ class RelationshipDeclaration(models.Model):
         related_name="auditor_relationships",
         verbose_name=_("client"),
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=RelationshipKind.choices)
+    kind = models.CharField(_("relationship"), max_length=20, choices=RelationshipKind.choices)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
@@ -197,7 +197,7 @@ class Booking(models.Model):
         related_name="bookings",
         verbose_name=_("auditor"),
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=BookingKind.choices)
+    kind = models.CharField(_("booking type"), max_length=10, choices=BookingKind.choices)
     audit = models.ForeignKey(
         "audits.Audit",
         on_delete=models.CASCADE,
@@ -206,9 +206,9 @@ class Booking(models.Model):
         related_name="bookings",
         verbose_name=_("audit"),
     )
-    role = models.CharField(_("role"), max_length=20, choices=AuditRole.choices, blank=True)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to (inclusive)"))
+    role = models.CharField(_("audit role"), max_length=20, choices=AuditRole.choices, blank=True)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
