@@ -57,6 +57,7 @@ from .models import (
     Decision,
     DecisionOutcome,
     State,
+    number_key,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -1594,6 +1595,7 @@ class BulkWriter:
                 Certificate(
                     certification_id=cert.pk,
                     number=self._number_of(cert.pk, std),
+                    number_key=number_key(self._number_of(cert.pk, std)),
                     version=1,
                     standard_id=std.pk,
                     scope=cert.scope,

@@ -7,6 +7,8 @@ session can take an illegal step. django-fsm-log writes who, when, from, to and 
 """
 
 import datetime
+import re
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -129,6 +131,11 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         related_name="+",
         verbose_name=_("designated decision maker"),
         help_text=_("Cannot be on an audit team of this certification."),
+    )
+    # Stable identity for outside systems (the IAF CertSearch "Certification Identity Number"):
+    # never changes across versions and cycles, unlike the printed number's version suffix.
+    public_id = models.UUIDField(
+        _("public identity"), default=uuid.uuid4, unique=True, editable=False
     )
     # Bumped by every service that changes the certification: two staff working from the same
     # page cannot both apply a change (the second gets a conflict message).
@@ -760,6 +767,11 @@ class Certificate(models.Model):
         help_text=_("Restored after expiry: the period without a valid certificate."),
     )
     gap_to = models.DateField(_("not certified until"), null=True, blank=True)
+    # The number reduced to letters and digits, upper case ("CBITSM000042"): the public lookup
+    # tolerates case, spaces, dashes and full-width characters (see number_key()).
+    number_key = models.CharField(_("number key"), max_length=40, db_index=True, editable=False)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
+    pdf_generated_at = models.DateTimeField(_("PDF generated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("certificate")
@@ -780,7 +792,20 @@ class Certificate(models.Model):
     def __str__(self):
         return self.full_number
 
+    def save(self, *args, **kwargs):
+        # Derived from the number (not business logic): kept with the row so lookups use an index.
+        self.number_key = number_key(self.number)
+        super().save(*args, **kwargs)
+
     @property
     def full_number(self) -> str:
         """The printed number with its version suffix, e.g. CB-ITSM-000042-V2."""
         return f"{self.number}-V{self.version}"
+
+
+def number_key(text: str) -> str:
+    """A certificate number reduced to what a person means by it: NFKC (full-width to ASCII),
+    upper case, letters and digits only. "cb-itsm 000042" -> "CBITSM000042"."""
+    import unicodedata
+
+    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text or "").upper())

@@ -64,6 +64,11 @@ class Client(models.Model):
         default=False,
         help_text=_("The client asked, in an exceptional case, not to be listed by name."),
     )
+    certsearch_consent = models.BooleanField(
+        _("consents to IAF CertSearch listing"),
+        default=False,
+        help_text=_("Written consent to upload its certificates to the IAF CertSearch database."),
+    )
     notes = models.TextField(_("internal notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
