@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_celery_beat",
     "import_export",
+    "django_ratelimit",
     "certbody",
     "clients",
     "audits",
@@ -104,6 +105,25 @@ STORAGES = {
 LOGIN_URL = "admin:login"
 
 # ---------------------------------------------------------------------------------------------
+# Cache: CACHE_URL (redis://127.0.0.1:6379/1 in production, shared by every web process: the
+# public pages' rate limits count there). By default a per-process memory cache, enough for one
+# development server.
+# ---------------------------------------------------------------------------------------------
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://certbody")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # django-ratelimit warns that a memory cache is not shared between processes: true, and
+    # acceptable for the single-process development server only.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+else:
+    # Django's own Redis backend works with django-ratelimit (atomic incr) but is not on its
+    # list of tested backends.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# The public pages limit requests per client address (certificates/public.py). Behind a
+# reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
+
+# ---------------------------------------------------------------------------------------------
 # Mail
 # ---------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
@@ -149,6 +169,21 @@ DJANGO_FSM_LOG_STORAGE_METHOD = "django_fsm_log.backends.SimpleBackend"
 CERTBODY = {
     # Name printed on certificates and in mail.
     "BODY_NAME": env("CERTBODY_BODY_NAME", default="certbody Certification Ltd."),
+    # Where the public verification pages are reached from outside; printed as the QR code on
+    # certificates (…/verify/<number>/). No trailing slash.
+    "PUBLIC_BASE_URL": env("CERTBODY_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
+    # Accreditation printed on certificates, e.g. "CNAS C123-M" (empty: none printed).
+    "ACCREDITATION": env("CERTBODY_ACCREDITATION", default=""),
+    # Public pages: requests per client address (django-ratelimit rate, e.g. 60/m) and the
+    # longest search text accepted.
+    "PUBLIC_RATE_LIMIT": env("CERTBODY_PUBLIC_RATE_LIMIT", default="60/m"),
+    "PUBLIC_MAX_QUERY_LENGTH": env.int("CERTBODY_PUBLIC_MAX_QUERY_LENGTH", default=100),
+    # IAF CertSearch export: rows per .xlsx file (IAF: at most 10,000) and the folder the monthly
+    # task writes to.
+    "CERTSEARCH_MAX_ROWS": env.int("CERTBODY_CERTSEARCH_MAX_ROWS", default=10000),
+    "CERTSEARCH_EXPORT_DIR": env(
+        "CERTBODY_CERTSEARCH_EXPORT_DIR", default=str(VAR_DIR / "certsearch")
+    ),
     # Prefix of certificate numbers, e.g. CB-ITSM-000042-V1.
     "CERTIFICATE_NUMBER_PREFIX": env("CERTBODY_CERTIFICATE_NUMBER_PREFIX", default="CB"),
     # Intake: management system operating at least this many months before application.
