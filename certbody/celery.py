@@ -21,4 +21,9 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.expire_certifications",
         "schedule": crontab(hour=0, minute=15),
     },
+    # IAF MD 28: upload to IAF CertSearch at least monthly; staff get the files and a mail.
+    "export-certsearch-monthly": {
+        "task": "certificates.tasks.export_certsearch_monthly",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }

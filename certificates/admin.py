@@ -7,8 +7,13 @@ the services in certificates/services.py.
 import datetime
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit
@@ -23,6 +28,8 @@ from certbody.admin_transitions import (
 from certbody.dates import local_today
 
 from . import services as svc
+from .certsearch import CertSearchError, certsearch_download
+from .documents import certificate_pdf_file, certificate_pdf_name, certificate_store_pdf
 from .models import Certificate, Certification, Decision
 
 
@@ -196,6 +203,14 @@ class AuditInline(admin.TabularInline):
         }
 
 
+def _pdf_download(certificate):
+    """A link to the staff PDF download (never MEDIA_URL: certificate files are not public)."""
+    url = reverse("admin:certificates_certificate_pdf", args=[certificate.pk])
+    if certificate.pdf:
+        return format_html('<a href="{}">{}</a>', url, _("PDF"))
+    return format_html('<a href="{}">{}</a> ({})', url, _("PDF"), _("not generated yet"))
+
+
 class CertificateInline(admin.TabularInline):
     model = Certificate
     fields = (
@@ -206,6 +221,7 @@ class CertificateInline(admin.TabularInline):
         "gap_from",
         "gap_to",
         "scope",
+        "pdf_download",
     )
     readonly_fields = fields
     extra = 0
@@ -216,6 +232,10 @@ class CertificateInline(admin.TabularInline):
     @admin.display(description=_("certificate number"))
     def printed_number(self, certificate):
         return certificate.full_number
+
+    @admin.display(description=_("document"))
+    def pdf_download(self, certificate):
+        return _pdf_download(certificate)
 
 
 class DecisionInline(admin.TabularInline):
@@ -265,6 +285,7 @@ class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "revision",
     )
     inlines = [AuditInline, CertificateInline, DecisionInline, HistoryInline]
+    actions = ["export_certsearch"]
     transition_actions = {
         "start_review": TransitionAction(TransitionForm, _simple(svc.certification_start_review)),
         "reject": TransitionAction(ReasonForm, _reasoned(svc.certification_reject)),
@@ -325,6 +346,31 @@ class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
     def city(self, obj):
         return obj.client.city
 
+    def has_certsearch_permission(self, request):
+        return request.user.has_perm("certificates.manage_certification")
+
+    @admin.action(description=_("Export to IAF CertSearch (.xlsx)"), permissions=["certsearch"])
+    def export_certsearch(self, request, queryset):
+        """The selected certifications ("select all" for every one) in the IAF CertSearch
+        template: only issued certificates of consenting clients (certificates/certsearch.py)."""
+        try:
+            download = certsearch_download(on=local_today(), certifications=queryset)
+        except CertSearchError as err:
+            self.message_user(request, " ".join(err.messages), messages.ERROR)
+            return None
+        if download is None:
+            self.message_user(
+                request,
+                _(
+                    "Nothing to export: none of the selected certifications has an issued "
+                    "certificate of a client that consented to the IAF CertSearch listing."
+                ),
+                messages.WARNING,
+            )
+            return None
+        name, content_type, fh = download
+        return FileResponse(fh, as_attachment=True, filename=name, content_type=content_type)
+
 
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
@@ -346,7 +392,14 @@ class DecisionAdmin(admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ("printed_number", "certification", "status", "effective_date", "expiry_date")
+    list_display = (
+        "printed_number",
+        "certification",
+        "status",
+        "effective_date",
+        "expiry_date",
+        "pdf_download",
+    )
     list_filter = ("status", "standard")
     search_fields = (
         "number",
@@ -354,6 +407,60 @@ class CertificateAdmin(admin.ModelAdmin):
         "certification__client__english_name",
     )
     list_select_related = ("certification__client", "certification__standard")
+    # The read-only page would link the file field to MEDIA_URL; the download goes through
+    # pdf_view, which checks permissions.
+    exclude = ("pdf",)
+    readonly_fields = ("pdf_download",)
+    actions = ["regenerate_pdf"]
+    # More than this many selected: queued for the worker instead of rendered in the request.
+    REGENERATE_IN_REQUEST_MAX = 20
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="certificates_certificate_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk):
+        """Staff download of one version's PDF; rendered and stored first if missing."""
+        if not request.user.has_perm("certificates.view_certificate"):
+            raise PermissionDenied
+        certificate = get_object_or_404(Certificate, pk=pk)
+        return FileResponse(
+            certificate_pdf_file(certificate),
+            as_attachment=True,
+            filename=certificate_pdf_name(certificate),
+            content_type="application/pdf",
+        )
+
+    def has_regenerate_permission(self, request):
+        return request.user.has_perm("certificates.manage_certification")
+
+    @admin.action(description=_("Regenerate PDF"), permissions=["regenerate"])
+    def regenerate_pdf(self, request, queryset):
+        """Render the selected versions again from the current records (e.g. after a client's
+        name or address was corrected). An unchanged PDF is not rewritten."""
+        from .tasks import generate_certificate_pdf
+
+        count = queryset.count()
+        if count > self.REGENERATE_IN_REQUEST_MAX:
+            for pk in queryset.values_list("pk", flat=True).iterator():
+                generate_certificate_pdf.delay(pk)
+            self.message_user(
+                request,
+                _("Certificate PDFs queued for regeneration: %(count)d.") % {"count": count},
+            )
+            return
+        changed = sum(certificate_store_pdf(certificate) for certificate in queryset)
+        self.message_user(
+            request,
+            _("Certificate PDFs regenerated: %(count)d (%(changed)d changed).")
+            % {"count": count, "changed": changed},
+        )
 
     def has_add_permission(self, request):
         return False
@@ -367,3 +474,7 @@ class CertificateAdmin(admin.ModelAdmin):
     @admin.display(description=_("certificate number"), ordering="number")
     def printed_number(self, certificate):
         return certificate.full_number
+
+    @admin.display(description=_("document"))
+    def pdf_download(self, certificate):
+        return _pdf_download(certificate)

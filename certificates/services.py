@@ -9,6 +9,7 @@ Each takes the certification *as the user saw it*: if someone else changed it me
 """
 
 import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +119,7 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
     cert.certificates.filter(
         status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
     ).update(status=CertificateStatus.SUPERSEDED)
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         certification=cert,
         number=cert.certificate_number,
         version=(previous.version + 1) if previous else 1,
@@ -132,6 +133,21 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
         gap_from=gap_from,
         gap_to=gap_to,
     )
+    _render_pdfs_after_commit(certificate, previous)
+    return certificate
+
+
+def _render_pdfs_after_commit(*certificates):
+    """Queue the PDFs once the decision is committed: the new version, and the one it replaced
+    (re-rendered with its superseded mark; unchanged bytes are not rewritten). robust: a broker
+    outage must not fail a committed decision; a missing PDF renders on first download."""
+    from .tasks import generate_certificate_pdf  # tasks import this module
+
+    for certificate in certificates:
+        if certificate is not None:
+            transaction.on_commit(
+                partial(generate_certificate_pdf.delay, certificate.pk), robust=True
+            )
 
 
 def _set_certificate_status(cert, status):
