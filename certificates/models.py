@@ -770,6 +770,10 @@ class Certificate(models.Model):
     # The number reduced to letters and digits, upper case ("CBITSM000042"): the public lookup
     # tolerates case, spaces, dashes and full-width characters (see number_key()).
     number_key = models.CharField(_("number key"), max_length=40, db_index=True, editable=False)
+    # The holder as printed on this version (name, address, sites in scope), recorded when the
+    # version is issued: a re-rendered old version still shows what it certified then. Empty for
+    # versions created outside the services (seed_demo's bulk path): they print current data.
+    holder = models.JSONField(_("holder as printed"), default=dict, blank=True, editable=False)
     pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
     pdf_generated_at = models.DateTimeField(_("PDF generated at"), null=True, blank=True)
 
@@ -797,10 +801,42 @@ class Certificate(models.Model):
         self.number_key = number_key(self.number)
         super().save(*args, **kwargs)
 
+    def holder_snapshot(self) -> dict:
+        """What this version prints about its holder: the recorded ``holder``, or (for versions
+        issued before it was recorded) the certification's current data."""
+        return self.holder or holder_of(self.certification)
+
     @property
     def full_number(self) -> str:
         """The printed number with its version suffix, e.g. CB-ITSM-000042-V2."""
         return f"{self.number}-V{self.version}"
+
+
+def holder_of(certification) -> dict:
+    """The certified entity as a certificate prints it: names, address and the sites in scope
+    (the application's when it names them, else the client's; central function first)."""
+    client = certification.client
+    application = certification.application
+    sites = list(application.sites.all()) if application is not None else []
+    if not sites:
+        sites = list(client.sites.all())
+    sites.sort(key=lambda site: (not site.is_central, site.name, site.pk))
+    return {
+        "legal_name": client.legal_name,
+        "english_name": client.english_name,
+        "address": client.address,
+        "city": client.city,
+        "country": client.country,
+        "sites": [
+            {
+                "name": site.name,
+                "address": site.address,
+                "city": site.city,
+                "is_central": site.is_central,
+            }
+            for site in sites
+        ],
+    }
 
 
 def number_key(text: str) -> str:

@@ -109,16 +109,6 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _sites(certification):
-    """The sites in scope: the application's when it names them, else the client's; the
-    central function first."""
-    application = certification.application
-    sites = application.sites.all() if application is not None else None
-    if sites is None or not sites.exists():
-        sites = certification.client.sites.all()
-    return list(sites.order_by("-is_central", "name", "pk"))
-
-
 def _successor(certificate):
     """The version that replaced a superseded one (the next version issued)."""
     return (
@@ -135,14 +125,13 @@ def _qr(url: str) -> Drawing:
     return drawing
 
 
-def _location(client) -> str:
-    country = COUNTRY_NAMES.get(client.country, client.country)
-    return "，".join(part for part in (client.address, client.city, country) if part)
+def _location(holder: dict) -> str:
+    country = COUNTRY_NAMES.get(holder["country"], holder["country"])
+    return "，".join(part for part in (holder["address"], holder["city"], country) if part)
 
 
 def _story(certificate, s, *, superseded, successor):
-    certification = certificate.certification
-    client = certification.client
+    holder = certificate.holder_snapshot()
     standard = certificate.standard
     body_name = policy("BODY_NAME")
     accreditation = policy("ACCREDITATION")
@@ -194,13 +183,13 @@ def _story(certificate, s, *, superseded, successor):
         Spacer(1, 4 * mm),
         Paragraph("兹证明 This is to certify that", s["centre_small"]),
         Spacer(1, 2 * mm),
-        Paragraph(_text(client.legal_name), s["name"]),
+        Paragraph(_text(holder["legal_name"]), s["name"]),
     ]
-    if client.english_name:
-        story.append(Paragraph(_text(client.english_name), s["english_name"]))
+    if holder["english_name"]:
+        story.append(Paragraph(_text(holder["english_name"]), s["english_name"]))
     story += [
         Spacer(1, 1 * mm),
-        Paragraph(_text(f"地址 Address: {_location(client)}"), s["centre"]),
+        Paragraph(_text(f"地址 Address: {_location(holder)}"), s["centre"]),
         Spacer(1, 4 * mm),
         Paragraph(
             "建立并实施的管理体系符合标准 operates a management system that conforms to",
@@ -217,8 +206,8 @@ def _story(certificate, s, *, superseded, successor):
         Paragraph(_text(certificate.scope), s["base"]),
     ]
 
-    sites = _sites(certification)
-    multi_site = len(sites) > 1 or (len(sites) == 1 and sites[0].address != client.address)
+    sites = holder["sites"]
+    multi_site = len(sites) > 1 or (len(sites) == 1 and sites[0]["address"] != holder["address"])
     if multi_site:
         rows = [
             [
@@ -227,13 +216,13 @@ def _story(certificate, s, *, superseded, successor):
             ]
         ]
         for site in sites:
-            name = _text(site.name)
-            if site.is_central:
+            name = _text(site["name"])
+            if site["is_central"]:
                 name += "<br/>（中心职能 Central function）"
             rows.append(
                 [
                     Paragraph(name, s["small"]),
-                    Paragraph(_text(f"{site.address}，{site.city}"), s["small"]),
+                    Paragraph(_text(f"{site['address']}，{site['city']}"), s["small"]),
                 ]
             )
         table = Table(rows, colWidths=["32%", "68%"], repeatRows=1)
@@ -356,7 +345,6 @@ def render_certificate_pdf(certificate) -> bytes:
     """The PDF of one certificate version. Deterministic (reportlab's invariant mode): the
     same data renders to the same bytes, so re-rendering can tell whether anything changed."""
     font = _font()
-    certification = certificate.certification
     superseded = certificate.status == CertificateStatus.SUPERSEDED
     successor = _successor(certificate) if superseded else None
     styles = _styles(font)
@@ -368,7 +356,7 @@ def render_certificate_pdf(certificate) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 4 * mm,
-        title=f"{certificate.full_number} {certification.client.legal_name}",
+        title=f"{certificate.full_number} {certificate.holder_snapshot()['legal_name']}",
         author=policy("BODY_NAME"),
         subject=str(certificate.standard),
         invariant=1,

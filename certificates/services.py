@@ -28,6 +28,7 @@ from .models import (
     Decision,
     DecisionOutcome,
     State,
+    holder_of,
 )
 
 
@@ -132,6 +133,7 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
         decision=decision,
         gap_from=gap_from,
         gap_to=gap_to,
+        holder=holder_of(cert),
     )
     _render_pdfs_after_commit(certificate, previous)
     return certificate

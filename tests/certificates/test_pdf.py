@@ -148,6 +148,30 @@ def test_generation_is_idempotent(people):
     assert generate_certificate_pdf(10**9) is False  # gone (e.g. rolled back): no error
 
 
+def test_a_version_keeps_printing_the_holder_it_certified(people, tmp_path):
+    """Renamed and moved after version 1: version 1 (re-rendered superseded) still shows the
+    name and address it certified; version 2 shows the new ones."""
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    client = cert.client
+    old_name, old_address = client.legal_name, client.address
+    client.legal_name = "北京新名称信息技术有限公司"
+    client.address = "北京市朝阳区建国路88号"
+    client.save()
+    v2 = svc.certification_extend_scope(
+        certification=cert,
+        scope="新范围 / new scope",
+        reason="r",
+        by=people.decider,
+        on=D(2025, 3, 1),
+    )
+    v1 = first_certificate(cert)
+    old = text(tmp_path, render_certificate_pdf(v1))
+    assert old_name in old and old_address in old
+    assert "北京新名称信息技术有限公司" not in old
+    new = text(tmp_path, render_certificate_pdf(v2))
+    assert "北京新名称信息技术有限公司" in new and "北京市朝阳区建国路88号" in new
+
+
 # -- (b) Chinese renders with real glyphs from the embedded font -------------------------------
 def test_chinese_text_renders_with_embedded_glyphs(people, tmp_path):
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
@@ -157,6 +181,7 @@ def test_chinese_text_renders_with_embedded_glyphs(people, tmp_path):
     for name in names:
         client.legal_name = name
         client.save(update_fields=["legal_name"])
+        Certificate.objects.filter(certification=cert).update(holder={})  # print current data
         pdfs.append(render_certificate_pdf(first_certificate(cert)))
 
     for name, pdf in zip(names, pdfs, strict=True):
@@ -361,9 +386,10 @@ def test_regenerate_action(client, people, tmp_path, monkeypatch):
     assert "Certificate PDFs regenerated: 1 (1 changed)." in response.content.decode()
     assert cert.client.legal_name in text(tmp_path, stored(v1))
 
-    client_record = cert.client
-    client_record.legal_name = "北京更名后信息技术有限公司"  # a corrected name
-    client_record.save(update_fields=["legal_name"])
+    # A corrected record of what the version certified (a data fix, not a new version).
+    Certificate.objects.filter(pk=v1.pk).update(
+        holder={**v1.holder, "legal_name": "北京更名后信息技术有限公司"}
+    )
     response = client.post(changelist, post, follow=True)
     assert "Certificate PDFs regenerated: 1 (1 changed)." in response.content.decode()
     assert "北京更名后信息技术有限公司" in text(tmp_path, stored(v1))
