@@ -12,10 +12,12 @@ admin.site.index_template = "audits/admin_index.html"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("api/", include("certificates.urls_api")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("audits.urls")),
+    path("", include("certificates.urls_public")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

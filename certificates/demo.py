@@ -1508,7 +1508,12 @@ class BulkWriter:
         rng = self.rng
         profiles = [make_profile(rng, s) for s in serials]
         _dodge_collisions(profiles)
-        clients = _insert(Client, [Client(**p.client) for p in profiles], ("registration_id",))
+        clients = _insert(
+            Client,
+            # bulk_create skips Client.save(): fill the public name search fields here.
+            [Client(**p.client).set_search_fields() for p in profiles],
+            ("registration_id",),
+        )
         sites = []
         for p, c in zip(profiles, clients, strict=True):
             sites.extend(Site(client_id=c.pk, **s) for s in p.sites)

@@ -1,6 +1,9 @@
 """Organisations that apply for certification, their sites and contacts, the standards they
 apply for, and their applications with the intake conditions of shared/domain.md."""
 
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +12,32 @@ from certbody.dates import add_months
 from certbody.policy import policy
 
 from .validators import normalise_uscc, validate_uscc
+
+
+def normalise_search(text: str) -> str:
+    """Text as the public name search compares it: NFKC (full-width to half-width), case folded,
+    control characters dropped, whitespace collapsed. full-width "ABC  Ltd" -> "abc ltd"."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def token_grams(token: str) -> list[str]:
+    """The distinct bigrams of one token in order of first appearance ("华为云" -> 华为, 为云);
+    a one-character token is its own gram."""
+    if len(token) < 2:
+        return [token] if token else []
+    return list(dict.fromkeys(token[i : i + 2] for i in range(len(token) - 1)))
+
+
+def search_grams(search_text: str) -> str:
+    """Space-separated distinct bigrams of every token of an already normalised text: what the
+    PostgreSQL GIN index on ``string_to_array(search_grams, ' ')`` holds (a two-character
+    Chinese name like 华为 is one gram, which a trigram index could not look up)."""
+    grams = {}
+    for token in search_text.split():
+        grams.update(dict.fromkeys(token_grams(token)))
+    return " ".join(grams)
 
 
 class TechnicalArea(models.Model):
@@ -71,6 +100,12 @@ class Client(models.Model):
     )
     notes = models.TextField(_("internal notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Derived from the names (kept with the row, like Certificate.number_key) so the public
+    # name search uses an index: search_text is normalise_search(legal + English name),
+    # search_grams its bigrams (see search_grams()). A queryset .update() of the names must
+    # recompute them; bulk_create callers call set_search_fields() (seed_demo does).
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    search_grams = models.TextField(_("search grams"), blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("client")
@@ -79,6 +114,19 @@ class Client(models.Model):
 
     def __str__(self):
         return self.legal_name
+
+    def save(self, *args, **kwargs):
+        self.set_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"legal_name", "english_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text", "search_grams"}
+        super().save(*args, **kwargs)
+
+    def set_search_fields(self):
+        """Recompute search_text and search_grams from the names; returns the client."""
+        self.search_text = normalise_search(f"{self.legal_name} {self.english_name}")
+        self.search_grams = search_grams(self.search_text)
+        return self
 
     def clean(self):
         super().clean()

@@ -78,6 +78,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a write lock instead of failing at once when web and worker write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Persistent connections: the public pages answer in a few milliseconds, where opening a
+# connection per request would cost more than the query.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------------------------
@@ -122,6 +126,7 @@ else:
 # reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
 
 # ---------------------------------------------------------------------------------------------
 # Mail

@@ -1,0 +1,350 @@
+"""The public verification pages and JSON API (no login; issue 4).
+
+Anyone may check a certificate by number or a company by name, in Chinese or English, on a
+phone, without JavaScript. Only what ISO/IEC 17021-1 allows without consent is shown (the
+selectors load nothing else): client name, city and country, standard and edition, scope,
+certificate number, public status with its explanation, and dates.
+
+- ``search``: /verify/?q=... (number or name; one result per certification, newest version).
+- ``certificate``: /verify/<number>/ (stable: the QR code on every certificate version), with
+  ``?on=YYYY-MM-DD`` answering "was it valid on that date?" from the recorded history.
+- ``api_search`` / ``api_certificate``: the same as JSON under /api/certificates/.
+
+Abuse: every view is rate-limited per client address (django-ratelimit, one group for all,
+CERTBODY PUBLIC_RATE_LIMIT) with a 429 and Retry-After; overlong input is refused politely and
+control characters (NUL crashes PostgreSQL's driver) never reach a query.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from functools import wraps
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+from django_ratelimit.core import get_usage
+from django_ratelimit.decorators import ratelimit
+
+from clients.models import normalise_search
+
+from . import public_status as ps
+from . import selectors_public as selectors
+from .history import decisions_for_history, validity_on
+
+RATE_GROUP = "certificates.public"
+MIN_QUERY_LENGTH = 2
+
+MSG_TOO_LONG = _("Your search is too long: type at most %(max)d characters.")
+MSG_TOO_SHORT = _("Type at least %(min)d characters of a company name or a certificate number.")
+MSG_NO_QUERY = _("Type a company name or a certificate number.")
+MSG_BAD_DATE = _("Enter the date as YYYY-MM-DD, for example 2025-06-01.")
+MSG_FUTURE_DATE = _("That date is in the future: the history answers for dates up to today.")
+MSG_NOT_FOUND = _(
+    "No certificate has the number “%(number)s”. Check the number printed on the certificate."
+)
+MSG_NO_RESULTS = _("Nothing found for “%(q)s”.")
+MSG_MORE = _("More than %(n)d results: refine your search.")
+MSG_RATE_LIMITED = _(
+    "Too many requests from your address. Please wait %(seconds)d seconds and try again."
+)
+MSG_ON_ACTIVE = _("On %(date)s certificate %(number)s was %(status)s.")
+MSG_ON_SINCE = _("On %(date)s certificate %(number)s was %(status)s (from %(since)s).")
+MSG_ON_NOT_ISSUED = _("On %(date)s certificate %(number)s had not yet been issued.")
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+# -- rate limit ------------------------------------------------------------------------------
+def _rate(group, request):
+    return settings.CERTBODY["PUBLIC_RATE_LIMIT"]
+
+
+def _retry_after(request) -> int:
+    usage = get_usage(request, group=RATE_GROUP, key="ip", rate=_rate, increment=False)
+    if usage and usage["time_left"] > 0:
+        return usage["time_left"]
+    return 60
+
+
+def _too_many(request, *, json: bool):
+    seconds = _retry_after(request)
+    message = MSG_RATE_LIMITED % {"seconds": seconds}
+    if json:
+        response = JsonResponse({"error": str(message)}, status=429)
+    else:
+        response = render(
+            request, "public/429.html", {**_page_context(request), "message": message}, status=429
+        )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def public_view(*, json=False):
+    """GET/HEAD only, rate-limited per client address (all public views share one budget)."""
+
+    def decorator(view):
+        @require_safe
+        @ratelimit(group=RATE_GROUP, key="ip", rate=_rate, block=False)
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if getattr(request, "limited", False):
+                return _too_many(request, json=json)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# -- input -----------------------------------------------------------------------------------
+def _clean(text: str) -> str:
+    """Control characters (NUL among them) out, surrounding whitespace trimmed."""
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text or "")
+    return text.strip()
+
+
+def _query_problem(q: str):
+    """Why the search text cannot be searched (None: it can)."""
+    max_length = settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"]
+    if len(q) > max_length:
+        return MSG_TOO_LONG % {"max": max_length}
+    if not q:
+        return MSG_NO_QUERY
+    if len(normalise_search(q)) < MIN_QUERY_LENGTH:
+        return MSG_TOO_SHORT % {"min": MIN_QUERY_LENGTH}
+    return None
+
+
+def _parse_on(raw: str | None, *, today: datetime.date):
+    """(date or None, problem or None) of the ?on= parameter."""
+    if raw is None or raw.strip() == "":
+        return None, None
+    raw = raw.strip()
+    try:
+        if not _DATE.match(raw):
+            raise ValueError(raw)
+        on = datetime.date.fromisoformat(raw)
+    except ValueError:
+        return None, MSG_BAD_DATE
+    if on > today:
+        return None, MSG_FUTURE_DATE
+    return on, None
+
+
+# -- what the public sees --------------------------------------------------------------------
+def public_fields(certificate, *, today, superseded=False) -> dict:
+    """The public facts of one certificate version: the same for the pages and the API."""
+    client = certificate.certification.client
+    status = None if superseded else ps.public_status(certificate, on=today)
+    return {
+        "number": certificate.full_number,
+        "client_name": client.legal_name,
+        "client_english_name": client.english_name,
+        "city": client.city,
+        "country": client.country,
+        "standard": f"{certificate.standard.code}:{certificate.standard.edition}",
+        "scope": certificate.scope,
+        "status": status,
+        "superseded": superseded,
+        "effective_date": certificate.effective_date,
+        "expiry_date": certificate.expiry_date,
+        "original_certification_date": certificate.original_certification_date,
+    }
+
+
+def _display(fields: dict) -> dict:
+    """Public fields plus the translated status words and the page URL, for templates."""
+    if fields["superseded"]:
+        label, explanation = ps.SUPERSEDED_LABEL, ps.SUPERSEDED_EXPLANATION
+    else:
+        label, explanation = ps.label(fields["status"]), ps.explanation(fields["status"])
+    return {
+        **fields,
+        "status_label": label,
+        "status_explanation": explanation,
+        "url": reverse("public:certificate", kwargs={"number": fields["number"]}),
+    }
+
+
+def _validity_sentence(validity, number: str):
+    values = {"date": validity.on.isoformat(), "number": number}
+    if not validity.issued:
+        return MSG_ON_NOT_ISSUED % values
+    values.update(number=validity.certificate.full_number, status=ps.label(validity.status))
+    if validity.since is None:
+        return MSG_ON_ACTIVE % values
+    return MSG_ON_SINCE % {**values, "since": validity.since.isoformat()}
+
+
+def _validity(lookup, on):
+    certificate = lookup.certificate
+    return validity_on(
+        on,
+        versions=lookup.versions,
+        decisions=decisions_for_history(certificate.certification_id),
+        certification=certificate.certification,
+    )
+
+
+def _page_context(request) -> dict:
+    """The language links (this page, same query, other language) and the body's name."""
+    match = request.resolver_match
+    url_name, kwargs = match.view_name, match.kwargs
+    query = request.GET.urlencode()
+    current = translation.get_language()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            url = reverse(url_name, kwargs=kwargs)
+        links.append(
+            {
+                "code": code,
+                "name": translation.get_language_info(code)["name_local"],
+                "url": f"{url}?{query}" if query else url,
+                "current": code == current,
+            }
+        )
+    return {
+        "language_links": links,
+        "body_name": settings.CERTBODY["BODY_NAME"],
+        "search_url": reverse("public:search"),
+        "max_query_length": settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"],
+    }
+
+
+# -- pages -----------------------------------------------------------------------------------
+@public_view()
+def search(request):
+    raw = request.GET.get("q")
+    q = _clean(raw or "")
+    context = {**_page_context(request), "q": q[: settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"]]}
+    if raw is not None:
+        problem = _query_problem(q)
+        if problem:
+            context["problem"] = problem
+        else:
+            today = timezone.localdate()
+            found = selectors.search(q)
+            context["results"] = [
+                _display(public_fields(c, today=today)) for c in found.certificates
+            ]
+            context["searched"] = True
+            if found.more:
+                context["more"] = MSG_MORE % {"n": selectors.MAX_RESULTS}
+            if not found.certificates:
+                context["no_results"] = MSG_NO_RESULTS % {"q": q}
+    return render(request, "public/search.html", context)
+
+
+@public_view()
+def certificate(request, number):
+    number = _clean(number)
+    page = _page_context(request)
+    lookup = None
+    if len(number) <= settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"]:
+        lookup = selectors.certificate_lookup(number)
+    if lookup is None:
+        context = {**page, "message": MSG_NOT_FOUND % {"number": number[:100]}}
+        return render(request, "public/not_found.html", context, status=404)
+    today = timezone.localdate()
+    cert = lookup.certificate
+    context = {
+        **page,
+        "certificate": _display(public_fields(cert, today=today, superseded=lookup.superseded)),
+        "newest": _display(public_fields(lookup.newest, today=today)),
+        "on_value": _clean(request.GET.get("on") or "")[:10],
+        "today": today,
+    }
+    on, problem = _parse_on(request.GET.get("on"), today=today)
+    if problem:
+        context["on_problem"] = problem
+    elif on is not None:
+        validity = _validity(lookup, on)
+        context["validity"] = validity
+        context["validity_sentence"] = _validity_sentence(validity, cert.number)
+    return render(request, "public/certificate.html", context)
+
+
+# -- JSON API --------------------------------------------------------------------------------
+def _json_fields(fields: dict) -> dict:
+    """Public fields for machines: dates in ISO form, status in IAF CertSearch's English."""
+    with translation.override("en"):
+        explanation = str(
+            ps.SUPERSEDED_EXPLANATION if fields["superseded"] else ps.explanation(fields["status"])
+        )
+    return {
+        "number": fields["number"],
+        "client": {
+            "name": fields["client_name"],
+            "english_name": fields["client_english_name"],
+            "city": fields["city"],
+            "country": fields["country"],
+        },
+        "standard": fields["standard"],
+        "scope": fields["scope"],
+        "status": ps.CERTSEARCH_STATUS.get(fields["status"]),
+        "status_explanation": explanation,
+        "superseded": fields["superseded"],
+        "effective_date": fields["effective_date"].isoformat(),
+        "expiry_date": fields["expiry_date"].isoformat(),
+        "original_certification_date": fields["original_certification_date"].isoformat(),
+        "url": reverse("public:certificate", kwargs={"number": fields["number"]}),
+    }
+
+
+def _json_error(message, status):
+    with translation.override("en"):
+        return JsonResponse({"error": str(message)}, status=status)
+
+
+@public_view(json=True)
+def api_search(request):
+    q = _clean(request.GET.get("q", ""))
+    problem = _query_problem(q)
+    if problem:
+        return _json_error(problem, 400)
+    today = timezone.localdate()
+    found = selectors.search(q)
+    results = [_json_fields(public_fields(c, today=today)) for c in found.certificates]
+    return JsonResponse(
+        {"query": q, "count": len(results), "more": found.more, "results": results},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@public_view(json=True)
+def api_certificate(request, number):
+    number = _clean(number)
+    lookup = None
+    if len(number) <= settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"]:
+        lookup = selectors.certificate_lookup(number)
+    if lookup is None:
+        return _json_error(MSG_NOT_FOUND % {"number": number[:100]}, 404)
+    today = timezone.localdate()
+    on, problem = _parse_on(request.GET.get("on"), today=today)
+    if problem:
+        return _json_error(problem, 400)
+    cert = lookup.certificate
+    data = _json_fields(public_fields(cert, today=today, superseded=lookup.superseded))
+    if lookup.superseded:
+        data["newest_number"] = lookup.newest.full_number
+    if on is not None:
+        validity = _validity(lookup, on)
+        with translation.override("en"):
+            text = str(_validity_sentence(validity, cert.number))
+        data["valid_on"] = {
+            "date": on.isoformat(),
+            "certificate": validity.certificate.full_number if validity.issued else None,
+            "status": ps.CERTSEARCH_STATUS.get(validity.status),
+            "valid": validity.valid,
+            "since": validity.since.isoformat() if validity.since else None,
+            "text": text,
+        }
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
