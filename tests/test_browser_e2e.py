@@ -24,7 +24,12 @@ from tests.factories import ClientFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    # serialized_rollback: the flush after a transactional test must not lose the groups and
+    # standards that migrations create (later tests need them).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _need(tool: str) -> None:

@@ -85,7 +85,7 @@ def worker(tmp_path):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_expires_certification_through_broker(people, worker):
     proc, log = worker
     cert = lc.certified(people, decided_on=datetime.date(2021, 3, 1))
