@@ -26,20 +26,21 @@ def world(size):
 
 
 def pages(number):
-    """(url, queries): 1 for a number lookup, +1 for the history of ?on=, 1 for a name search,
-    2 for text that may be a number (number lookup + name search), 0 for no search."""
+    """(url, queries): 1 for a number lookup, +1 for the history of ?on=, 2 for a name search
+    (clients, then their certificates), 3 for text that may be a number (number lookup + name
+    search), 0 for no search."""
     return [
         ("/verify/", 0),
-        ("/verify/?q=星河", 1),
-        ("/zh-hans/verify/?q=galaxy", 1),
+        ("/verify/?q=星河", 2),
+        ("/zh-hans/verify/?q=galaxy", 2),
         ("/verify/?q=x", 0),
-        (f"/verify/?q={number}", 2),
+        (f"/verify/?q={number}", 3),
         (f"/verify/{number}/", 1),
         (f"/zh-hans/verify/{number}-V1/", 1),
         (f"/verify/{number}/?on=2025-03-01", 2),
         ("/verify/CB-NOPE-000000/", 1),
-        (reverse("public_api:search") + "?q=星河", 1),
-        (reverse("public_api:search") + f"?q={number}", 2),
+        (reverse("public_api:search") + "?q=星河", 2),
+        (reverse("public_api:search") + f"?q={number}", 3),
         (reverse("public_api:certificate", kwargs={"number": number}), 1),
         (reverse("public_api:certificate", kwargs={"number": number}) + "?on=2025-03-01", 2),
     ]
