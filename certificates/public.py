@@ -18,15 +18,18 @@ control characters (NUL crashes PostgreSQL's driver) never reach a query.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from functools import wraps
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
@@ -159,7 +162,7 @@ def public_fields(certificate, *, today, superseded=False) -> dict:
     }
 
 
-def _display(fields: dict) -> dict:
+def _display(fields: dict, search_url: str) -> dict:
     """Public fields plus the translated status words and the page URL, for templates."""
     if fields["superseded"]:
         label, explanation = ps.SUPERSEDED_LABEL, ps.SUPERSEDED_EXPLANATION
@@ -169,7 +172,8 @@ def _display(fields: dict) -> dict:
         **fields,
         "status_label": label,
         "status_explanation": explanation,
-        "url": reverse("public:certificate", kwargs={"number": fields["number"]}),
+        # reverse("public:certificate") as a string: called for every search result.
+        "url": f"{search_url}{quote(fields['number'], safe='')}/",
     }
 
 
@@ -193,20 +197,36 @@ def _validity(lookup, on):
     )
 
 
-def _page_context(request) -> dict:
-    """The language links (this page, same query, other language) and the body's name."""
-    match = request.resolver_match
-    url_name, kwargs = match.view_name, match.kwargs
-    query = request.GET.urlencode()
-    current = translation.get_language()
-    links = []
+@functools.cache
+def _language_names() -> list[tuple[str, str]]:
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+def _neutral_path(path_info: str) -> str:
+    """The path without its language prefix ("/zh-hans/verify/X/" -> "/verify/X/")."""
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            url = reverse(url_name, kwargs=kwargs)
+        prefix = f"/{code}/"
+        if path_info.startswith(prefix):
+            return path_info[len(prefix) - 1 :]
+    return path_info
+
+
+def _page_context(request) -> dict:
+    """The language links (this page, same query, other language) and the body's name.
+    String work, not reverse(): the default language has no prefix (i18n_patterns with
+    prefix_default_language=False), every other one /<code>/. Called on every public page."""
+    query = request.META.get("QUERY_STRING", "")
+    current = translation.get_language()
+    script = get_script_prefix().rstrip("/")
+    neutral = _neutral_path(request.path_info)
+    links = []
+    for code, name in _language_names():
+        path = neutral if code == settings.LANGUAGE_CODE else f"/{code}{neutral}"
+        url = f"{script}{path}"
         links.append(
             {
                 "code": code,
-                "name": translation.get_language_info(code)["name_local"],
+                "name": name,
                 "url": f"{url}?{query}" if query else url,
                 "current": code == current,
             }
@@ -232,8 +252,9 @@ def search(request):
         else:
             today = timezone.localdate()
             found = selectors.search(q)
+            url = context["search_url"]
             context["results"] = [
-                _display(public_fields(c, today=today)) for c in found.certificates
+                _display(public_fields(c, today=today), url) for c in found.certificates
             ]
             context["searched"] = True
             if found.more:
@@ -257,8 +278,10 @@ def certificate(request, number):
     cert = lookup.certificate
     context = {
         **page,
-        "certificate": _display(public_fields(cert, today=today, superseded=lookup.superseded)),
-        "newest": _display(public_fields(lookup.newest, today=today)),
+        "certificate": _display(
+            public_fields(cert, today=today, superseded=lookup.superseded), page["search_url"]
+        ),
+        "newest": _display(public_fields(lookup.newest, today=today), page["search_url"]),
         "on_value": _clean(request.GET.get("on") or "")[:10],
         "today": today,
     }

@@ -28,7 +28,8 @@ from clients.models import normalise_search, token_grams
 
 from .models import Certificate, number_key
 
-MAX_RESULTS = 50
+# A verification search looks for one company: 20 results, then "refine your search".
+MAX_RESULTS = 20
 
 _VERSION_SUFFIX = re.compile(r"^(?P<base>.*[0-9A-Z])V(?P<version>[0-9]{1,4})$")
 

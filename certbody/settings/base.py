@@ -114,6 +114,9 @@ LOGIN_URL = "admin:login"
 # development server.
 # ---------------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://certbody")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's backend with one redis-py client per pool and a one-round-trip incr.
+    CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # django-ratelimit warns that a memory cache is not shared between processes: true, and
     # acceptable for the single-process development server only.

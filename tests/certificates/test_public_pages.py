@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certificates.models import State
-from certificates.selectors_public import query_grams
+from certificates.selectors_public import MAX_RESULTS, query_grams
 from clients.models import Client
 from tests import lifecycle as lc
 from tests.factories import ClientFactory
@@ -192,14 +192,23 @@ def test_one_result_per_certification_with_its_newest_version(client):
     )
 
 
-def test_more_than_fifty_results_asks_to_refine(client):
-    for _ in range(51):
+def test_more_than_twenty_results_asks_to_refine(client):
+    assert MAX_RESULTS == 20
+    for _ in range(21):
         granted(legal_name="广州同名科技有限公司", english_name="Same Name Tech")
     html = page(client, SEARCH, {"q": "同名"})
-    assert "More than 50 results: refine your search." in html
-    assert html.count('<section class="card">') == 50
+    assert "More than 20 results: refine your search." in html
+    assert html.count('<section class="card">') == 20
     data = client.get(reverse("public_api:search"), {"q": "same name"}).json()
-    assert (data["count"], data["more"]) == (50, True)
+    assert (data["count"], data["more"]) == (20, True)
+
+
+def test_exactly_twenty_results_do_not_ask_to_refine(client):
+    for _ in range(20):
+        granted(legal_name="广州同名科技有限公司", english_name="Same Name Tech")
+    html = page(client, SEARCH, {"q": "同名"})
+    assert "refine your search" not in html
+    assert html.count('<section class="card">') == 20
 
 
 def test_query_grams_leave_out_partial_single_characters():
