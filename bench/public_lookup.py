@@ -440,7 +440,8 @@ def report(opts, facts, results) -> bool:
         ratio = f"{bare['rps'] / r['rps']:.2f}" if bare and r["rps"] else "-"
         per = r["bytes"] / r["requests"] / 1024 if r["requests"] else 0
         print(
-            f"{SCENARIOS[name][2]:<18} {r['connections']:>5} {r['requests']:>9,.0f} {r['rps']:>8,.0f} "
+            f"{SCENARIOS[name][2]:<18} {r['connections']:>5} "
+            f"{r['requests']:>9,.0f} {r['rps']:>8,.0f} "
             f"{ms(r['p50']):>7} {ms(r['p95']):>7} {ms(r['p99']):>7} {ms(r['max']):>7} "
             f"{per:>7.1f} {ratio:>10} {r['non200'] + r['socket_errors']:>7,.0f}"
         )
