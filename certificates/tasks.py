@@ -1,6 +1,7 @@
 """Thin Celery adapters: load, call a service, done. The date is the body's local date."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from certbody.dates import local_today
 
@@ -28,7 +29,9 @@ def export_certsearch_monthly(on: str | None = None) -> list[list]:
     return [[f.name, f.rows] for f in certsearch_export_monthly(on=day)]
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+# OperationalError: on SQLite (the default run) the web process or seed_demo may hold the write
+# lock for longer than the 20 s timeout; retry later rather than leave the PDF to first download.
+@shared_task(autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, max_retries=5)
 def generate_certificate_pdf(certificate_id: int) -> bool:
     """Render and store one certificate version's PDF (queued after commit by the issuing
     service). Safe to run twice: an unchanged PDF is not written again."""

@@ -431,3 +431,26 @@ def test_generate_command(people):
     out = io.StringIO()
     call_command("generate_certificate_pdfs", stdout=out)  # all again: nothing changed
     assert "Certificate PDFs rendered: 2 (0 written, 2 unchanged)." in out.getvalue()
+
+
+def test_generation_retries_when_the_database_is_locked(people, monkeypatch):
+    """SQLite's write lock held by another process: the task retries instead of failing."""
+    from django.db import OperationalError
+
+    from certificates import documents
+
+    v1 = first_certificate(lc.certified(people, decided_on=D(2025, 1, 15)))
+    real, calls = documents.certificate_store_pdf, []
+
+    def locked_once(certificate):
+        calls.append(certificate.pk)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real(certificate)
+
+    monkeypatch.setattr(documents, "certificate_store_pdf", locked_once)
+    result = generate_certificate_pdf.apply(args=[v1.pk])
+    assert result.successful() and result.result is True
+    assert calls == [v1.pk, v1.pk]
+    v1.refresh_from_db()
+    assert v1.pdf
