@@ -26,4 +26,15 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.export_certsearch_monthly",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # Deadlines (certbody/reminders.py): the daily scan writes reminders and queues the
+    # sending after commit; the send run at 06:30 mails whatever is still unsent (a broker
+    # that was down at 06:00, a mail server that failed the day before).
+    "scan-reminders-daily": {
+        "task": "certbody.tasks.scan_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "send-reminders-daily": {
+        "task": "certbody.tasks.send_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }

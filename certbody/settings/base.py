@@ -248,6 +248,16 @@ CERTBODY = {
     "CONFLICT_OF_INTEREST_YEARS": env.int("CERTBODY_CONFLICT_OF_INTEREST_YEARS", default=2),
     # Warn when the same team leader led more than this many consecutive audits of a client.
     "ROTATION_MAX_CONSECUTIVE": env.int("CERTBODY_ROTATION_MAX_CONSECUTIVE", default=3),
+    # -- Reminders (certbody/reminders.py) --
+    # Remind staff this many days before a surveillance is due (comma-separated in the env).
+    "REMINDER_SURVEILLANCE_DUE_DAYS": env.list(
+        "CERTBODY_REMINDER_SURVEILLANCE_DUE_DAYS", cast=int, default=[90, 30, 7]
+    ),
+    # A surveillance not held this many days after its due date is overdue: staff and
+    # decision makers are told (a suspension must then be considered).
+    "SURVEILLANCE_OVERDUE_GRACE_DAYS": env.int(
+        "CERTBODY_SURVEILLANCE_OVERDUE_GRACE_DAYS", default=0
+    ),
 }
 
 LOGGING = {

@@ -1,0 +1,87 @@
+"""Reminders: one row per (subject, kind, due date, lead time, recipient), written by the daily
+scans in certbody/reminders.py and sent as a daily digest per recipient.
+
+The unique constraint is what makes the scans idempotent: running a scan twice, two scans at
+once, or a worker retrying after a crash can only ever write one row, and a row is mailed once
+(``sent_at`` is set in the transaction that sent it).
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReminderKind(models.TextChoices):
+    # ISO/IEC 17021-1 9.6.2: surveillance at least yearly, the first within 12 months of the
+    # decision. More kinds (recertification, findings, suspension, audits, CertSearch) follow.
+    SURVEILLANCE_DUE = "surveillance_due", _("Surveillance due")
+    SURVEILLANCE_OVERDUE = "surveillance_overdue", _("Surveillance overdue")
+
+
+class ReminderQuerySet(models.QuerySet):
+    def unsent(self):
+        """Not mailed yet (new, or every send so far failed)."""
+        return self.filter(sent_at__isnull=True)
+
+    def open(self):
+        """Not acknowledged by anyone yet."""
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class Reminder(models.Model):
+    """A deadline someone must hear about: what (kind), about which record (subject), for
+    which due date, to whom. No deadline of shared/domain.md may pass silently.
+
+    The subject is a generic pointer (content type + id) rather than one nullable foreign key
+    per kind: it is never NULL, so the unique constraint holds for every kind (NULLs are
+    distinct in SQL unique constraints), and later kinds (audits, findings) need no schema
+    change. Reminders are records: subjects are never hard-deleted (records are kept).
+    """
+
+    kind = models.CharField(_("kind"), max_length=40, choices=ReminderKind.choices)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("subject type")
+    )
+    object_id = models.PositiveBigIntegerField(_("subject id"))
+    subject = GenericForeignKey("content_type", "object_id")
+    due_date = models.DateField(_("due date"))
+    # Days before the due date this reminder is for (90, 30, 7 for a surveillance; 0 for an
+    # overdue one): part of the unique key, so each lead time is reminded of once.
+    lead_days = models.PositiveSmallIntegerField(_("days before"), default=0)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("recipient"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(_("send attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-due_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "kind", "due_date", "lead_days", "recipient"],
+                name="one_reminder_per_subject_kind_due_date_lead_recipient",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.due_date}"
