@@ -15,9 +15,32 @@ from django.utils.translation import gettext_lazy as _
 
 class ReminderKind(models.TextChoices):
     # ISO/IEC 17021-1 9.6.2: surveillance at least yearly, the first within 12 months of the
-    # decision. More kinds (recertification, findings, suspension, audits, CertSearch) follow.
+    # decision. Declared in digest order: each deadline's "coming" kind before its "passed" one.
+    # More kinds (audits, CertSearch) follow.
     SURVEILLANCE_DUE = "surveillance_due", _("Surveillance due")
     SURVEILLANCE_OVERDUE = "surveillance_overdue", _("Surveillance overdue")
+    # 9.6.3: recertification audit and decision before expiry (policy: plan 6 months ahead).
+    RECERTIFICATION_PLANNING = "recertification_planning", _("Recertification planning due")
+    CERTIFICATE_EXPIRING = "certificate_expiring", _("Certificate expiring")
+    CERTIFICATE_EXPIRED = "certificate_expired", _("Certificate expired")
+    # 9.6.3.2.5: restoration within 6 months of expiry, later only a new stage 2.
+    RESTORATION_WINDOW_CLOSING = "restoration_window_closing", _("Restoration window closing")
+    # 9.6.5: a suspension ends by restoration, or by withdrawal or scope reduction at its
+    # deadline.
+    SUSPENSION_DEADLINE_APPROACHING = (
+        "suspension_deadline_approaching",
+        _("Suspension deadline approaching"),
+    )
+    SUSPENSION_DEADLINE_REACHED = "suspension_deadline_reached", _("Suspension deadline reached")
+    # 9.4.9, 9.5.3: a plan for every nonconformity, majors corrected and verified (policy:
+    # plan in 30 days, majors verified in 90).
+    FINDING_PLAN_DUE = "finding_plan_due", _("Finding plan due")
+    FINDING_PLAN_OVERDUE = "finding_plan_overdue", _("Finding plan overdue")
+    FINDING_VERIFICATION_DUE = "finding_verification_due", _("Finding verification due")
+    FINDING_VERIFICATION_OVERDUE = "finding_verification_overdue", _("Finding verification overdue")
+    # 9.3.1.2 (policy): a stage 1 older than STAGE1_VALIDITY_MONTHS must be justified or
+    # repeated.
+    STAGE1_VALIDITY_ENDING = "stage1_validity_ending", _("Stage 1 validity ending")
 
 
 class ReminderQuerySet(models.QuerySet):

@@ -11,8 +11,12 @@ goes out on the next send run.
 The record is always written before anything is queued: a broker that is down loses nothing,
 the next send run (beat, or ``manage.py send_reminders``) picks the reminders up.
 
-Concerns so far: surveillance due and overdue (ISO/IEC 17021-1 9.6.2). Later kinds add a scan
-function to SCANS and a sentence to KIND_LINES.
+Concerns so far: surveillance due and overdue (ISO/IEC 17021-1 9.6.2), recertification
+planning, certificate expiring and expired, restoration window closing (9.6.3), suspension
+deadline approaching and reached (9.6.5), finding plan and verification due and overdue
+(9.4.9, 9.5.3), stage 1 validity ending before stage 2 (9.3.1.2). Later kinds add a scan
+function to SCANS and a sentence to KIND_LINES. Each scan's docstring says who receives its
+reminders and why.
 """
 
 import datetime
@@ -33,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from certbody.dates import add_months
 from certbody.models import Reminder, ReminderKind
 from certbody.policy import policy
 
@@ -167,7 +172,274 @@ def scan_surveillance(*, today: datetime.date) -> ScanResult:
     return result
 
 
-SCANS = [scan_surveillance]
+def _months_after(rows, months: int, first: datetime.date, last: datetime.date):
+    """(pk, date + ``months``) for each (pk, date) of ``rows`` whose date + ``months`` falls
+    between ``first`` and ``last``. add_months clamps to the month's end, so a query selects
+    by date -/+ a few days (``_month_bounds``) and this keeps the exact ones, still streaming."""
+    for pk, day in rows:
+        moved = add_months(day, months)
+        if first <= moved <= last:
+            yield pk, moved
+
+
+def _month_bounds(months: int, first: datetime.date, last: datetime.date):
+    """Dates ``day`` with ``first <= add_months(day, months) <= last`` all lie within the
+    returned range (month-end clamping moves a date by at most 3 days)."""
+    slack = datetime.timedelta(days=3)
+    return add_months(first, -months) - slack, add_months(last, -months) + slack
+
+
+def scan_recertification(*, today: datetime.date) -> ScanResult:
+    """Recertification planning due (ISO/IEC 17021-1 9.6.3; policy: plan
+    RECERTIFICATION_PLANNING_MONTHS before expiry), for active certifications. Fires on the
+    planning date and, a daily run missed, on any later day before expiry; the unique
+    constraint writes it once. The due date is the expiry date, the lead time the days from
+    the planning date to it. A recertification moves the expiry date, and with it the next
+    reminder.
+
+    Recipients: staff who manage certifications (they plan the recertification audit)."""
+    from certificates.models import Certification
+
+    result = ScanResult()
+    months = policy("RECERTIFICATION_PLANNING_MONTHS")
+    _low, high = _month_bounds(-months, today, today)
+    rows = (
+        Certification.objects.active()
+        .filter(expiry_date__gte=today, expiry_date__lte=high)
+        .order_by("pk")
+        .values_list("pk", "expiry_date")
+    )
+    due = (
+        (pk, expiry)
+        for pk, expiry in rows.iterator(chunk_size=CHUNK)
+        if add_months(expiry, -months) <= today
+    )
+    result.created[ReminderKind.RECERTIFICATION_PLANNING] = _write(
+        ReminderKind.RECERTIFICATION_PLANNING,
+        Certification,
+        due,
+        recipient_ids(MANAGE),
+        lead=lambda expiry: (expiry - add_months(expiry, -months)).days,
+    )
+    return result
+
+
+def scan_expiry(*, today: datetime.date) -> ScanResult:
+    """Certificate expiring: REMINDER_CERTIFICATE_EXPIRING_DAYS before the expiry date
+    (catching up until the expiry date itself, the last valid day), active or suspended.
+
+    Certificate expired: not recertified by the expiry date, so from the day after it (the
+    certification expired, or is still active or suspended because the expiry task has not
+    run). Catches up while the restoration window is open; after that only a new stage 2
+    leads back and RESTORATION_WINDOW_CLOSING has already been sent. Due date: the expiry date.
+
+    Recipients: staff who manage certifications and the decision makers (recertification
+    decision before expiry, restoration after it)."""
+    from certificates.models import Certification
+
+    result = ScanResult()
+    recipients = recipient_ids(MANAGE, DECIDE)
+    days = policy("REMINDER_CERTIFICATE_EXPIRING_DAYS")
+    expiring = (
+        Certification.objects.expiring_within(days=days, on=today)
+        .order_by("pk")
+        .values_list("pk", "expiry_date")
+    )
+    result.created[ReminderKind.CERTIFICATE_EXPIRING] = _write(
+        ReminderKind.CERTIFICATE_EXPIRING,
+        Certification,
+        expiring.iterator(chunk_size=CHUNK),
+        recipients,
+        lead=lambda _due: days,
+    )
+    window = policy("RESTORATION_WINDOW_MONTHS")
+    low, _high = _month_bounds(window, today, today)
+    expired = (
+        Certification.objects.expired_as_of(on=today)
+        .filter(expiry_date__gte=low)
+        .order_by("pk")
+        .values_list("pk", "expiry_date")
+    )
+    result.created[ReminderKind.CERTIFICATE_EXPIRED] = _write(
+        ReminderKind.CERTIFICATE_EXPIRED,
+        Certification,
+        (
+            (pk, expiry)
+            for pk, expiry in expired.iterator(chunk_size=CHUNK)
+            if add_months(expiry, window) >= today
+        ),
+        recipients,
+    )
+    return result
+
+
+def scan_restoration(*, today: datetime.date) -> ScanResult:
+    """Restoration window closing: an expired certification can be restored within
+    RESTORATION_WINDOW_MONTHS of its expiry (ISO/IEC 17021-1 9.6.3.2.5), later only a new
+    stage 2 leads back. Reminded REMINDER_RESTORATION_WINDOW_DAYS before the window closes
+    (catching up until its last day). Due date: the last day of the window
+    (Certification.restoration_window_end).
+
+    Recipients: staff who manage certifications and the decision makers (restoration is a
+    decision)."""
+    from certificates.models import Certification
+
+    result = ScanResult()
+    days = policy("REMINDER_RESTORATION_WINDOW_DAYS")
+    window = policy("RESTORATION_WINDOW_MONTHS")
+    last = today + datetime.timedelta(days=days)
+    low, high = _month_bounds(window, today, last)
+    rows = (
+        Certification.objects.expired_as_of(on=today)
+        .filter(expiry_date__gte=low, expiry_date__lte=high)
+        .order_by("pk")
+        .values_list("pk", "expiry_date")
+    )
+    result.created[ReminderKind.RESTORATION_WINDOW_CLOSING] = _write(
+        ReminderKind.RESTORATION_WINDOW_CLOSING,
+        Certification,
+        _months_after(rows.iterator(chunk_size=CHUNK), window, today, last),
+        recipient_ids(MANAGE, DECIDE),
+        lead=lambda _due: days,
+    )
+    return result
+
+
+def scan_suspension(*, today: datetime.date) -> ScanResult:
+    """Suspension deadline (ISO/IEC 17021-1 9.6.5; policy SUSPENSION_MAX_MONTHS after the
+    suspension): approaching REMINDER_SUSPENSION_DEADLINE_DAYS before it (catching up until the
+    deadline itself), and reached the day after it, when lifting the suspension is no longer
+    allowed and the decision makers must withdraw the certification or reduce its scope. Due
+    date: the suspension deadline. Lifting or ending the suspension clears the deadline.
+
+    Recipients: decision makers (theirs is the decision) and staff who manage certifications
+    (they follow the client up)."""
+    from certificates.models import Certification
+
+    result = ScanResult()
+    recipients = recipient_ids(MANAGE, DECIDE)
+    days = policy("REMINDER_SUSPENSION_DEADLINE_DAYS")
+    approaching = (
+        Certification.objects.suspension_deadline_within(days=days, on=today)
+        .order_by("pk")
+        .values_list("pk", "suspension_deadline")
+    )
+    result.created[ReminderKind.SUSPENSION_DEADLINE_APPROACHING] = _write(
+        ReminderKind.SUSPENSION_DEADLINE_APPROACHING,
+        Certification,
+        approaching.iterator(chunk_size=CHUNK),
+        recipients,
+        lead=lambda _due: days,
+    )
+    reached = (
+        Certification.objects.suspension_deadline_passed(on=today)
+        .order_by("pk")
+        .values_list("pk", "suspension_deadline")
+    )
+    result.created[ReminderKind.SUSPENSION_DEADLINE_REACHED] = _write(
+        ReminderKind.SUSPENSION_DEADLINE_REACHED,
+        Certification,
+        reached.iterator(chunk_size=CHUNK),
+        recipients,
+    )
+    return result
+
+
+def scan_findings(*, today: datetime.date) -> ScanResult:
+    """Finding deadlines (ISO/IEC 17021-1 9.4.9, 9.5.3; Finding.set_deadlines from
+    FINDING_PLAN_DAYS and MAJOR_VERIFICATION_DAYS). The Finding model has a plan due date (majors
+    and minors) and a verification due date (majors: correction and corrective action
+    verified); there is no separate correction due date, so correction is covered by
+    verification. Each is reminded REMINDER_FINDING_DUE_DAYS before it (catching up until the
+    due date itself) while outstanding, and as overdue from the day after it. Due date: the
+    finding's deadline.
+
+    Recipients: staff who manage certifications (they chase the client); overdue also the
+    decision makers (the certification decision waits for it)."""
+    from audits.models import Finding
+
+    result = ScanResult()
+    days = policy("REMINDER_FINDING_DUE_DAYS")
+    last = today + datetime.timedelta(days=days)
+    staff, escalate = recipient_ids(MANAGE), recipient_ids(MANAGE, DECIDE)
+    for date_field, outstanding, due_kind, overdue_kind in [
+        (
+            "plan_due",
+            Finding.objects.plan_outstanding(),
+            ReminderKind.FINDING_PLAN_DUE,
+            ReminderKind.FINDING_PLAN_OVERDUE,
+        ),
+        (
+            "verification_due",
+            Finding.objects.verification_outstanding(),
+            ReminderKind.FINDING_VERIFICATION_DUE,
+            ReminderKind.FINDING_VERIFICATION_OVERDUE,
+        ),
+    ]:
+        due = (
+            outstanding.filter(**{f"{date_field}__gte": today, f"{date_field}__lte": last})
+            .order_by("pk")
+            .values_list("pk", date_field)
+        )
+        result.created[due_kind] = _write(
+            due_kind, Finding, due.iterator(chunk_size=CHUNK), staff, lead=lambda _due: days
+        )
+        overdue = (
+            outstanding.filter(**{f"{date_field}__lt": today})
+            .order_by("pk")
+            .values_list("pk", date_field)
+        )
+        result.created[overdue_kind] = _write(
+            overdue_kind, Finding, overdue.iterator(chunk_size=CHUNK), escalate
+        )
+    return result
+
+
+def scan_stage1_validity(*, today: datetime.date) -> ScanResult:
+    """Stage 1 validity running out before stage 2 is held (ISO/IEC 17021-1 9.3.1.2; policy:
+    STAGE1_VALIDITY_MONTHS from stage 1's last day): a stage 1 closed as ready, no stage 2
+    started since, reminded REMINDER_STAGE1_VALIDITY_DAYS before the validity's last day
+    (catching up until that day). After it, stage 2 needs a recorded justification or stage 1
+    is repeated. The subject is the certification (stage 2 is planned from it), the due date
+    the last day stage 1 is valid.
+
+    Recipients: staff who manage certifications (they plan stage 2)."""
+    from django.db.models.functions import Coalesce
+
+    from audits.models import Audit
+    from certificates.models import Certification
+
+    result = ScanResult()
+    days = policy("REMINDER_STAGE1_VALIDITY_DAYS")
+    months = policy("STAGE1_VALIDITY_MONTHS")
+    last = today + datetime.timedelta(days=days)
+    low, high = _month_bounds(months, today, last)
+    rows = (
+        Audit.objects.stage1_awaiting_stage2()
+        .annotate(last_day=Coalesce("actual_end", "planned_end"))
+        .filter(last_day__gte=low, last_day__lte=high)
+        .order_by("certification_id")
+        .values_list("certification_id", "last_day")
+    )
+    result.created[ReminderKind.STAGE1_VALIDITY_ENDING] = _write(
+        ReminderKind.STAGE1_VALIDITY_ENDING,
+        Certification,
+        _months_after(rows.iterator(chunk_size=CHUNK), months, today, last),
+        recipient_ids(MANAGE),
+        lead=lambda _due: days,
+    )
+    return result
+
+
+SCANS = [
+    scan_surveillance,
+    scan_recertification,
+    scan_expiry,
+    scan_restoration,
+    scan_suspension,
+    scan_findings,
+    scan_stage1_validity,
+]
 
 
 def scan_all(*, today: datetime.date, enqueue: bool = True) -> ScanResult:
@@ -210,6 +482,77 @@ KIND_LINES = {
         )
         % {"due": r.due_date.isoformat()}
     ),
+    ReminderKind.RECERTIFICATION_PLANNING: lambda r: (
+        _(
+            "The certificate expires on %(due)s: plan the recertification audit now, so that "
+            "the decision is taken before expiry."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.CERTIFICATE_EXPIRING: lambda r: (
+        _(
+            "The certificate expires on %(due)s: without a recertification decision by then "
+            "it expires."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.CERTIFICATE_EXPIRED: lambda r: (
+        _(
+            "The certificate expired on %(due)s without a recertification decision: it can "
+            "still be restored within the restoration window."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.RESTORATION_WINDOW_CLOSING: lambda r: (
+        _(
+            "The restoration window closes on %(due)s: after that only a new stage 2 leads "
+            "back to certification."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.SUSPENSION_DEADLINE_APPROACHING: lambda r: (
+        _(
+            "The suspension deadline is %(due)s: restore the certification by then, or it "
+            "must be withdrawn or its scope reduced."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.SUSPENSION_DEADLINE_REACHED: lambda r: (
+        _(
+            "The suspension deadline %(due)s has passed: the decision makers must withdraw "
+            "the certification or reduce its scope."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.FINDING_PLAN_DUE: lambda r: (
+        _("The client's correction and corrective action plan is due by %(due)s.")
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.FINDING_PLAN_OVERDUE: lambda r: (
+        _(
+            "The client's plan was due by %(due)s and has not been accepted: no certification "
+            "decision can be taken until it is."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.FINDING_VERIFICATION_DUE: lambda r: (
+        _("Correction and corrective action of this major must be verified by %(due)s.")
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.FINDING_VERIFICATION_OVERDUE: lambda r: (
+        _(
+            "Verification of this major was due by %(due)s and has not been done: no "
+            "certification decision can be taken until it is."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.STAGE1_VALIDITY_ENDING: lambda r: (
+        _(
+            "Stage 1 is valid until %(due)s: hold stage 2 by then, or record a justification "
+            "or repeat stage 1."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
 }
 
 
@@ -228,6 +571,8 @@ def _subject_label(reminder: Reminder) -> str:
     subject = reminder.subject
     if subject is None:
         return _("(deleted record #%(id)d)") % {"id": reminder.object_id}
+    if reminder.content_type.model == "finding":
+        return f"{subject} ({subject.audit})"  # the audit names its certification
     number = getattr(subject, "certificate_number", "")
     return f"{subject} ({number})" if number else str(subject)
 
@@ -281,11 +626,20 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
 
 def _load(reminders):
     """Fetch subjects in one query per subject type (certifications with what they print)."""
+    from audits.models import Finding
     from certificates.models import Certification
 
     prefetch_related_objects(
         reminders,
-        GenericPrefetch("subject", [Certification.objects.select_related("client", "standard")]),
+        GenericPrefetch(
+            "subject",
+            [
+                Certification.objects.select_related("client", "standard"),
+                Finding.objects.select_related(
+                    "audit__certification__client", "audit__certification__standard"
+                ),
+            ],
+        ),
     )
     return reminders
 

@@ -65,6 +65,22 @@ class CertificationQuerySet(models.QuerySet):
         """Suspended beyond the suspension deadline: withdraw or reduce scope."""
         return self.filter(state=State.SUSPENDED, suspension_deadline__lt=on)
 
+    def suspension_deadline_within(self, *, days: int, on: datetime.date):
+        """Suspended, with the suspension deadline between ``on`` and ``on + days``."""
+        return self.filter(
+            state=State.SUSPENDED,
+            suspension_deadline__gte=on,
+            suspension_deadline__lte=on + datetime.timedelta(days=days),
+        )
+
+    def expired_as_of(self, *, on: datetime.date):
+        """Not recertified by ``on``: expired, or active or suspended past the expiry date (the
+        daily expiry task has not run yet)."""
+        return self.filter(
+            models.Q(state=State.EXPIRED)
+            | models.Q(state__in=[State.ACTIVE, State.SUSPENDED], expiry_date__lt=on)
+        )
+
 
 def _not_blank(value) -> bool:
     return bool((value or "").strip())

@@ -237,7 +237,7 @@ def test_command_scans_and_sends(cert):
 def test_task_scans_and_queues_the_sending_after_commit(cert, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         created = scan_reminders.delay(on="2026-01-16").get()
-    assert created == {"surveillance_due": 0, "surveillance_overdue": 2}
+    assert {kind: n for kind, n in created.items() if n} == {"surveillance_overdue": 2}
     assert len(mail.outbox) == 2  # eager in tests: the queued sender ran
 
 

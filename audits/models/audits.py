@@ -67,6 +67,27 @@ class AuditQuerySet(models.QuerySet):
         """Closed audits no certification decision has been taken on yet."""
         return self.closed().filter(decision__isnull=True)
 
+    def stage1_awaiting_stage2(self):
+        """Stage 1 audits closed as ready whose certification is still before stage 2 (stage 1
+        or stage 2 planned), with no later stage 1 and no stage 2 started since: their
+        validity (STAGE1_VALIDITY_MONTHS from the last day) still matters."""
+        later = Audit.objects.live().filter(
+            certification=models.OuterRef("certification"),
+            planned_start__gte=models.OuterRef("planned_start"),
+        )
+        later_stage1 = later.filter(kind=AuditKind.STAGE1).exclude(pk=models.OuterRef("pk"))
+        stage2_started = later.filter(kind=AuditKind.STAGE2).exclude(state=AuditState.PLANNED)
+        return (
+            self.of_kind(AuditKind.STAGE1)
+            .closed()
+            .filter(
+                recommendation=Recommendation.READY_FOR_STAGE2,
+                certification__state__in=["stage1", "stage2"],
+            )
+            .exclude(models.Exists(later_stage1))
+            .exclude(models.Exists(stage2_started))
+        )
+
 
 class Audit(RuleMixin, FSMModelMixin, models.Model):
     """One audit of a certification. Planned -> in progress -> report submitted -> closed.
@@ -309,6 +330,20 @@ class FindingQuerySet(models.QuerySet):
     def majors_unverified(self):
         """Major nonconformities whose correction is not yet verified."""
         return self.filter(grade=Grade.MAJOR).exclude(state=FindingState.VERIFIED)
+
+    def plan_outstanding(self):
+        """Majors and minors still waiting for an accepted plan, in audits not cancelled."""
+        return self.filter(state=FindingState.OPEN, plan_due__isnull=False).exclude(
+            audit__state=AuditState.CANCELLED
+        )
+
+    def verification_outstanding(self):
+        """Majors with a verification deadline not verified yet, in audits not cancelled."""
+        return (
+            self.majors_unverified()
+            .filter(verification_due__isnull=False)
+            .exclude(audit__state=AuditState.CANCELLED)
+        )
 
 
 class Finding(RuleMixin, FSMModelMixin, models.Model):

@@ -258,6 +258,23 @@ CERTBODY = {
     "SURVEILLANCE_OVERDUE_GRACE_DAYS": env.int(
         "CERTBODY_SURVEILLANCE_OVERDUE_GRACE_DAYS", default=0
     ),
+    # Recertification planning is reminded of RECERTIFICATION_PLANNING_MONTHS before expiry.
+    # Remind staff and decision makers this many days before a certificate expires.
+    "REMINDER_CERTIFICATE_EXPIRING_DAYS": env.int(
+        "CERTBODY_REMINDER_CERTIFICATE_EXPIRING_DAYS", default=30
+    ),
+    # ... this many days before the restoration window of an expired certificate closes.
+    "REMINDER_RESTORATION_WINDOW_DAYS": env.int(
+        "CERTBODY_REMINDER_RESTORATION_WINDOW_DAYS", default=30
+    ),
+    # ... this many days before a suspension's deadline (withdraw or reduce scope after it).
+    "REMINDER_SUSPENSION_DEADLINE_DAYS": env.int(
+        "CERTBODY_REMINDER_SUSPENSION_DEADLINE_DAYS", default=30
+    ),
+    # ... this many days before a finding's plan or verification is due.
+    "REMINDER_FINDING_DUE_DAYS": env.int("CERTBODY_REMINDER_FINDING_DUE_DAYS", default=7),
+    # ... this many days before a stage 1 passes STAGE1_VALIDITY_MONTHS with no stage 2 held.
+    "REMINDER_STAGE1_VALIDITY_DAYS": env.int("CERTBODY_REMINDER_STAGE1_VALIDITY_DAYS", default=30),
 }
 
 LOGGING = {
