@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 class ReminderKind(models.TextChoices):
     # ISO/IEC 17021-1 9.6.2: surveillance at least yearly, the first within 12 months of the
     # decision. Declared in digest order: each deadline's "coming" kind before its "passed" one.
-    # More kinds (audits, CertSearch) follow.
+    # More kinds (CertSearch) follow.
     SURVEILLANCE_DUE = "surveillance_due", _("Surveillance due")
     SURVEILLANCE_OVERDUE = "surveillance_overdue", _("Surveillance overdue")
     # 9.6.3: recertification audit and decision before expiry (policy: plan 6 months ahead).
@@ -41,6 +41,12 @@ class ReminderKind(models.TextChoices):
     # 9.3.1.2 (policy): a stage 1 older than STAGE1_VALIDITY_MONTHS must be justified or
     # repeated.
     STAGE1_VALIDITY_ENDING = "stage1_validity_ending", _("Stage 1 validity ending")
+    # Policy (9.5.3): majors of a stage 2 not verified within MAJOR_VERIFICATION_LIMIT_MONTHS
+    # of its last day mean a new stage 2.
+    MAJORS_STAGE2_LIMIT = "majors_stage2_limit", _("Open majors near the stage 2 limit")
+    # 9.2.3: a team is appointed for every audit, and its members hear of it in time.
+    AUDIT_WITHOUT_TEAM = "audit_without_team", _("Audit without a team")
+    AUDIT_UPCOMING = "audit_upcoming", _("Upcoming audit")
 
 
 class ReminderQuerySet(models.QuerySet):

@@ -14,9 +14,10 @@ the next send run (beat, or ``manage.py send_reminders``) picks the reminders up
 Concerns so far: surveillance due and overdue (ISO/IEC 17021-1 9.6.2), recertification
 planning, certificate expiring and expired, restoration window closing (9.6.3), suspension
 deadline approaching and reached (9.6.5), finding plan and verification due and overdue
-(9.4.9, 9.5.3), stage 1 validity ending before stage 2 (9.3.1.2). Later kinds add a scan
-function to SCANS and a sentence to KIND_LINES. Each scan's docstring says who receives its
-reminders and why.
+(9.4.9, 9.5.3), stage 1 validity ending before stage 2 (9.3.1.2), majors open as the stage 2
+limit approaches, upcoming audits for their team and audits without a team (9.2.3). Later
+kinds add a scan function to SCANS and a sentence to KIND_LINES. Each scan's docstring says
+who receives its reminders and why.
 """
 
 import datetime
@@ -117,6 +118,38 @@ def _write(kind: str, model, subjects, recipients: list[int], *, lead=None) -> i
         ]
         # A concurrent scan may have written some of them meanwhile: the unique constraint
         # keeps one row and ignore_conflicts skips ours.
+        Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=CHUNK)
+        created += len(new)
+    return created
+
+
+def _write_each(kind: str, model, rows, *, lead=None) -> int:
+    """Like ``_write``, for reminders whose recipients depend on the subject (an audit's
+    team): ``rows`` is an iterator of (subject id, due date, recipient id). A fixed number of
+    queries per chunk of CHUNK rows."""
+    content_type = ContentType.objects.get_for_model(model)
+    created = 0
+    for chunk in _batched(rows, CHUNK):
+        existing = set(
+            Reminder.objects.filter(
+                content_type=content_type,
+                kind=kind,
+                object_id__in={pk for pk, _due, _user in chunk},
+                recipient_id__in={user for _pk, _due, user in chunk},
+            ).values_list("object_id", "due_date", "lead_days", "recipient_id")
+        )
+        keys = {(pk, due, lead(due) if lead else 0, user) for pk, due, user in chunk}
+        new = [
+            Reminder(
+                kind=kind,
+                content_type=content_type,
+                object_id=pk,
+                due_date=due,
+                lead_days=days,
+                recipient_id=user,
+            )
+            for pk, due, days, user in sorted(keys - existing)
+        ]
         Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=CHUNK)
         created += len(new)
     return created
@@ -431,6 +464,107 @@ def scan_stage1_validity(*, today: datetime.date) -> ScanResult:
     return result
 
 
+def scan_majors_stage2_limit(*, today: datetime.date) -> ScanResult:
+    """Majors still open as the stage 2 limit approaches (policy: majors not verified within
+    MAJOR_VERIFICATION_LIMIT_MONTHS of stage 2's last day mean a new stage 2; see
+    Certification._stage2_limit_passed). Each unverified major of a stage 2 that has ended and
+    no decision has been taken on yet is reminded REMINDER_MAJORS_STAGE2_LIMIT_DAYS before the
+    limit (catching up until the limit itself). The subject is the finding, the due date the
+    limit.
+
+    Recipients: staff who manage certifications (they chase the client and the verification)
+    and the decision makers (after the limit they cannot grant on this stage 2)."""
+    from audits.models import AuditKind, AuditState, Finding
+
+    result = ScanResult()
+    days = policy("REMINDER_MAJORS_STAGE2_LIMIT_DAYS")
+    months = policy("MAJOR_VERIFICATION_LIMIT_MONTHS")
+    last = today + datetime.timedelta(days=days)
+    low, high = _month_bounds(months, today, last)
+    rows = (
+        Finding.objects.majors_unverified()
+        .filter(
+            audit__kind=AuditKind.STAGE2,
+            audit__decision__isnull=True,
+            audit__actual_end__gte=low,
+            audit__actual_end__lte=high,
+        )
+        .exclude(audit__state=AuditState.CANCELLED)
+        .order_by("pk")
+        .values_list("pk", "audit__actual_end")
+    )
+    result.created[ReminderKind.MAJORS_STAGE2_LIMIT] = _write(
+        ReminderKind.MAJORS_STAGE2_LIMIT,
+        Finding,
+        _months_after(rows.iterator(chunk_size=CHUNK), months, today, last),
+        recipient_ids(MANAGE, DECIDE),
+        lead=lambda _due: days,
+    )
+    return result
+
+
+def _planned_starting(today: datetime.date, days: int):
+    """Planned audits (not started, not cancelled) starting between ``today`` and ``days``
+    later: a missed daily run catches up until the first day."""
+    from audits.models import Audit, AuditState
+
+    return Audit.objects.filter(
+        state=AuditState.PLANNED,
+        planned_start__gte=today,
+        planned_start__lte=today + datetime.timedelta(days=days),
+    )
+
+
+def scan_audits(*, today: datetime.date) -> ScanResult:
+    """Upcoming audits and audits without a team (ISO/IEC 17021-1 9.2.3).
+
+    Audit upcoming: REMINDER_AUDIT_UPCOMING_DAYS before a planned audit's first day (catching
+    up until that day), one reminder for each member of its team: the team leader and the team
+    members (active, with an email address). They are the recipients, not the staff.
+
+    Audit without a team: a planned audit with no team leader yet (e.g. one the audit
+    programme generated) starting within REMINDER_AUDIT_WITHOUT_TEAM_DAYS. Recipients: staff
+    who manage certifications (they appoint the team). Staffing it later does not undo the
+    reminder; moving the audit to another date reminds again for the new date.
+
+    Subject: the audit; due date: its planned first day."""
+    from audits.models import Audit
+
+    result = ScanResult()
+    days = policy("REMINDER_AUDIT_UPCOMING_DAYS")
+    upcoming = _planned_starting(today, days)
+    # One filter() call per relation: the conditions hold for the same member.
+    leaders = upcoming.filter(team_leader__is_active=True, team_leader__email__gt="")
+    members = upcoming.filter(members__is_active=True, members__email__gt="")
+    team = (
+        leaders.order_by()
+        .values_list("pk", "planned_start", "team_leader")
+        .union(members.order_by().values_list("pk", "planned_start", "members"))
+        .order_by("pk", "team_leader")
+    )
+    result.created[ReminderKind.AUDIT_UPCOMING] = _write_each(
+        ReminderKind.AUDIT_UPCOMING,
+        Audit,
+        team.iterator(chunk_size=CHUNK),
+        lead=lambda _due: days,
+    )
+    without_days = policy("REMINDER_AUDIT_WITHOUT_TEAM_DAYS")
+    without = (
+        _planned_starting(today, without_days)
+        .filter(team_leader__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "planned_start")
+    )
+    result.created[ReminderKind.AUDIT_WITHOUT_TEAM] = _write(
+        ReminderKind.AUDIT_WITHOUT_TEAM,
+        Audit,
+        without.iterator(chunk_size=CHUNK),
+        recipient_ids(MANAGE),
+        lead=lambda _due: without_days,
+    )
+    return result
+
+
 SCANS = [
     scan_surveillance,
     scan_recertification,
@@ -439,6 +573,8 @@ SCANS = [
     scan_suspension,
     scan_findings,
     scan_stage1_validity,
+    scan_majors_stage2_limit,
+    scan_audits,
 ]
 
 
@@ -553,6 +689,21 @@ KIND_LINES = {
         )
         % {"due": r.due_date.isoformat()}
     ),
+    ReminderKind.MAJORS_STAGE2_LIMIT: lambda r: (
+        _(
+            "This major must be verified by %(due)s: after that the certification cannot be "
+            "granted on this stage 2 and a new stage 2 is required."
+        )
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.AUDIT_WITHOUT_TEAM: lambda r: (
+        _("The audit starts on %(due)s and has no team leader yet: appoint the audit team.")
+        % {"due": r.due_date.isoformat()}
+    ),
+    ReminderKind.AUDIT_UPCOMING: lambda r: (
+        _("You are on the team of this audit, which starts on %(due)s.")
+        % {"due": r.due_date.isoformat()}
+    ),
 }
 
 
@@ -626,7 +777,7 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
 
 def _load(reminders):
     """Fetch subjects in one query per subject type (certifications with what they print)."""
-    from audits.models import Finding
+    from audits.models import Audit, Finding
     from certificates.models import Certification
 
     prefetch_related_objects(
@@ -638,6 +789,7 @@ def _load(reminders):
                 Finding.objects.select_related(
                     "audit__certification__client", "audit__certification__standard"
                 ),
+                Audit.objects.select_related("certification__client", "certification__standard"),
             ],
         ),
     )

@@ -275,6 +275,16 @@ CERTBODY = {
     "REMINDER_FINDING_DUE_DAYS": env.int("CERTBODY_REMINDER_FINDING_DUE_DAYS", default=7),
     # ... this many days before a stage 1 passes STAGE1_VALIDITY_MONTHS with no stage 2 held.
     "REMINDER_STAGE1_VALIDITY_DAYS": env.int("CERTBODY_REMINDER_STAGE1_VALIDITY_DAYS", default=30),
+    # Remind each member of an audit team this many days before the audit starts.
+    "REMINDER_AUDIT_UPCOMING_DAYS": env.int("CERTBODY_REMINDER_AUDIT_UPCOMING_DAYS", default=7),
+    # Remind staff of a planned audit without a team leader starting within this many days.
+    "REMINDER_AUDIT_WITHOUT_TEAM_DAYS": env.int(
+        "CERTBODY_REMINDER_AUDIT_WITHOUT_TEAM_DAYS", default=30
+    ),
+    # ... this many days before MAJOR_VERIFICATION_LIMIT_MONTHS after stage 2 with majors open.
+    "REMINDER_MAJORS_STAGE2_LIMIT_DAYS": env.int(
+        "CERTBODY_REMINDER_MAJORS_STAGE2_LIMIT_DAYS", default=30
+    ),
 }
 
 LOGGING = {
