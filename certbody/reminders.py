@@ -36,7 +36,7 @@ from django.db.models import F, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from certbody.dates import add_months
 from certbody.models import Reminder, ReminderKind
@@ -606,105 +606,72 @@ def enqueue_send() -> None:
 
 
 # -- the digest -----------------------------------------------------------------------------------
+# One sentence per kind, each with the due date as %(due)s (a test checks every kind has one).
 KIND_LINES = {
-    ReminderKind.SURVEILLANCE_DUE: lambda r: (
-        _("Surveillance due by %(due)s: plan it and confirm the dates with the client.")
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.SURVEILLANCE_DUE: gettext_lazy(
+        "Surveillance due by %(due)s: plan it and confirm the dates with the client."
     ),
-    ReminderKind.SURVEILLANCE_OVERDUE: lambda r: (
-        _(
-            "Surveillance was due by %(due)s and has not been held: the decision makers must "
-            "consider suspending the certification."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.SURVEILLANCE_OVERDUE: gettext_lazy(
+        "Surveillance was due by %(due)s and has not been held: the decision makers must "
+        "consider suspending the certification."
     ),
-    ReminderKind.RECERTIFICATION_PLANNING: lambda r: (
-        _(
-            "The certificate expires on %(due)s: plan the recertification audit now, so that "
-            "the decision is taken before expiry."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.RECERTIFICATION_PLANNING: gettext_lazy(
+        "The certificate expires on %(due)s: plan the recertification audit now, so that "
+        "the decision is taken before expiry."
     ),
-    ReminderKind.CERTIFICATE_EXPIRING: lambda r: (
-        _(
-            "The certificate expires on %(due)s: without a recertification decision by then "
-            "it expires."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.CERTIFICATE_EXPIRING: gettext_lazy(
+        "The certificate expires on %(due)s: without a recertification decision by then it expires."
     ),
-    ReminderKind.CERTIFICATE_EXPIRED: lambda r: (
-        _(
-            "The certificate expired on %(due)s without a recertification decision: it can "
-            "still be restored within the restoration window."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.CERTIFICATE_EXPIRED: gettext_lazy(
+        "The certificate expired on %(due)s without a recertification decision: it can "
+        "still be restored within the restoration window."
     ),
-    ReminderKind.RESTORATION_WINDOW_CLOSING: lambda r: (
-        _(
-            "The restoration window closes on %(due)s: after that only a new stage 2 leads "
-            "back to certification."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.RESTORATION_WINDOW_CLOSING: gettext_lazy(
+        "The restoration window closes on %(due)s: after that only a new stage 2 leads "
+        "back to certification."
     ),
-    ReminderKind.SUSPENSION_DEADLINE_APPROACHING: lambda r: (
-        _(
-            "The suspension deadline is %(due)s: restore the certification by then, or it "
-            "must be withdrawn or its scope reduced."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.SUSPENSION_DEADLINE_APPROACHING: gettext_lazy(
+        "The suspension deadline is %(due)s: restore the certification by then, or it "
+        "must be withdrawn or its scope reduced."
     ),
-    ReminderKind.SUSPENSION_DEADLINE_REACHED: lambda r: (
-        _(
-            "The suspension deadline %(due)s has passed: the decision makers must withdraw "
-            "the certification or reduce its scope."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.SUSPENSION_DEADLINE_REACHED: gettext_lazy(
+        "The suspension deadline %(due)s has passed: the decision makers must withdraw "
+        "the certification or reduce its scope."
     ),
-    ReminderKind.FINDING_PLAN_DUE: lambda r: (
-        _("The client's correction and corrective action plan is due by %(due)s.")
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.FINDING_PLAN_DUE: gettext_lazy(
+        "The client's correction and corrective action plan is due by %(due)s."
     ),
-    ReminderKind.FINDING_PLAN_OVERDUE: lambda r: (
-        _(
-            "The client's plan was due by %(due)s and has not been accepted: no certification "
-            "decision can be taken until it is."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.FINDING_PLAN_OVERDUE: gettext_lazy(
+        "The client's plan was due by %(due)s and has not been accepted: no certification "
+        "decision can be taken until it is."
     ),
-    ReminderKind.FINDING_VERIFICATION_DUE: lambda r: (
-        _("Correction and corrective action of this major must be verified by %(due)s.")
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.FINDING_VERIFICATION_DUE: gettext_lazy(
+        "Correction and corrective action of this major must be verified by %(due)s."
     ),
-    ReminderKind.FINDING_VERIFICATION_OVERDUE: lambda r: (
-        _(
-            "Verification of this major was due by %(due)s and has not been done: no "
-            "certification decision can be taken until it is."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.FINDING_VERIFICATION_OVERDUE: gettext_lazy(
+        "Verification of this major was due by %(due)s and has not been done: no "
+        "certification decision can be taken until it is."
     ),
-    ReminderKind.STAGE1_VALIDITY_ENDING: lambda r: (
-        _(
-            "Stage 1 is valid until %(due)s: hold stage 2 by then, or record a justification "
-            "or repeat stage 1."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.STAGE1_VALIDITY_ENDING: gettext_lazy(
+        "Stage 1 is valid until %(due)s: hold stage 2 by then, or record a justification "
+        "or repeat stage 1."
     ),
-    ReminderKind.MAJORS_STAGE2_LIMIT: lambda r: (
-        _(
-            "This major must be verified by %(due)s: after that the certification cannot be "
-            "granted on this stage 2 and a new stage 2 is required."
-        )
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.MAJORS_STAGE2_LIMIT: gettext_lazy(
+        "This major must be verified by %(due)s: after that the certification cannot be "
+        "granted on this stage 2 and a new stage 2 is required."
     ),
-    ReminderKind.AUDIT_WITHOUT_TEAM: lambda r: (
-        _("The audit starts on %(due)s and has no team leader yet: appoint the audit team.")
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.AUDIT_WITHOUT_TEAM: gettext_lazy(
+        "The audit starts on %(due)s and has no team leader yet: appoint the audit team."
     ),
-    ReminderKind.AUDIT_UPCOMING: lambda r: (
-        _("You are on the team of this audit, which starts on %(due)s.")
-        % {"due": r.due_date.isoformat()}
+    ReminderKind.AUDIT_UPCOMING: gettext_lazy(
+        "You are on the team of this audit, which starts on %(due)s."
     ),
 }
+
+
+def kind_line(reminder: Reminder) -> str:
+    """The digest's sentence for one reminder, in the active language."""
+    return KIND_LINES[reminder.kind] % {"due": reminder.due_date.isoformat()}
 
 
 def admin_path(reminder: Reminder) -> str:
@@ -761,7 +728,7 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
             for reminder in by_kind[kind]:
                 lines += [
                     f"- {_subject_label(reminder)}",
-                    f"  {KIND_LINES[kind](reminder)}",
+                    f"  {kind_line(reminder)}",
                     f"  {admin_url(reminder)}",
                 ]
         lines += [
