@@ -14,11 +14,8 @@ SECRET_KEY = "bench-only-not-a-secret"  # the benchmark serves 127.0.0.1 only
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "bench.urls"
 
-# db 2: apart from production's db 1 and the tests' brokers.
-CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/2")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"  # as certbody.settings.base
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# CACHES and its system checks come from certbody.settings.base: bench/public_lookup.py sets
+# CACHE_URL (--cache-url, default Redis db 2, apart from production's db 1).
 RATELIMIT_ENABLE = True
 CERTBODY = {
     **CERTBODY,

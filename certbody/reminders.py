@@ -84,6 +84,12 @@ def _batched(iterable, size):
         yield chunk
 
 
+def _dated(queryset, field: str):
+    """(pk, ``field``) of every row, streamed in pk order, CHUNK rows per query: what the
+    scans hand to ``_write``."""
+    return queryset.order_by("pk").values_list("pk", field).iterator(chunk_size=CHUNK)
+
+
 def _write(kind: str, model, subjects, recipients: list[int], *, lead=None) -> int:
     """Write one reminder per (subject, due date) of ``subjects`` and recipient; returns how
     many were new. ``subjects`` is an iterator of (subject id, due date); ``lead(due)`` gives
@@ -173,33 +179,29 @@ def scan_surveillance(*, today: datetime.date) -> ScanResult:
     def reached(due: datetime.date) -> int:
         return min(days for days in leads if (due - today).days <= days)
 
-    due = (
-        Certification.objects.active()
-        .filter(
+    due = _dated(
+        Certification.objects.active().filter(
             next_surveillance_due__gte=today,
             next_surveillance_due__lte=today + datetime.timedelta(days=max(leads, default=0)),
-        )
-        .order_by("pk")
-        .values_list("pk", "next_surveillance_due")
+        ),
+        "next_surveillance_due",
     )
     result.created[ReminderKind.SURVEILLANCE_DUE] = _write(
         ReminderKind.SURVEILLANCE_DUE,
         Certification,
-        due.iterator(chunk_size=CHUNK) if leads else iter(()),
+        due if leads else iter(()),
         recipient_ids(MANAGE),
         lead=reached,
     )
     # Overdue on ``today``: due date + grace < today.
     grace = datetime.timedelta(days=policy("SURVEILLANCE_OVERDUE_GRACE_DAYS"))
-    overdue = (
-        Certification.objects.surveillance_overdue(on=today - grace)
-        .order_by("pk")
-        .values_list("pk", "next_surveillance_due")
+    overdue = _dated(
+        Certification.objects.surveillance_overdue(on=today - grace), "next_surveillance_due"
     )
     result.created[ReminderKind.SURVEILLANCE_OVERDUE] = _write(
         ReminderKind.SURVEILLANCE_OVERDUE,
         Certification,
-        overdue.iterator(chunk_size=CHUNK),
+        overdue,
         recipient_ids(MANAGE, DECIDE),
     )
     return result
@@ -273,15 +275,11 @@ def scan_expiry(*, today: datetime.date) -> ScanResult:
     result = ScanResult()
     recipients = recipient_ids(MANAGE, DECIDE)
     days = policy("REMINDER_CERTIFICATE_EXPIRING_DAYS")
-    expiring = (
-        Certification.objects.expiring_within(days=days, on=today)
-        .order_by("pk")
-        .values_list("pk", "expiry_date")
-    )
+    expiring = _dated(Certification.objects.expiring_within(days=days, on=today), "expiry_date")
     result.created[ReminderKind.CERTIFICATE_EXPIRING] = _write(
         ReminderKind.CERTIFICATE_EXPIRING,
         Certification,
-        expiring.iterator(chunk_size=CHUNK),
+        expiring,
         recipients,
         lead=lambda _due: days,
     )
@@ -352,27 +350,24 @@ def scan_suspension(*, today: datetime.date) -> ScanResult:
     result = ScanResult()
     recipients = recipient_ids(MANAGE, DECIDE)
     days = policy("REMINDER_SUSPENSION_DEADLINE_DAYS")
-    approaching = (
-        Certification.objects.suspension_deadline_within(days=days, on=today)
-        .order_by("pk")
-        .values_list("pk", "suspension_deadline")
+    approaching = _dated(
+        Certification.objects.suspension_deadline_within(days=days, on=today),
+        "suspension_deadline",
     )
     result.created[ReminderKind.SUSPENSION_DEADLINE_APPROACHING] = _write(
         ReminderKind.SUSPENSION_DEADLINE_APPROACHING,
         Certification,
-        approaching.iterator(chunk_size=CHUNK),
+        approaching,
         recipients,
         lead=lambda _due: days,
     )
-    reached = (
-        Certification.objects.suspension_deadline_passed(on=today)
-        .order_by("pk")
-        .values_list("pk", "suspension_deadline")
+    reached = _dated(
+        Certification.objects.suspension_deadline_passed(on=today), "suspension_deadline"
     )
     result.created[ReminderKind.SUSPENSION_DEADLINE_REACHED] = _write(
         ReminderKind.SUSPENSION_DEADLINE_REACHED,
         Certification,
-        reached.iterator(chunk_size=CHUNK),
+        reached,
         recipients,
     )
     return result
@@ -409,22 +404,13 @@ def scan_findings(*, today: datetime.date) -> ScanResult:
             ReminderKind.FINDING_VERIFICATION_OVERDUE,
         ),
     ]:
-        due = (
-            outstanding.filter(**{f"{date_field}__gte": today, f"{date_field}__lte": last})
-            .order_by("pk")
-            .values_list("pk", date_field)
+        due = _dated(
+            outstanding.filter(**{f"{date_field}__gte": today, f"{date_field}__lte": last}),
+            date_field,
         )
-        result.created[due_kind] = _write(
-            due_kind, Finding, due.iterator(chunk_size=CHUNK), staff, lead=lambda _due: days
-        )
-        overdue = (
-            outstanding.filter(**{f"{date_field}__lt": today})
-            .order_by("pk")
-            .values_list("pk", date_field)
-        )
-        result.created[overdue_kind] = _write(
-            overdue_kind, Finding, overdue.iterator(chunk_size=CHUNK), escalate
-        )
+        result.created[due_kind] = _write(due_kind, Finding, due, staff, lead=lambda _due: days)
+        overdue = _dated(outstanding.filter(**{f"{date_field}__lt": today}), date_field)
+        result.created[overdue_kind] = _write(overdue_kind, Finding, overdue, escalate)
     return result
 
 
@@ -549,16 +535,13 @@ def scan_audits(*, today: datetime.date) -> ScanResult:
         lead=lambda _due: days,
     )
     without_days = policy("REMINDER_AUDIT_WITHOUT_TEAM_DAYS")
-    without = (
-        _planned_starting(today, without_days)
-        .filter(team_leader__isnull=True)
-        .order_by("pk")
-        .values_list("pk", "planned_start")
+    without = _dated(
+        _planned_starting(today, without_days).filter(team_leader__isnull=True), "planned_start"
     )
     result.created[ReminderKind.AUDIT_WITHOUT_TEAM] = _write(
         ReminderKind.AUDIT_WITHOUT_TEAM,
         Audit,
-        without.iterator(chunk_size=CHUNK),
+        without,
         recipient_ids(MANAGE),
         lead=lambda _due: without_days,
     )
