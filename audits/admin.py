@@ -44,7 +44,15 @@ class PlanForm(TransitionForm):
 
 class FindingInline(admin.TabularInline):
     model = Finding
-    fields = ("grade", "clause", "description", "state", "plan_due", "verification_due")
+    fields = (
+        "grade",
+        "clause",
+        "description",
+        "state",
+        "plan_due",
+        "correction_due",
+        "verification_due",
+    )
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -543,6 +551,7 @@ class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "state",
         "raised_on",
         "plan_due",
+        "correction_due",
         "verification_due",
     )
     list_filter = ("grade", "state")
@@ -557,6 +566,7 @@ class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "state",
         "raised_on",
         "plan_due",
+        "correction_due",
         "verification_due",
         "plan",
         "plan_accepted_on",
@@ -585,6 +595,7 @@ class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
         base = (
             "raised_on",
             "plan_due",
+            "correction_due",
             "verification_due",
             "plan",
             "plan_accepted_on",

@@ -2,12 +2,14 @@
 see who did. Everything else is read-only: rows are written by the scans only."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from certbody.models import Reminder
+from certbody.models import ESCALATIONS, Reminder, UserPreference
 from certbody.reminders import admin_path, reminders_acknowledge
 
 
@@ -41,6 +43,24 @@ class AcknowledgedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EscalationFilter(admin.SimpleListFilter):
+    title = _("escalation")
+    parameter_name = "escalation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", _("Escalations (deadline passed, decision asked for)")),
+            ("no", _("Reminders ahead of a deadline")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.escalations()
+        if self.value() == "no":
+            return queryset.exclude(kind__in=ESCALATIONS)
+        return queryset
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
     list_display = [
@@ -53,7 +73,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "acknowledged_by",
         "acknowledged_at",
     ]
-    list_filter = ["kind", SentFilter, AcknowledgedFilter, "due_date"]
+    list_filter = [EscalationFilter, "kind", SentFilter, AcknowledgedFilter, "due_date"]
     list_select_related = ["recipient", "acknowledged_by", "content_type"]
     date_hierarchy = "due_date"
     search_fields = ["recipient__username", "recipient__email"]
@@ -75,14 +95,23 @@ class ReminderAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request):
-        from certificates.models import Certification
+        from audits.models import Audit, Finding
+        from certificates.models import Certification, CertSearchUpload
 
         return (
             super()
             .get_queryset(request)
             .prefetch_related(
                 GenericPrefetch(
-                    "subject", [Certification.objects.select_related("client", "standard")]
+                    "subject",
+                    [
+                        Certification.objects.select_related("client", "standard"),
+                        Finding.objects.all(),
+                        Audit.objects.select_related(
+                            "certification__client", "certification__standard"
+                        ),
+                        CertSearchUpload.objects.all(),
+                    ],
                 )
             )
         )
@@ -111,3 +140,25 @@ class ReminderAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+# -- users: their language ------------------------------------------------------------------------
+class UserPreferenceInline(admin.StackedInline):
+    """The user's language: of the mail certbody sends them and of the interface after login."""
+
+    model = UserPreference
+    fields = ("language",)
+    can_delete = False
+    max_num = 1
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class CertbodyUserAdmin(UserAdmin):
+    """django.contrib.auth's user admin with the user's preferences."""
+
+    inlines = [*UserAdmin.inlines, UserPreferenceInline]

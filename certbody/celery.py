@@ -1,7 +1,8 @@
 """The one Celery app. All periodic schedules are declared here, in code.
 
-django-celery-beat's DatabaseScheduler copies ``beat_schedule`` into its tables when beat
-starts, so staff can see and adjust the schedule in the admin afterwards. Run exactly one beat.
+Beat (certbody.beat.DatabaseScheduler) creates the missing ones in django-celery-beat's tables
+when it starts and keeps the rows that exist, so staff can adjust the schedule in the admin
+afterwards; ``manage.py sync_beat_schedule --reset`` restores these. Run exactly one beat.
 """
 
 import os

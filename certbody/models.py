@@ -16,9 +16,12 @@ from django.utils.translation import gettext_lazy as _
 class ReminderKind(models.TextChoices):
     # ISO/IEC 17021-1 9.6.2: surveillance at least yearly, the first within 12 months of the
     # decision. Declared in digest order: each deadline's "coming" kind before its "passed" one.
-    # More kinds (CertSearch) follow.
     SURVEILLANCE_DUE = "surveillance_due", _("Surveillance due")
     SURVEILLANCE_OVERDUE = "surveillance_overdue", _("Surveillance overdue")
+    # Escalation of an overdue surveillance (policy SURVEILLANCE_OVERDUE_ACTION): a proposal to
+    # the decision makers to suspend, or the record that the system suspended automatically.
+    SUSPENSION_PROPOSED = "suspension_proposed", _("Suspension proposed")
+    SUSPENDED_AUTOMATICALLY = "suspended_automatically", _("Suspended automatically")
     # 9.6.3: recertification audit and decision before expiry (policy: plan 6 months ahead).
     RECERTIFICATION_PLANNING = "recertification_planning", _("Recertification planning due")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("Certificate expiring")
@@ -36,6 +39,8 @@ class ReminderKind(models.TextChoices):
     # plan in 30 days, majors verified in 90).
     FINDING_PLAN_DUE = "finding_plan_due", _("Finding plan due")
     FINDING_PLAN_OVERDUE = "finding_plan_overdue", _("Finding plan overdue")
+    FINDING_CORRECTION_DUE = "finding_correction_due", _("Finding correction due")
+    FINDING_CORRECTION_OVERDUE = "finding_correction_overdue", _("Finding correction overdue")
     FINDING_VERIFICATION_DUE = "finding_verification_due", _("Finding verification due")
     FINDING_VERIFICATION_OVERDUE = "finding_verification_overdue", _("Finding verification overdue")
     # 9.3.1.2 (policy): a stage 1 older than STAGE1_VALIDITY_MONTHS must be justified or
@@ -47,9 +52,33 @@ class ReminderKind(models.TextChoices):
     # 9.2.3: a team is appointed for every audit, and its members hear of it in time.
     AUDIT_WITHOUT_TEAM = "audit_without_team", _("Audit without a team")
     AUDIT_UPCOMING = "audit_upcoming", _("Upcoming audit")
+    # IAF MD 28: the body uploads to IAF CertSearch at least monthly.
+    CERTSEARCH_UPLOAD_DUE = "certsearch_upload_due", _("IAF CertSearch upload due")
+    CERTSEARCH_UPLOAD_OVERDUE = "certsearch_upload_overdue", _("IAF CertSearch upload overdue")
+
+
+# Kinds that say a deadline has passed or that the body must now decide: the admin's
+# "escalations" filter.
+ESCALATIONS = frozenset(
+    {
+        ReminderKind.SURVEILLANCE_OVERDUE,
+        ReminderKind.SUSPENSION_PROPOSED,
+        ReminderKind.SUSPENDED_AUTOMATICALLY,
+        ReminderKind.CERTIFICATE_EXPIRED,
+        ReminderKind.SUSPENSION_DEADLINE_REACHED,
+        ReminderKind.FINDING_PLAN_OVERDUE,
+        ReminderKind.FINDING_CORRECTION_OVERDUE,
+        ReminderKind.FINDING_VERIFICATION_OVERDUE,
+        ReminderKind.CERTSEARCH_UPLOAD_OVERDUE,
+    }
+)
 
 
 class ReminderQuerySet(models.QuerySet):
+    def escalations(self):
+        """Deadlines passed and decisions asked for (ESCALATIONS)."""
+        return self.filter(kind__in=ESCALATIONS)
+
     def unsent(self):
         """Not mailed yet (new, or every send so far failed)."""
         return self.filter(sent_at__isnull=True)
@@ -114,3 +143,38 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.due_date}"
+
+
+class UserPreference(models.Model):
+    """What a user prefers that Django's User does not hold: the language of the mail certbody
+    sends them (reminder digests, CertSearch notices) and of the interface after they log in.
+    Blank: the body's default language (LANGUAGE_CODE)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Language of the mail certbody sends and of the interface after login."),
+    )
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+
+def user_language(user) -> str:
+    """The language to write to ``user`` in: their preference, else LANGUAGE_CODE."""
+    try:
+        return user.preference.language or settings.LANGUAGE_CODE
+    except UserPreference.DoesNotExist:
+        return settings.LANGUAGE_CODE

@@ -13,9 +13,9 @@ the next send run (beat, or ``manage.py send_reminders``) picks the reminders up
 
 Concerns so far: surveillance due and overdue (ISO/IEC 17021-1 9.6.2), recertification
 planning, certificate expiring and expired, restoration window closing (9.6.3), suspension
-deadline approaching and reached (9.6.5), finding plan and verification due and overdue
-(9.4.9, 9.5.3), stage 1 validity ending before stage 2 (9.3.1.2), majors open as the stage 2
-limit approaches, upcoming audits for their team and audits without a team (9.2.3). Later
+deadline approaching and reached (9.6.5), finding plan, correction and verification due and
+overdue (9.4.9, 9.5.3), stage 1 validity ending before stage 2 (9.3.1.2), majors open as the
+stage 2 limit approaches, upcoming audits for their team and audits without a team (9.2.3). Later
 kinds add a scan function to SCANS and a sentence to KIND_LINES. Each scan's docstring says
 who receives its reminders and why.
 """
@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from certbody.dates import add_months
-from certbody.models import Reminder, ReminderKind
+from certbody.models import Reminder, ReminderKind, user_language
 from certbody.policy import policy
 
 logger = logging.getLogger(__name__)
@@ -193,18 +193,113 @@ def scan_surveillance(*, today: datetime.date) -> ScanResult:
         recipient_ids(MANAGE),
         lead=reached,
     )
-    # Overdue on ``today``: due date + grace < today.
+    # Overdue on ``today``: due date + grace < today, and no surveillance under way.
     grace = datetime.timedelta(days=policy("SURVEILLANCE_OVERDUE_GRACE_DAYS"))
-    overdue = _dated(
-        Certification.objects.surveillance_overdue(on=today - grace), "next_surveillance_due"
-    )
+    not_held = Certification.objects.surveillance_not_held(on=today - grace)
     result.created[ReminderKind.SURVEILLANCE_OVERDUE] = _write(
         ReminderKind.SURVEILLANCE_OVERDUE,
         Certification,
-        overdue,
-        recipient_ids(MANAGE, DECIDE),
+        _dated(not_held, "next_surveillance_due"),
+        recipient_ids(MANAGE),
+    )
+    result.created.update(escalate_overdue_surveillance(not_held, today=today).created)
+    return result
+
+
+OVERDUE_ACTIONS = ("propose", "suspend")
+
+
+def escalate_overdue_surveillance(not_held, *, today: datetime.date) -> ScanResult:
+    """Overdue surveillance escalates to the decision a certification body must then take
+    (ISO/IEC 17021-1 9.6.5.1: a client that misses surveillance is a ground for suspension).
+    ``not_held``: the certifications whose surveillance is overdue and not held.
+
+    Policy SURVEILLANCE_OVERDUE_ACTION:
+
+    - "propose" (default): a suspension proposal for the decision makers, linking to the
+      suspend step in the admin; they decide (suspend, or plan the audit and record why not).
+    - "suspend": the system suspends the certification itself (recorded with no user as the
+      actor, the reason naming the missed due date), and staff and decision makers are told.
+      A certification that cannot be suspended (a rule does not hold, or someone changed it
+      meanwhile) is logged and proposed instead.
+
+    Due date: the missed surveillance due date. Each certification is escalated once per
+    missed due date (the unique constraint; a suspended certification is no longer overdue)."""
+    from certificates.models import Certification
+
+    result = ScanResult()
+    action = policy("SURVEILLANCE_OVERDUE_ACTION")
+    if action not in OVERDUE_ACTIONS:
+        raise ValueError(
+            f"CERTBODY['SURVEILLANCE_OVERDUE_ACTION'] is {action!r}; expected one of "
+            f"{', '.join(OVERDUE_ACTIONS)}."
+        )
+    proposals = _dated(not_held, "next_surveillance_due")
+    if action == "suspend":
+        suspended, failed = _suspend_automatically(not_held, today=today)
+        result.created[ReminderKind.SUSPENDED_AUTOMATICALLY] = _write(
+            ReminderKind.SUSPENDED_AUTOMATICALLY,
+            Certification,
+            iter(suspended),
+            recipient_ids(MANAGE, DECIDE),
+        )
+        proposals = iter(failed)
+    result.created[ReminderKind.SUSPENSION_PROPOSED] = _write(
+        ReminderKind.SUSPENSION_PROPOSED,
+        Certification,
+        proposals,
+        recipient_ids(DECIDE),
     )
     return result
+
+
+def _suspend_automatically(not_held, *, today: datetime.date):
+    """Suspend each certification of ``not_held`` through the lifecycle service (the system
+    as the actor), CHUNK at a time with keyset paging, each in its own savepoint. Returns
+    ((pk, due) suspended, (pk, due) that could not be)."""
+    from certificates.models import Certification, State
+    from certificates.services import certification_suspend
+
+    from .errors import DomainError
+
+    suspended, failed = [], []
+    last = 0
+    while True:
+        chunk = list(
+            not_held.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "next_surveillance_due", "revision")[:CHUNK]
+        )
+        if not chunk:
+            return suspended, failed
+        last = chunk[-1][0]
+        for pk, due, revision in chunk:
+            with translation.override(settings.LANGUAGE_CODE):  # the record's language
+                reason = _(
+                    "Surveillance due by %(due)s was not held: suspended automatically under "
+                    "the body's policy (ISO/IEC 17021-1 9.6.5)."
+                ) % {"due": due.isoformat()}
+            try:
+                with transaction.atomic():
+                    certification_suspend(
+                        certification=Certification(pk=pk, revision=revision),
+                        reason=reason,
+                        by=None,
+                        on=today,
+                    )
+            except DomainError as err:
+                if Certification.objects.filter(pk=pk).exclude(state=State.ACTIVE).exists():
+                    continue  # a concurrent scan (or a person) took it meanwhile
+                logger.warning(
+                    "Could not suspend certification %s automatically (surveillance due %s): "
+                    "%s. Proposed to the decision makers instead.",
+                    pk,
+                    due,
+                    err,
+                )
+                failed.append((pk, due))
+            else:
+                suspended.append((pk, due))
 
 
 def _months_after(rows, months: int, first: datetime.date, last: datetime.date):
@@ -375,12 +470,12 @@ def scan_suspension(*, today: datetime.date) -> ScanResult:
 
 def scan_findings(*, today: datetime.date) -> ScanResult:
     """Finding deadlines (ISO/IEC 17021-1 9.4.9, 9.5.3; Finding.set_deadlines from
-    FINDING_PLAN_DAYS and MAJOR_VERIFICATION_DAYS). The Finding model has a plan due date (majors
-    and minors) and a verification due date (majors: correction and corrective action
-    verified); there is no separate correction due date, so correction is covered by
-    verification. Each is reminded REMINDER_FINDING_DUE_DAYS before it (catching up until the
-    due date itself) while outstanding, and as overdue from the day after it. Due date: the
-    finding's deadline.
+    FINDING_PLAN_DAYS, MAJOR_CORRECTION_DAYS and MAJOR_VERIFICATION_DAYS): the plan due date
+    (majors and minors, until the plan is accepted), the correction due date (majors, until the
+    correction is reported) and the verification due date (majors, until correction and
+    corrective action are verified). Each is reminded REMINDER_FINDING_DUE_DAYS before it
+    (catching up until the due date itself) while outstanding, and as overdue from the day
+    after it. Due date: the finding's deadline.
 
     Recipients: staff who manage certifications (they chase the client); overdue also the
     decision makers (the certification decision waits for it)."""
@@ -396,6 +491,12 @@ def scan_findings(*, today: datetime.date) -> ScanResult:
             Finding.objects.plan_outstanding(),
             ReminderKind.FINDING_PLAN_DUE,
             ReminderKind.FINDING_PLAN_OVERDUE,
+        ),
+        (
+            "correction_due",
+            Finding.objects.correction_outstanding(),
+            ReminderKind.FINDING_CORRECTION_DUE,
+            ReminderKind.FINDING_CORRECTION_OVERDUE,
         ),
         (
             "verification_due",
@@ -548,6 +649,54 @@ def scan_audits(*, today: datetime.date) -> ScanResult:
     return result
 
 
+def scan_certsearch(*, today: datetime.date) -> ScanResult:
+    """The monthly IAF CertSearch upload (IAF MD 28: at least monthly). Each month has a
+    CertSearchUpload record (written here if the monthly export has not run); until staff
+    record the upload on it:
+
+    - upload due: on the month's first day (the export task has written the files that
+      night) and again REMINDER_CERTSEARCH_UPLOAD_DAYS before the month's last day; a missed
+      daily run catches up;
+    - upload overdue: from the day after the month's last day, for every month not recorded
+      as uploaded.
+
+    Due date: the month's last day. Recipients: staff who manage certifications (they upload;
+    the same people the export mail goes to)."""
+    from certificates.models import CertSearchUpload
+
+    result = ScanResult()
+    month = today.replace(day=1)
+    CertSearchUpload.objects.get_or_create(month=month)
+    days = policy("REMINDER_CERTSEARCH_UPLOAD_DAYS")
+    # Only months not recorded as uploaded: a handful of rows, whatever the data size.
+    open_months = [
+        (pk, CertSearchUpload(month=first).due_date)
+        for pk, first in CertSearchUpload.objects.filter(uploaded_at__isnull=True, month__lte=month)
+        .order_by("month")
+        .values_list("pk", "month")
+    ]
+    recipients = recipient_ids(MANAGE)
+
+    def lead(due: datetime.date) -> int:
+        """The lead time reached: the late one once it is reached, else the month's start."""
+        return days if (due - today).days <= days else (due - month).days
+
+    result.created[ReminderKind.CERTSEARCH_UPLOAD_DUE] = _write(
+        ReminderKind.CERTSEARCH_UPLOAD_DUE,
+        CertSearchUpload,
+        ((pk, due) for pk, due in open_months if due >= today),
+        recipients,
+        lead=lead,
+    )
+    result.created[ReminderKind.CERTSEARCH_UPLOAD_OVERDUE] = _write(
+        ReminderKind.CERTSEARCH_UPLOAD_OVERDUE,
+        CertSearchUpload,
+        ((pk, due) for pk, due in open_months if due < today),
+        recipients,
+    )
+    return result
+
+
 SCANS = [
     scan_surveillance,
     scan_recertification,
@@ -558,6 +707,7 @@ SCANS = [
     scan_stage1_validity,
     scan_majors_stage2_limit,
     scan_audits,
+    scan_certsearch,
 ]
 
 
@@ -595,8 +745,16 @@ KIND_LINES = {
         "Surveillance due by %(due)s: plan it and confirm the dates with the client."
     ),
     ReminderKind.SURVEILLANCE_OVERDUE: gettext_lazy(
-        "Surveillance was due by %(due)s and has not been held: the decision makers must "
-        "consider suspending the certification."
+        "Surveillance was due by %(due)s and has not been held: hold it now; the decision "
+        "makers have been asked to consider suspending the certification."
+    ),
+    ReminderKind.SUSPENSION_PROPOSED: gettext_lazy(
+        "Surveillance was due by %(due)s and has not been held: suspend the certification "
+        "(ISO/IEC 17021-1 9.6.5), or plan the audit and record why it is not suspended."
+    ),
+    ReminderKind.SUSPENDED_AUTOMATICALLY: gettext_lazy(
+        "Surveillance was due by %(due)s and was not held: the system suspended the "
+        "certification under the body's policy. Restore it once the surveillance is held."
     ),
     ReminderKind.RECERTIFICATION_PLANNING: gettext_lazy(
         "The certificate expires on %(due)s: plan the recertification audit now, so that "
@@ -628,6 +786,13 @@ KIND_LINES = {
         "The client's plan was due by %(due)s and has not been accepted: no certification "
         "decision can be taken until it is."
     ),
+    ReminderKind.FINDING_CORRECTION_DUE: gettext_lazy(
+        "The client must correct this major nonconformity by %(due)s."
+    ),
+    ReminderKind.FINDING_CORRECTION_OVERDUE: gettext_lazy(
+        "Correction of this major was due by %(due)s and has not been reported: chase the "
+        "client, the verification and the certification decision wait for it."
+    ),
     ReminderKind.FINDING_VERIFICATION_DUE: gettext_lazy(
         "Correction and corrective action of this major must be verified by %(due)s."
     ),
@@ -649,6 +814,14 @@ KIND_LINES = {
     ReminderKind.AUDIT_UPCOMING: gettext_lazy(
         "You are on the team of this audit, which starts on %(due)s."
     ),
+    ReminderKind.CERTSEARCH_UPLOAD_DUE: gettext_lazy(
+        "Upload this month's export to IAF CertSearch by %(due)s (IAF MD 28) and record the "
+        "upload in certbody."
+    ),
+    ReminderKind.CERTSEARCH_UPLOAD_OVERDUE: gettext_lazy(
+        "The IAF CertSearch upload was due by %(due)s and has not been recorded: upload the "
+        "export now (IAF MD 28: at least monthly) and record it."
+    ),
 }
 
 
@@ -657,9 +830,18 @@ def kind_line(reminder: Reminder) -> str:
     return KIND_LINES[reminder.kind] % {"due": reminder.due_date.isoformat()}
 
 
+# Reminders that ask for a lifecycle step link to that step's admin page.
+KIND_TRANSITIONS = {ReminderKind.SUSPENSION_PROPOSED: "suspend"}
+
+
 def admin_path(reminder: Reminder) -> str:
-    """The subject's admin change page."""
+    """The subject's admin change page, or the lifecycle step the reminder asks for."""
     ct = reminder.content_type
+    if reminder.kind in KIND_TRANSITIONS:
+        return reverse(
+            f"admin:{ct.app_label}_{ct.model}_transition",
+            args=[reminder.object_id, KIND_TRANSITIONS[reminder.kind]],
+        )
     return reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[reminder.object_id])
 
 
@@ -687,9 +869,10 @@ class Digest:
 
 
 def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) -> Digest:
-    """The daily mail to one recipient, plain text, in the default language (users have no
-    language of their own in certbody)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The daily mail to one recipient, plain text, in the recipient's language
+    (UserPreference.language, else LANGUAGE_CODE; user_language). Load the recipient with
+    select_related("preference") to read it without a query."""
+    with translation.override(user_language(recipient)):
         count = len(reminders)
         subject = ngettext(
             "[%(body)s] %(count)d deadline reminder, %(day)s",
@@ -728,7 +911,7 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
 def _load(reminders):
     """Fetch subjects in one query per subject type (certifications with what they print)."""
     from audits.models import Audit, Finding
-    from certificates.models import Certification
+    from certificates.models import Certification, CertSearchUpload
 
     prefetch_related_objects(
         reminders,
@@ -740,6 +923,7 @@ def _load(reminders):
                     "audit__certification__client", "audit__certification__standard"
                 ),
                 Audit.objects.select_related("certification__client", "certification__standard"),
+                CertSearchUpload.objects.all(),
             ],
         ),
     )
@@ -751,7 +935,7 @@ def pending_digests(*, today: datetime.date) -> list[Digest]:
     reminders."""
     reminders = list(
         Reminder.objects.unsent()
-        .select_related("recipient", "content_type")
+        .select_related("recipient__preference", "content_type")
         .order_by("recipient_id", "due_date", "pk")
     )
     _load(reminders)
@@ -792,7 +976,7 @@ def send_due_reminders(*, today: datetime.date, now: datetime.datetime | None = 
                 Reminder.objects.unsent()
                 .filter(recipient_id=recipient_id)
                 .select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient", "content_type")
+                .select_related("recipient__preference", "content_type")
                 .order_by("due_date", "pk")
             )
             if not reminders:

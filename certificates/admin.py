@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audits.models import Audit
 from certbody.admin_transitions import (
@@ -28,9 +29,14 @@ from certbody.admin_transitions import (
 from certbody.dates import local_today
 
 from . import services as svc
-from .certsearch import CertSearchError, certsearch_download
+from .certsearch import (
+    MANAGE_PERMISSION,
+    CertSearchError,
+    certsearch_download,
+    certsearch_record_upload,
+)
 from .documents import certificate_pdf_file, certificate_pdf_name, certificate_store_pdf
-from .models import Certificate, Certification, Decision
+from .models import Certificate, Certification, CertSearchUpload, Decision
 
 
 def _auditors():
@@ -478,3 +484,93 @@ class CertificateAdmin(admin.ModelAdmin):
     @admin.display(description=_("document"))
     def pdf_download(self, certificate):
         return _pdf_download(certificate)
+
+
+class CertSearchUploadForm(forms.ModelForm):
+    uploaded = forms.BooleanField(
+        label=_("Uploaded to IAF CertSearch"),
+        required=False,
+        help_text=_("Tick once this month's files are uploaded: the reminders stop."),
+    )
+
+    class Meta:
+        model = CertSearchUpload
+        fields = ()
+
+
+@admin.register(CertSearchUpload)
+class CertSearchUploadAdmin(admin.ModelAdmin):
+    """The monthly IAF CertSearch duty: staff see each month's export and record the upload
+    (who, when); until then the daily reminders chase it. Rows are written by the export and
+    the reminder scan only, and kept."""
+
+    form = CertSearchUploadForm
+    list_display = ("month_label", "exported_at", "file_count", "uploaded_at", "uploaded_by")
+    list_filter = (("uploaded_at", admin.EmptyFieldListFilter),)
+    readonly_fields = (
+        "month_label",
+        "exported_at",
+        "folder",
+        "file_list",
+        "uploaded_at",
+        "uploaded_by",
+    )
+    actions = ["record_upload"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.uploaded_at is None and self.has_change_permission(request):
+            fields.append("uploaded")
+        return fields
+
+    def _may(self, request):
+        return request.user.is_active and request.user.has_perm(MANAGE_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, obj):
+        return f"{obj.month:%Y-%m}"
+
+    @admin.display(description=_("files"))
+    def file_count(self, obj):
+        return len(obj.files)
+
+    @admin.display(description=_("files"))
+    def file_list(self, obj):
+        return format_html_join(
+            "\n", "<div>{}: {}</div>", ((name, rows) for name, rows in obj.files)
+        ) or _("Not exported yet: run the export (admin action or manage.py export_certsearch).")
+
+    def save_model(self, request, obj, form, change):
+        if form.cleaned_data.get("uploaded"):
+            certsearch_record_upload(
+                uploads=CertSearchUpload.objects.filter(pk=obj.pk), by=request.user
+            )
+
+    @admin.action(description=_("Record as uploaded to IAF CertSearch"), permissions=["change"])
+    def record_upload(self, request, queryset):
+        count = certsearch_record_upload(uploads=queryset, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d month recorded as uploaded.",
+                "%(count)d months recorded as uploaded.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -359,33 +359,61 @@ def _mail_text(files: list[ExportFile], *, folder: Path, on: datetime.date) -> t
 
 
 def certsearch_notify(files: list[ExportFile], *, folder: Path, on: datetime.date) -> int:
-    """Mail each recipient that the month's files are ready; returns the number of mails.
+    """Mail each recipient, in their language, that the month's files are ready; returns the
+    number of mails."""
+    from certbody.models import user_language
 
-    Users have no language preference of their own in certbody, so mail goes out in the
-    default language (LANGUAGE_CODE)."""
-    from django.conf import settings
-
-    recipients = list(certsearch_recipients())
+    recipients = list(certsearch_recipients().select_related("preference"))
     if not recipients:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, body = _mail_text(files, folder=folder, on=on)
-    messages = [EmailMessage(subject, body, to=[user.email]) for user in recipients]
+    messages = []
+    for user in recipients:
+        with translation.override(user_language(user)):
+            subject, body = _mail_text(files, folder=folder, on=on)
+        messages.append(EmailMessage(subject, body, to=[user.email]))
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
 
 
 def certsearch_export_monthly(*, on: datetime.date) -> list[ExportFile]:
-    """Write the month's export into CERTSEARCH_EXPORT_DIR/<YYYY-MM>/ and tell staff.
+    """Write the month's export into CERTSEARCH_EXPORT_DIR/<YYYY-MM>/, record it on the
+    month's CertSearchUpload and tell staff, once a month.
 
     Safe to run twice: the month's folder ends up holding only this run's files (each replaced
-    atomically; files of an earlier run that month are removed once the new ones are written).
+    atomically; files of an earlier run that month are removed once the new ones are written),
+    the record is updated, and staff are mailed only by the month's first export (a failed
+    mail rolls the record back, so the retry mails). Until staff record the upload, the daily
+    reminder scan chases it (certbody/reminders.py, scan_certsearch).
     """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import CertSearchUpload
+
     folder = month_dir(on)
     files = certsearch_write(out_dir=folder, on=on)
     keep = {f.path.name for f in files}
     for old in folder.glob(f"{FILE_PREFIX}-*.xlsx"):
         if old.name not in keep:
             old.unlink(missing_ok=True)
-    certsearch_notify(files, folder=folder, on=on)
+    with transaction.atomic():
+        upload, _created = CertSearchUpload.objects.get_or_create(month=on.replace(day=1))
+        upload = CertSearchUpload.objects.select_for_update().get(pk=upload.pk)
+        first = upload.exported_at is None
+        upload.exported_at = timezone.now()
+        upload.folder = str(folder)
+        upload.files = [[f.name, f.rows] for f in files]
+        upload.save()
+        if first:
+            certsearch_notify(files, folder=folder, on=on)
     return files
+
+
+def certsearch_record_upload(*, uploads, by) -> int:
+    """Record that ``by`` uploaded these months to IAF CertSearch (those not recorded yet);
+    returns how many were recorded now. The reminders for those months stop."""
+    from django.utils import timezone
+
+    return uploads.filter(uploaded_at__isnull=True).update(
+        uploaded_at=timezone.now(), uploaded_by=by
+    )

@@ -61,6 +61,20 @@ class CertificationQuerySet(models.QuerySet):
         """Active, with the next surveillance's due date before ``on``."""
         return self.filter(state=State.ACTIVE, next_surveillance_due__lt=on)
 
+    def surveillance_not_held(self, *, on: datetime.date):
+        """Surveillance overdue on ``on`` (see surveillance_overdue) and not held either: no
+        surveillance audit of the current cycle is under way or awaiting its closing (a held
+        audit moves the due date on only when it is closed)."""
+        from audits.models import Audit, AuditKind, AuditState
+
+        held = Audit.objects.filter(
+            certification=models.OuterRef("pk"),
+            cycle=models.OuterRef("cycle"),
+            kind=AuditKind.SURVEILLANCE,
+            state__in=[AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED],
+        )
+        return self.surveillance_overdue(on=on).exclude(models.Exists(held))
+
     def suspension_deadline_passed(self, *, on: datetime.date):
         """Suspended beyond the suspension deadline: withdraw or reduce scope."""
         return self.filter(state=State.SUSPENDED, suspension_deadline__lt=on)
@@ -861,3 +875,38 @@ def number_key(text: str) -> str:
     import unicodedata
 
     return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text or "").upper())
+
+
+class CertSearchUpload(models.Model):
+    """One month's IAF CertSearch duty (IAF MD 28: upload at least monthly): when the export
+    was written, which files, and who recorded the upload to IAF CertSearch. The monthly beat
+    task writes the export; reminders (certbody/reminders.py) chase the upload until staff
+    record it here."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
+    folder = models.CharField(_("folder"), max_length=500, blank=True)
+    # [[file name, rows], ...] of the month's export.
+    files = models.JSONField(_("files"), default=list, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        verbose_name = _("IAF CertSearch upload")
+        verbose_name_plural = _("IAF CertSearch uploads")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return _("IAF CertSearch upload %(month)s") % {"month": f"{self.month:%Y-%m}"}
+
+    @property
+    def due_date(self) -> datetime.date:
+        """The month's last day: the upload is due within the month."""
+        return add_months(self.month, 1) - datetime.timedelta(days=1)

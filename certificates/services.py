@@ -9,7 +9,6 @@ Each takes the certification *as the user saw it*: if someone else changed it me
 """
 
 import datetime
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -147,9 +146,12 @@ def _render_pdfs_after_commit(*certificates):
 
     for certificate in certificates:
         if certificate is not None:
-            transaction.on_commit(
-                partial(generate_certificate_pdf.delay, certificate.pk), robust=True
-            )
+            # A named function, not functools.partial: Django logs a robust callback's failure
+            # by its __qualname__, which a partial lacks (the logging itself would raise).
+            def queue_pdf(pk=certificate.pk):
+                generate_certificate_pdf.delay(pk)
+
+            transaction.on_commit(queue_pdf, robust=True)
 
 
 def _set_certificate_status(cert, status):

@@ -73,3 +73,21 @@ def people(staff, auditor, auditor2, decider):
     from tests.lifecycle import People
 
     return People(staff=staff, auditor=auditor, auditor2=auditor2, decider=decider)
+
+
+@pytest.fixture
+def certsearch_uploaded(db):
+    """The monthly IAF CertSearch upload recorded for every month from 2024 to 2028, so that
+    tests of other reminder kinds see only their own kind (tests/test_reminders_certsearch.py
+    covers the upload reminders)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from certificates.models import CertSearchUpload
+
+    CertSearchUpload.objects.bulk_create(
+        CertSearchUpload(month=datetime.date(year, month, 1), uploaded_at=timezone.now())
+        for year in range(2024, 2029)
+        for month in range(1, 13)
+    )

@@ -2,86 +2,21 @@
 against the real database."""
 
 import datetime
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from certbody.celery import app
 from certificates.models import State
 from certificates.tasks import expire_certifications
 from tests import lifecycle as lc
-
-ROOT = Path(settings.BASE_DIR)
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+from tests.celery_worker import running_worker
 
 
 @pytest.fixture
 def worker(tmp_path):
-    if settings.CELERY_BROKER_URL.startswith("redis://"):
-        import redis
-
-        try:
-            redis.Redis.from_url(settings.CELERY_BROKER_URL).ping()
-        except redis.exceptions.ConnectionError:
-            pytest.skip("no Redis answers at CELERY_BROKER_URL")
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="certbody.settings.test",
-        CELERY_TASK_ALWAYS_EAGER="false",
-        DATABASE_URL=_database_url(),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        CELERY_BROKER_DIR=str(tmp_path / "broker"),
-    )
-    log = (tmp_path / "worker.log").open("w+")  # closed after the worker stops
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "certbody",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "info",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    old = (app.conf.task_always_eager, app.conf.broker_transport_options)
-    app.conf.task_always_eager = False
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        folder = str(tmp_path / "broker" / "out")
-        os.makedirs(folder, exist_ok=True)
-        app.conf.broker_transport_options = {
-            "data_folder_in": folder,
-            "data_folder_out": folder,
-            "control_folder": str(tmp_path / "broker" / "control"),
-        }
-    yield proc, log
-    app.conf.task_always_eager, app.conf.broker_transport_options = old
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_worker(tmp_path) as (proc, log):
+        yield proc, log
 
 
 @pytest.mark.postgres

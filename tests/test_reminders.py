@@ -27,6 +27,9 @@ from certbody.tasks import scan_reminders
 from tests import lifecycle as lc
 from tests.factories import UserFactory
 
+# Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).
+pytestmark = pytest.mark.usefixtures("certsearch_uploaded")
+
 D = datetime.date
 GRANTED = D(2025, 1, 15)
 DUE = D(2026, 1, 15)
@@ -68,7 +71,11 @@ def test_due_reminder_fires_on_the_lead_day_and_not_the_day_before(cert, people,
     # Only staff who manage certifications hear about a surveillance coming up.
     assert _rows() == [(ReminderKind.SURVEILLANCE_DUE, cert.pk, DUE, "staff")]
     assert Reminder.objects.get().lead_days == 30
-    assert result.created == {"surveillance_due": 1, "surveillance_overdue": 0}
+    assert result.created == {
+        "surveillance_due": 1,
+        "surveillance_overdue": 0,
+        "suspension_proposed": 0,
+    }
 
 
 def test_each_default_lead_time_fires_once_on_its_day(cert):
@@ -97,14 +104,16 @@ def test_a_missed_daily_run_catches_up_with_the_lead_time_reached(cert):
     assert Reminder.objects.count() == 1
 
 
-def test_overdue_fires_the_day_after_the_due_date_for_staff_and_decision_makers(cert):
+def test_overdue_fires_the_day_after_the_due_date_and_proposes_suspension(cert):
+    overdue = [ReminderKind.SURVEILLANCE_OVERDUE, ReminderKind.SUSPENSION_PROPOSED]
     rem.scan_surveillance(today=DUE)
-    assert _rows(kind=ReminderKind.SURVEILLANCE_OVERDUE) == []
+    assert _rows(kind__in=overdue) == []
     rem.scan_surveillance(today=D(2026, 1, 16))
-    assert _rows(kind=ReminderKind.SURVEILLANCE_OVERDUE) == [
-        (ReminderKind.SURVEILLANCE_OVERDUE, cert.pk, DUE, "decider"),
+    assert _rows(kind__in=overdue) == [
         (ReminderKind.SURVEILLANCE_OVERDUE, cert.pk, DUE, "staff"),
+        (ReminderKind.SUSPENSION_PROPOSED, cert.pk, DUE, "decider"),
     ]
+    # (staff hold the audit; the decision makers get the suspension proposal)
     # Still overdue the days after: nothing new.
     assert rem.scan_surveillance(today=D(2026, 1, 17)).total == 0
 
@@ -114,7 +123,8 @@ def test_overdue_waits_for_the_grace_period(cert, policy):
     rem.scan_surveillance(today=D(2026, 1, 20))
     assert _rows(kind=ReminderKind.SURVEILLANCE_OVERDUE) == []
     rem.scan_surveillance(today=D(2026, 1, 21))
-    assert len(_rows(kind=ReminderKind.SURVEILLANCE_OVERDUE)) == 2
+    assert len(_rows(kind=ReminderKind.SURVEILLANCE_OVERDUE)) == 1
+    assert len(_rows(kind=ReminderKind.SUSPENSION_PROPOSED)) == 1
 
 
 def test_no_reminder_for_a_surveillance_already_held_or_a_suspended_certification(cert, people):
@@ -237,7 +247,10 @@ def test_command_scans_and_sends(cert):
 def test_task_scans_and_queues_the_sending_after_commit(cert, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         created = scan_reminders.delay(on="2026-01-16").get()
-    assert {kind: n for kind, n in created.items() if n} == {"surveillance_overdue": 2}
+    assert {kind: n for kind, n in created.items() if n} == {
+        "surveillance_overdue": 1,
+        "suspension_proposed": 1,
+    }
     assert len(mail.outbox) == 2  # eager in tests: the queued sender ran
 
 
@@ -384,15 +397,18 @@ def test_two_scans_and_two_senders_at_once_one_row_and_one_mail(
 
     monkeypatch.setattr(Reminder.objects, "bulk_create", bulk_create_together)
     results = _in_threads(lambda: rem.scan_all(today=D(2026, 1, 16), enqueue=False))
-    # Each scan believed it wrote 3 (staff, staff2, decider): the race really happened.
-    assert [r.total for r in results] == [3, 3]
+    # Each scan believed it wrote the two overdue rows (staff, staff2): the race really
+    # happened. (The decider's suspension proposal is written after the race point: the later
+    # scan finds it.)
+    assert [r.created[ReminderKind.SURVEILLANCE_OVERDUE] for r in results] == [2, 2]
     assert sorted(Reminder.objects.values_list("recipient__username", flat=True)) == [
         "decider",
         "staff",
         "staff2",
     ]
     assert set(Reminder.objects.values_list("object_id", "kind")) == {
-        (cert.pk, ReminderKind.SURVEILLANCE_OVERDUE)
+        (cert.pk, ReminderKind.SURVEILLANCE_OVERDUE),
+        (cert.pk, ReminderKind.SUSPENSION_PROPOSED),
     }
 
     # Two senders. A locks its first recipient's rows and is held inside the send; B runs

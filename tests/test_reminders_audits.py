@@ -19,6 +19,9 @@ from certbody import reminders as rem
 from certbody.models import Reminder, ReminderKind
 from tests import lifecycle as lc
 
+# Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).
+pytestmark = pytest.mark.usefixtures("certsearch_uploaded")
+
 D = datetime.date
 GRANTED = D(2025, 1, 15)
 SURVEILLANCE_START = D(2025, 11, 15)

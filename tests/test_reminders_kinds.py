@@ -20,6 +20,9 @@ from certbody import reminders as rem
 from certbody.models import Reminder, ReminderKind
 from tests import lifecycle as lc
 
+# Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).
+pytestmark = pytest.mark.usefixtures("certsearch_uploaded")
+
 D = datetime.date
 GRANTED = D(2025, 1, 15)
 EXPIRY = D(2028, 1, 14)
@@ -276,8 +279,10 @@ def test_scan_queries_do_not_grow_with_the_certifications(db, people):
 
 # -- finding deadlines ---------------------------------------------------------------------------
 # Stage 2 on 2024-12-16..18 raises a major and a minor on 2024-12-18: plans are due on
-# 2025-01-17 (30 days), the major's verification on 2025-03-18 (90 days).
+# 2025-01-17 (30 days), the major's correction on 2025-02-16 (60 days), its verification on
+# 2025-03-18 (90 days).
 PLAN_DUE = D(2025, 1, 17)
+CORRECTION_DUE = D(2025, 2, 16)
 VERIFICATION_DUE = D(2025, 3, 18)
 
 
@@ -286,7 +291,12 @@ def findings(db, people):
     _cert, _audit, raised = lc.pending(people, findings=["major", "minor"])
     major, minor = sorted(raised, key=lambda f: f.grade)
     assert (major.grade, minor.grade) == ("major", "minor")
-    assert (major.plan_due, major.verification_due) == (PLAN_DUE, VERIFICATION_DUE)
+    assert (major.plan_due, major.correction_due, major.verification_due) == (
+        PLAN_DUE,
+        CORRECTION_DUE,
+        VERIFICATION_DUE,
+    )
+    assert (minor.plan_due, minor.correction_due, minor.verification_due) == (PLAN_DUE, None, None)
     return major, minor
 
 
@@ -345,6 +355,75 @@ def test_verified_major_no_verification_reminder(findings, people):
     rem.scan_findings(today=D(2025, 3, 11))
     rem.scan_findings(today=D(2025, 3, 19))
     assert Reminder.objects.filter(kind__startswith="finding_verification").count() == 0
+
+
+def test_major_correction_due_seven_days_before_for_staff(findings):
+    major, _minor = findings
+    rem.scan_all(today=D(2025, 2, 8), enqueue=False)
+    assert _finding_rows(ReminderKind.FINDING_CORRECTION_DUE) == []
+    rem.scan_all(today=D(2025, 2, 9), enqueue=False)
+    # The major only: a minor has no correction deadline.
+    assert _finding_rows(ReminderKind.FINDING_CORRECTION_DUE) == [
+        (major.pk, CORRECTION_DUE, 7, "staff")
+    ]
+    assert rem.scan_findings(today=CORRECTION_DUE).total == 0
+
+
+def test_major_correction_overdue_the_day_after(findings):
+    major, _minor = findings
+    rem.scan_findings(today=CORRECTION_DUE)
+    assert _finding_rows(ReminderKind.FINDING_CORRECTION_OVERDUE) == []
+    rem.scan_findings(today=D(2025, 2, 17))
+    assert _finding_rows(ReminderKind.FINDING_CORRECTION_OVERDUE) == [
+        (major.pk, CORRECTION_DUE, 0, "decider"),
+        (major.pk, CORRECTION_DUE, 0, "staff"),
+    ]
+    assert rem.scan_findings(today=D(2025, 2, 18)).total == 0
+
+
+def test_major_correction_still_reminded_with_the_plan_accepted(findings, people):
+    major, _minor = findings
+    lc.audit_svc.finding_accept_plan(finding=major, plan="fix it", by=people.auditor, on=PLAN_DUE)
+    rem.scan_findings(today=D(2025, 2, 17))
+    assert _finding_rows(ReminderKind.FINDING_CORRECTION_OVERDUE) == [
+        (major.pk, CORRECTION_DUE, 0, "decider"),
+        (major.pk, CORRECTION_DUE, 0, "staff"),
+    ]
+
+
+def test_corrected_major_no_correction_reminder(findings, people):
+    major, _minor = findings
+    major = lc.audit_svc.finding_accept_plan(
+        finding=major, plan="fix it", by=people.auditor, on=D(2025, 1, 5)
+    )
+    lc.audit_svc.finding_mark_corrected(finding=major, by=people.auditor, on=D(2025, 2, 1))
+    rem.scan_findings(today=D(2025, 2, 9))
+    rem.scan_findings(today=D(2025, 2, 17))
+    assert Reminder.objects.filter(kind__startswith="finding_correction").count() == 0
+    # Verification is still due: corrected is not verified.
+    rem.scan_findings(today=D(2025, 3, 11))
+    assert _finding_rows(ReminderKind.FINDING_VERIFICATION_DUE) == [
+        (major.pk, VERIFICATION_DUE, 7, "staff")
+    ]
+
+
+def test_no_correction_reminder_in_a_cancelled_audit(findings):
+    from audits.models import Audit, AuditState
+
+    major, _minor = findings
+    Audit.objects.filter(pk=major.audit_id).update(state=AuditState.CANCELLED)
+    rem.scan_findings(today=D(2025, 2, 17))
+    assert Reminder.objects.filter(kind__startswith="finding_correction").count() == 0
+
+
+def test_correction_overdue_digest_line(findings):
+    major, _minor = findings
+    rem.scan_all(today=D(2025, 2, 17), enqueue=False)
+    rem.send_due_reminders(today=D(2025, 2, 17))
+    (decider_mail,) = [m for m in mail.outbox if m.to == ["decider@example.com"]]
+    assert "Finding correction overdue" in decider_mail.body
+    assert "Correction of this major was due by 2025-02-16" in decider_mail.body
+    assert f"/admin/audits/finding/{major.pk}/change/" in decider_mail.body
 
 
 def test_finding_reminder_digest_links_the_finding(findings):

@@ -337,6 +337,15 @@ class FindingQuerySet(models.QuerySet):
             audit__state=AuditState.CANCELLED
         )
 
+    def correction_outstanding(self):
+        """Majors with a correction deadline whose correction is not reported yet (open or
+        plan accepted: no corrected_on), in audits not cancelled."""
+        return self.filter(
+            grade=Grade.MAJOR,
+            state__in=[FindingState.OPEN, FindingState.PLAN_ACCEPTED],
+            correction_due__isnull=False,
+        ).exclude(audit__state=AuditState.CANCELLED)
+
     def verification_outstanding(self):
         """Majors with a verification deadline not verified yet, in audits not cancelled."""
         return (
@@ -351,7 +360,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
 
     Majors need correction and corrective action verified before the decision, minors an
     accepted plan; observations need no response (shared/domain.md, Findings). Deadlines come
-    from FINDING_PLAN_DAYS and MAJOR_VERIFICATION_DAYS.
+    from FINDING_PLAN_DAYS, MAJOR_CORRECTION_DAYS and MAJOR_VERIFICATION_DAYS.
     """
 
     audit = models.ForeignKey(
@@ -365,6 +374,9 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
     )
     raised_on = models.DateField(_("raised on"))
     plan_due = models.DateField(_("plan due"), null=True, blank=True)
+    # Majors: the client's correction is due first, the body's verification of correction and
+    # corrective action after it (MAJOR_CORRECTION_DAYS, MAJOR_VERIFICATION_DAYS).
+    correction_due = models.DateField(_("correction due"), null=True, blank=True)
     verification_due = models.DateField(_("verification due"), null=True, blank=True)
     plan = models.TextField(_("correction and corrective action plan"), blank=True)
     plan_accepted_on = models.DateField(_("plan accepted on"), null=True, blank=True)
@@ -425,11 +437,17 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
     def set_deadlines(self):
         """Response deadlines from policy (observations have none)."""
         if self.grade == Grade.OBSERVATION:
-            self.plan_due = self.verification_due = None
+            self.plan_due = self.correction_due = self.verification_due = None
             return
         self.plan_due = self.raised_on + datetime.timedelta(days=policy("FINDING_PLAN_DAYS"))
+        major = self.grade == Grade.MAJOR
+        self.correction_due = (
+            self.raised_on + datetime.timedelta(days=policy("MAJOR_CORRECTION_DAYS"))
+            if major
+            else None
+        )
         self.verification_due = (
             self.raised_on + datetime.timedelta(days=policy("MAJOR_VERIFICATION_DAYS"))
-            if self.grade == Grade.MAJOR
+            if major
             else None
         )

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After login: the redirect goes to the user's preferred language (certbody/login_language.py).
+    "certbody.login_language.LoginLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "certbody.urls"
@@ -138,6 +140,8 @@ EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="certbody@localhost")
+# Where DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes its mails.
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
 # ---------------------------------------------------------------------------------------------
 # Celery: CELERY_BROKER_URL (redis://127.0.0.1:6379/0); by default a filesystem broker that
@@ -162,7 +166,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Creates missing schedule rows at beat start and keeps what staff changed in the admin
+# (certbody/beat.py; `manage.py sync_beat_schedule --reset` restores the code's schedules).
+CELERY_BEAT_SCHEDULER = "certbody.beat:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +210,8 @@ CERTBODY = {
     ),
     # Finding response deadlines (days after the finding is raised).
     "FINDING_PLAN_DAYS": env.int("CERTBODY_FINDING_PLAN_DAYS", default=30),
+    # Majors: the client's correction is due first, its verification by the body after it.
+    "MAJOR_CORRECTION_DAYS": env.int("CERTBODY_MAJOR_CORRECTION_DAYS", default=60),
     "MAJOR_VERIFICATION_DAYS": env.int("CERTBODY_MAJOR_VERIFICATION_DAYS", default=90),
     # The certification cycle.
     "CYCLE_YEARS": env.int("CERTBODY_CYCLE_YEARS", default=3),
@@ -258,6 +266,11 @@ CERTBODY = {
     "SURVEILLANCE_OVERDUE_GRACE_DAYS": env.int(
         "CERTBODY_SURVEILLANCE_OVERDUE_GRACE_DAYS", default=0
     ),
+    # What an overdue surveillance escalates to (ISO/IEC 17021-1 9.6.5.1: missing surveillance
+    # is a ground for suspension): "propose" (default) sends the decision makers a suspension
+    # proposal; "suspend" suspends automatically, the system recorded as the actor, and tells
+    # staff and decision makers.
+    "SURVEILLANCE_OVERDUE_ACTION": env("CERTBODY_SURVEILLANCE_OVERDUE_ACTION", default="propose"),
     # Recertification planning is reminded of RECERTIFICATION_PLANNING_MONTHS before expiry.
     # Remind staff and decision makers this many days before a certificate expires.
     "REMINDER_CERTIFICATE_EXPIRING_DAYS": env.int(
@@ -271,7 +284,7 @@ CERTBODY = {
     "REMINDER_SUSPENSION_DEADLINE_DAYS": env.int(
         "CERTBODY_REMINDER_SUSPENSION_DEADLINE_DAYS", default=30
     ),
-    # ... this many days before a finding's plan or verification is due.
+    # ... this many days before a finding's plan, correction or verification is due.
     "REMINDER_FINDING_DUE_DAYS": env.int("CERTBODY_REMINDER_FINDING_DUE_DAYS", default=7),
     # ... this many days before a stage 1 passes STAGE1_VALIDITY_MONTHS with no stage 2 held.
     "REMINDER_STAGE1_VALIDITY_DAYS": env.int("CERTBODY_REMINDER_STAGE1_VALIDITY_DAYS", default=30),
@@ -284,6 +297,12 @@ CERTBODY = {
     # ... this many days before MAJOR_VERIFICATION_LIMIT_MONTHS after stage 2 with majors open.
     "REMINDER_MAJORS_STAGE2_LIMIT_DAYS": env.int(
         "CERTBODY_REMINDER_MAJORS_STAGE2_LIMIT_DAYS", default=30
+    ),
+    # IAF CertSearch (IAF MD 28): the month's upload is reminded of on the first day of the
+    # month (once the monthly export is written) and again this many days before the month
+    # ends; not recorded as uploaded by the month's end, it is overdue.
+    "REMINDER_CERTSEARCH_UPLOAD_DAYS": env.int(
+        "CERTBODY_REMINDER_CERTSEARCH_UPLOAD_DAYS", default=7
     ),
 }
 

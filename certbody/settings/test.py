@@ -5,7 +5,9 @@ from .base import MIDDLEWARE, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory; a Celery worker that a test starts in a subprocess writes files instead
+# (DJANGO_EMAIL_BACKEND=...filebased.EmailBackend, DJANGO_EMAIL_FILE_PATH).
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

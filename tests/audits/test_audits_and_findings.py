@@ -44,18 +44,31 @@ def test_finding_deadlines_by_grade(people):
     major = raise_(audit, people, "major")
     minor = raise_(audit, people, "minor")
     observation = raise_(audit, people, "observation")
-    assert (major.state, major.raised_on, major.plan_due, major.verification_due) == (
+    assert (
+        major.state,
+        major.raised_on,
+        major.plan_due,
+        major.correction_due,
+        major.verification_due,
+    ) == (
         "open",
         D(2024, 11, 6),
         D(2024, 12, 6),  # raised + 30 days
+        D(2025, 1, 5),  # raised + 60 days
         D(2025, 2, 4),  # raised + 90 days
     )
-    assert (minor.state, minor.plan_due, minor.verification_due) == ("open", D(2024, 12, 6), None)
-    assert (observation.state, observation.plan_due, observation.verification_due) == (
-        "noted",
+    assert (minor.state, minor.plan_due, minor.correction_due, minor.verification_due) == (
+        "open",
+        D(2024, 12, 6),
         None,
         None,
     )
+    assert (
+        observation.state,
+        observation.plan_due,
+        observation.correction_due,
+        observation.verification_due,
+    ) == ("noted", None, None, None)
 
 
 def test_finding_deadlines_follow_the_settings(people, settings):
@@ -63,14 +76,27 @@ def test_finding_deadlines_follow_the_settings(people, settings):
     settings.CERTBODY = {
         **settings.CERTBODY,
         "FINDING_PLAN_DAYS": 14,
+        "MAJOR_CORRECTION_DAYS": 45,
         "MAJOR_VERIFICATION_DAYS": 60,
     }
     major = raise_(audit, people, "major")
     minor = raise_(audit, people, "minor")
     observation = raise_(audit, people, "observation")
-    assert (major.plan_due, major.verification_due) == (D(2024, 11, 20), D(2025, 1, 5))
-    assert (minor.plan_due, minor.verification_due) == (D(2024, 11, 20), None)
-    assert (observation.plan_due, observation.verification_due) == (None, None)
+    assert (major.plan_due, major.correction_due, major.verification_due) == (
+        D(2024, 11, 20),
+        D(2024, 12, 21),
+        D(2025, 1, 5),
+    )
+    assert (minor.plan_due, minor.correction_due, minor.verification_due) == (
+        D(2024, 11, 20),
+        None,
+        None,
+    )
+    assert (observation.plan_due, observation.correction_due, observation.verification_due) == (
+        None,
+        None,
+        None,
+    )
     # Stored: a later change of the settings does not move existing deadlines.
     settings.CERTBODY = {**settings.CERTBODY, "FINDING_PLAN_DAYS": 30}
     major.refresh_from_db()

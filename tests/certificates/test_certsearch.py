@@ -24,6 +24,7 @@ from certificates.models import (
     Certificate,
     CertificateStatus,
     Certification,
+    CertSearchUpload,
     Decision,
     DecisionOutcome,
     State,
@@ -503,7 +504,32 @@ def test_monthly_task_twice_replaces_the_months_files(tmp_path, staff):
     ]
     _, rows = read(month / "certsearch-2025-07-03-001.xlsx")
     assert len(rows) == 2
-    assert len(mail.outbox) == 2  # one per run, to the one staff member
+    assert len(mail.outbox) == 1  # the month's first run tells staff, the second does not
+    upload = CertSearchUpload.objects.get()
+    assert (upload.month, upload.files, upload.uploaded_at) == (
+        datetime.date(2025, 7, 1),
+        [["certsearch-2025-07-03-001.xlsx", 2]],
+        None,
+    )
+    assert upload.folder == str(month)
+
+
+def test_a_failed_mail_leaves_the_month_unrecorded_so_the_retry_mails(tmp_path, staff, monkeypatch):
+    issued(1)
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refuse(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    with certbody(CERTSEARCH_EXPORT_DIR=str(tmp_path)), pytest.raises(ConnectionRefusedError):
+        export_certsearch_monthly("2025-07-01")
+    assert CertSearchUpload.objects.filter(exported_at__isnull=False).count() == 0
+    monkeypatch.undo()
+    with certbody(CERTSEARCH_EXPORT_DIR=str(tmp_path)):
+        export_certsearch_monthly("2025-07-01")
+    assert len(mail.outbox) == 1
+    assert CertSearchUpload.objects.get().exported_at is not None
 
 
 def test_monthly_task_is_on_the_beat_schedule():

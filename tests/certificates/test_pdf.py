@@ -454,3 +454,28 @@ def test_generation_retries_when_the_database_is_locked(people, monkeypatch):
     assert calls == [v1.pk, v1.pk]
     v1.refresh_from_db()
     assert v1.pdf
+
+
+def test_a_broker_down_at_grant_logs_and_runs_the_other_after_commit_work(
+    people, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The PDF is queued after commit, robustly: a broker that is down is logged, the decision
+    stays committed, and the callbacks after it still run."""
+    cert = lc.pending(people)[0]
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(generate_certificate_pdf, "delay", broker_down)
+    ran = []
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.certification_grant(
+            certification=cert, by=people.decider, on=datetime.date(2025, 1, 15)
+        )
+        from django.db import transaction
+
+        transaction.on_commit(lambda: ran.append("later"))
+    cert.refresh_from_db()
+    assert cert.state == State.ACTIVE
+    assert ran == ["later"]
+    assert "queue_pdf" in caplog.text and "broker down" in caplog.text
