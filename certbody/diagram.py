@@ -24,9 +24,12 @@ def mermaid(model) -> str:
     edges = []
     for t in field.get_all_transitions(model):
         source = "[*]" if t.source in ("*", "+") else t.source
-        edge = f"    {source} --> {t.target}: {t.name}"
-        if edge not in edges:
-            edges.append(edge)
+        # A target chosen when called (django-fsm RETURN_VALUE): one edge per allowed state.
+        targets = getattr(t.target, "allowed_states", None) or [t.target]
+        for target in targets:
+            edge = f"    {source} --> {target}: {t.name}"
+            if edge not in edges:
+                edges.append(edge)
     lines = ["stateDiagram-v2", f"    [*] --> {field.default}", *sorted(edges)]
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_fsm import FSMField, FSMModelMixin
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin
 
 from certbody.dates import add_months, add_years
 from certbody.policy import policy
@@ -98,6 +98,46 @@ class CertificationQuerySet(models.QuerySet):
 
 def _not_blank(value) -> bool:
     return bool((value or "").strip())
+
+
+# Imported certificates (Certification.import_existing): the states a certificate brought in
+# from elsewhere may land in, and why one may not.
+IMPORT_TARGETS = (State.ACTIVE, State.SUSPENDED, State.WITHDRAWN, State.EXPIRED)
+MSG_IMPORT_TARGET = _("An imported certificate is Active, Suspended, Withdrawn or Expired.")
+MSG_IMPORT_EXPIRY_BEFORE_ISSUE = _("The expiry date must be after the issue date (%(day)s).")
+MSG_IMPORT_CYCLE_TOO_LONG = _(
+    "A certification cycle lasts at most %(years)d years: from this issue date the expiry date "
+    "is at the latest %(day)s."
+)
+MSG_IMPORT_ORIGINAL_AFTER_ISSUE = _(
+    "The original certification date must not be after the issue date (%(day)s)."
+)
+MSG_IMPORT_ISSUED_IN_FUTURE = _("The issue date is in the future.")
+MSG_IMPORT_VALID_PAST_EXPIRY = _(
+    "A certificate that expired on %(day)s cannot be %(status)s: import it as Expired."
+)
+MSG_IMPORT_EXPIRED_NOT_PAST = _(
+    "The certificate is valid until %(day)s, so it has not expired: import it as Active, "
+    "Suspended or Withdrawn."
+)
+MSG_IMPORT_TRANSFER_NOT_ACTIVE = _(
+    "Only a valid (Active) certificate can be transferred from another body, never a "
+    "%(status)s one (IAF MD 2)."
+)
+MSG_IMPORT_NEXT_OUTSIDE_CYCLE = _(
+    "The next audit must fall within the certification cycle (%(start)s to %(end)s)."
+)
+
+
+def _surveillances_done(dues, *, last_audit=None, next_due=None) -> int:
+    """How many of the cycle's surveillances (due dates ``dues``) an imported certification
+    has had: those whose year the last audit reached (a surveillance is held up to 12 months
+    before its due date), else those the next audit date is clearly past (by 6 months)."""
+    if last_audit is not None:
+        return sum(1 for due in dues if add_months(due, -12) < last_audit)
+    if next_due is not None:
+        return sum(1 for due in dues if add_months(due, 6) <= next_due)
+    return 0
 
 
 class Certification(RuleMixin, FSMModelMixin, models.Model):
@@ -195,6 +235,19 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
                 | models.Q(cycle_start__isnull=True)
                 | models.Q(expiry_date__gt=models.F("cycle_start")),
                 name="expiry_after_cycle_start",
+            ),
+        ]
+        # The daily reminder scan (certbody/reminders.py) reads (pk, date) of the certifications
+        # in a state with a date in a range. These serve it by index-only scans, with no table
+        # access (bench/reminder_scan.py, docs/benchmarks.md: 1.35 M certifications).
+        indexes = [
+            models.Index(
+                fields=["state", "next_surveillance_due", "id", "cycle"],
+                name="certification_state_surveil",
+            ),
+            models.Index(fields=["state", "expiry_date", "id"], name="certification_state_expiry"),
+            models.Index(
+                fields=["state", "suspension_deadline", "id"], name="certification_state_susp"
             ),
         ]
 
@@ -460,6 +513,94 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         if self.ctx.extra.get("application") is None:
             yield _("A new application is required.")
 
+    # -- Import of existing certificates (clients/imports/certificate_import.py) --------------
+    @staticmethod
+    def import_problems(
+        *,
+        target,
+        issued_on: datetime.date,
+        expiry_date: datetime.date,
+        original_on: datetime.date | None = None,
+        next_due: datetime.date | None = None,
+        transferred: bool = False,
+        on: datetime.date,
+    ) -> list[tuple[str, str]]:
+        """(field, why) for each rule a certificate brought in from elsewhere breaks: the same
+        invariants the lifecycle keeps for the certificates it issues itself. ``field`` is one
+        of "status", "issue_date", "expiry_date", "original_certification_date",
+        "next_audit_date" (the import reports it under that column)."""
+        problems = []
+        if target not in IMPORT_TARGETS:
+            problems.append(("status", str(MSG_IMPORT_TARGET)))
+            return problems
+        if expiry_date <= issued_on:
+            # The other rules measure from these two dates: this one says all there is.
+            why = MSG_IMPORT_EXPIRY_BEFORE_ISSUE % {"day": issued_on.isoformat()}
+            problems.append(("expiry_date", str(why)))
+            return problems
+        # Cycle = CYCLE_YEARS (ISO/IEC 17021-1 9.1.3); one day's tolerance for bodies that do
+        # not print "minus one day". A recertified certificate (original date before the
+        # issue date) was decided before the old expiry and runs from it: old expiry + CYCLE_YEARS,
+        # so up to RECERTIFICATION_PLANNING_MONTHS more.
+        longest = Certification.expiry_for(issued_on) + datetime.timedelta(days=1)
+        if original_on is not None and original_on < issued_on:
+            longest = add_months(longest, policy("RECERTIFICATION_PLANNING_MONTHS"))
+        if expiry_date > longest:
+            why = MSG_IMPORT_CYCLE_TOO_LONG % {
+                "years": policy("CYCLE_YEARS"),
+                "day": longest.isoformat(),
+            }
+            problems.append(("expiry_date", str(why)))
+        if original_on is not None and original_on > issued_on:
+            problems.append(
+                (
+                    "original_certification_date",
+                    str(MSG_IMPORT_ORIGINAL_AFTER_ISSUE % {"day": issued_on.isoformat()}),
+                )
+            )
+        if issued_on > on:
+            problems.append(("issue_date", str(MSG_IMPORT_ISSUED_IN_FUTURE)))
+        label = State(target).label
+        if target in (State.ACTIVE, State.SUSPENDED) and expiry_date < on:
+            why = MSG_IMPORT_VALID_PAST_EXPIRY % {"status": label, "day": expiry_date.isoformat()}
+            problems.append(("status", str(why)))
+        if target == State.EXPIRED and expiry_date >= on:
+            why = MSG_IMPORT_EXPIRED_NOT_PAST % {"day": expiry_date.isoformat()}
+            problems.append(("status", str(why)))
+        if transferred and target != State.ACTIVE:
+            problems.append(("status", str(MSG_IMPORT_TRANSFER_NOT_ACTIVE % {"status": label})))
+        if next_due is not None and (next_due < issued_on or next_due > expiry_date):
+            problems.append(
+                (
+                    "next_audit_date",
+                    str(
+                        MSG_IMPORT_NEXT_OUTSIDE_CYCLE
+                        % {"start": issued_on.isoformat(), "end": expiry_date.isoformat()}
+                    ),
+                )
+            )
+        return problems
+
+    def _blockers_import_existing(self):
+        x = self.ctx.extra
+        if not _not_blank(x.get("number")):
+            yield _("A certificate number is required.")
+        if not _not_blank(x.get("scope")):
+            yield _("A scope is required.")
+        if x.get("issued_on") is None or x.get("expiry_date") is None:
+            yield _("The issue date and the expiry date are required.")
+            return
+        for _field, message in self.import_problems(
+            target=x.get("target"),
+            issued_on=x["issued_on"],
+            expiry_date=x["expiry_date"],
+            original_on=x.get("original_on"),
+            next_due=x.get("next_due"),
+            transferred=bool(x.get("transferred")),
+            on=self.ctx.on,
+        ):
+            yield message
+
     # -- Transitions: legality and the certification's own fields only ----------------------
     # Services (certificates/services.py) lock the row, check permission, call these, save,
     # and write decisions and certificate versions.
@@ -707,6 +848,47 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.scope = self.application.scope
         if self.audits.exists():
             self.cycle += 1
+
+    @logged_transition(
+        field=state,
+        source=State.APPLIED,
+        target=RETURN_VALUE(*IMPORT_TARGETS),
+        permission="certificates.decide_certification",
+        conditions=[rules_hold("import_existing")],
+        custom={"label": _("Import an existing certificate")},
+    )
+    def import_existing(self, *, by=None, description=None):
+        """A certificate granted before certbody (the body's previous system, or another body's
+        certificate transferred under IAF MD 2) enters the lifecycle in the state it is in,
+        with the dates it carries. certificates.services.certification_import_existing writes
+        its decision and certificate version; the target is ctx.extra["target"]."""
+        x = self.ctx.extra
+        on, target = self.ctx.on, x["target"]
+        self.certificate_number = x["number"].strip()
+        self.scope = x["scope"].strip()
+        self.original_certification_date = x.get("original_on") or x["issued_on"]
+        self._start_cycle(start=x["issued_on"], expiry=x["expiry_date"])
+        dues = self.surveillance_due_dates()
+        self.surveillances_done = _surveillances_done(
+            dues, last_audit=x.get("last_audit_on"), next_due=x.get("next_due")
+        )
+        if x.get("next_due") is not None:
+            self.next_surveillance_due = x["next_due"]
+        else:
+            done = self.surveillances_done
+            self.next_surveillance_due = dues[done] if done < len(dues) else None
+        self.suspended_on = self.suspension_deadline = self.expired_on = None
+        if target == State.SUSPENDED:
+            # When the old system suspended it is not known: the suspension runs from the import
+            # and its deadline from there (SUSPENSION_MAX_MONTHS).
+            self.suspended_on = on
+            self.suspension_deadline = add_months(on, policy("SUSPENSION_MAX_MONTHS"))
+        elif target in (State.WITHDRAWN, State.EXPIRED):
+            # As withdraw and expire leave it: no surveillance in a finished cycle.
+            self.next_surveillance_due = None
+            if target == State.EXPIRED:
+                self.expired_on = self.expiry_date + datetime.timedelta(days=1)
+        return target
 
 
 class DecisionOutcome(models.TextChoices):

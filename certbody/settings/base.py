@@ -116,6 +116,13 @@ LOGIN_URL = "admin:login"
 # development server.
 # ---------------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://certbody")}
+# Import progress (clients/imports/jobs.py) must be seen by the web process while the worker
+# imports: the shared cache when there is one, else files under var/ (the default run).
+CACHES["progress"] = (
+    dict(CACHES["default"])
+    if "redis" in CACHES["default"]["BACKEND"].lower()
+    else env.cache("PROGRESS_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'progress'}")
+)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's backend with one redis-py client per pool and a one-round-trip incr.
     CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"
@@ -198,6 +205,9 @@ CERTBODY = {
     "CERTSEARCH_EXPORT_DIR": env(
         "CERTBODY_CERTSEARCH_EXPORT_DIR", default=str(VAR_DIR / "certsearch")
     ),
+    # Bulk import (clients/imports): largest CSV or XLSX file accepted, in bytes; a larger one
+    # is refused with its size and this limit before anything is read.
+    "IMPORT_MAX_BYTES": env.int("CERTBODY_IMPORT_MAX_BYTES", default=50 * 1024 * 1024),
     # Prefix of certificate numbers, e.g. CB-ITSM-000042-V1.
     "CERTIFICATE_NUMBER_PREFIX": env("CERTBODY_CERTIFICATE_NUMBER_PREFIX", default="CB"),
     # Intake: management system operating at least this many months before application.
@@ -301,6 +311,9 @@ CERTBODY = {
     # IAF CertSearch (IAF MD 28): the month's upload is reminded of on the first day of the
     # month (once the monthly export is written) and again this many days before the month
     # ends; not recorded as uploaded by the month's end, it is overdue.
+    # Imports from the admin (clients/imports/jobs.py): files up to this size are checked and
+    # imported in the request; larger ones on the Celery worker with a progress bar.
+    "IMPORT_INLINE_MAX_BYTES": env.int("CERTBODY_IMPORT_INLINE_MAX_BYTES", default=256 * 1024),
     "REMINDER_CERTSEARCH_UPLOAD_DAYS": env.int(
         "CERTBODY_REMINDER_CERTSEARCH_UPLOAD_DAYS", default=7
     ),

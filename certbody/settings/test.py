@@ -1,7 +1,7 @@
 """Test settings: fast hashing, mail in memory, tasks run eagerly unless a test says otherwise."""
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env
+from .base import CACHES, MIDDLEWARE, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,3 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]
+# Import progress in memory (the tests run imports in-process).
+CACHES = {
+    **CACHES,
+    "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+}

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # Which transitions leave each state (the diagram of shared/domain.md).
 LEGAL = {
-    State.APPLIED: {"start_review", "reject"},
+    State.APPLIED: {"start_review", "reject", "import_existing"},
     State.UNDER_REVIEW: {"reject", "accept"},
     State.ACCEPTED: {"begin_stage1"},
     State.REJECTED: {"reapply"},

@@ -1,0 +1,136 @@
+"""Export of the client list in the import's own columns (clients/imports/columns.py), as CSV
+or XLSX, so that an export imported again changes nothing (the round trip).
+
+One row per client: its fields, its other sites as "name|city|address; ...", its primary
+contact, and its newest application (standard, scope, date the management system started).
+Streams: clients are read CHUNK at a time with their sites, contacts and applications
+prefetched (a fixed number of queries per chunk), and rows are written as they come (XLSX in
+openpyxl's write-only mode).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+
+from django.db.models import Prefetch
+
+from ..models import Application, Client, Contact, Site
+from .columns import CLIENT_COLUMNS
+
+CHUNK = 2000
+FORMATS = ("csv", "xlsx")
+ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+
+
+def export_headers(language: str = "zh") -> list[str]:
+    chinese = language.startswith("zh")
+    return [c.label_zh if chinese else c.label_en for c in CLIENT_COLUMNS.values()]
+
+
+def _row(client: Client) -> list:
+    sites = [s for s in client.sites.all() if not s.is_central]
+    contact = next(iter(client.contacts.all()), None)
+    application = next(iter(client.applications.all()), None)
+    standard = next(iter(application.standards.all()), None) if application else None
+    values = {
+        "legal_name": client.legal_name,
+        "registration_id": client.registration_id,
+        "english_name": client.english_name,
+        "country": client.country,
+        "city": client.city,
+        "address": client.address,
+        "effective_personnel": client.effective_personnel,
+        "standard": f"{standard.code}:{standard.edition}" if standard else "",
+        "scope": application.scope if standard else "",
+        "system_operating_since": (
+            application.system_operating_since if standard and application else None
+        ),
+        "contact_name": contact.name if contact else "",
+        "contact_phone": contact.phone if contact else "",
+        "contact_email": contact.email if contact else "",
+        "sites": "; ".join(f"{s.name}|{s.city}|{s.address}" for s in sites),
+    }
+    return [values[name] for name in CLIENT_COLUMNS]
+
+
+def export_rows(queryset=None):
+    """Rows of the export, streamed."""
+    queryset = (queryset if queryset is not None else Client.objects.all()).order_by("pk")
+    queryset = queryset.prefetch_related(
+        Prefetch("sites", queryset=Site.objects.order_by("name", "pk")),
+        Prefetch("contacts", queryset=Contact.objects.filter(is_primary=True).order_by("-pk")),
+        Prefetch(
+            "applications",
+            queryset=Application.objects.order_by("-received_on", "-pk").prefetch_related(
+                "standards"
+            ),
+        ),
+    )
+    for client in queryset.iterator(chunk_size=CHUNK):
+        yield _row(client)
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def export_clients(
+    out, *, format: str = "csv", encoding: str = "utf-8-sig", language: str = "zh", queryset=None
+) -> int:
+    """Write the export to ``out`` (a path or a binary file object); returns the rows written."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if isinstance(out, (str, Path)):
+        with open(out, "wb") as file:
+            return export_clients(
+                file, format=format, encoding=encoding, language=language, queryset=queryset
+            )
+    if format == "csv":
+        return _write_csv(out, encoding, language, queryset)
+    return _write_xlsx(out, language, queryset)
+
+
+def _write_csv(out, encoding, language, queryset) -> int:
+    text = io.TextIOWrapper(out, encoding=encoding, newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(export_headers(language))
+        count = 0
+        for row in export_rows(queryset):
+            writer.writerow([_cell(v) for v in row])
+            count += 1
+        text.flush()
+        return count
+    finally:
+        text.detach()  # leave ``out`` open for the caller
+
+
+def _write_xlsx(out, language, queryset) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("clients")
+    sheet.append(export_headers(language))
+    count = 0
+    for row in export_rows(queryset):
+        cells = []
+        for value in row:
+            if isinstance(value, str) and value.startswith("="):
+                # Text, never a formula (a name could start with "=").
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value if value is not None else None)
+        sheet.append(cells)
+        count += 1
+    workbook.save(out)
+    return count
