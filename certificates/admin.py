@@ -5,17 +5,18 @@ the services in certificates/services.py.
 """
 
 import datetime
+import io
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from audits.models import Audit
 from certbody.admin_transitions import (
@@ -291,7 +292,11 @@ class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "revision",
     )
     inlines = [AuditInline, CertificateInline, DecisionInline, HistoryInline]
-    actions = ["export_certsearch"]
+    actions = [
+        "export_certsearch",
+        "export_certificates_xlsx",
+        "export_certificates_csv",
+    ]
     transition_actions = {
         "start_review": TransitionAction(TransitionForm, _simple(svc.certification_start_review)),
         "reject": TransitionAction(ReasonForm, _reasoned(svc.certification_reject)),
@@ -376,6 +381,51 @@ class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
             return None
         name, content_type, fh = download
         return FileResponse(fh, as_attachment=True, filename=name, content_type=content_type)
+
+    def has_export_certificates_permission(self, request):
+        return request.user.is_staff and self.has_view_permission(request)
+
+    def _export_certificates(self, request, queryset, fmt):
+        """The selected certifications' certificates in the certificate import's columns
+        (clients/imports/certificate_export.py): the file imports back unchanged."""
+        from clients.imports.certificate_export import export_certificates
+
+        buffer = io.BytesIO()
+        count = export_certificates(
+            buffer, format=fmt, language=get_language() or "zh", queryset=queryset
+        )
+        if not count:
+            self.message_user(
+                request,
+                _(
+                    "Nothing to export: none of the selected certifications has a certificate "
+                    "(Active, Suspended, Withdrawn or Expired)."
+                ),
+                messages.WARNING,
+            )
+            return None
+        content_type = {
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "csv": "text/csv; charset=utf-8",
+        }[fmt]
+        response = HttpResponse(buffer.getvalue(), content_type=content_type)
+        stamp = local_today().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="certificates-{stamp}.{fmt}"'
+        return response
+
+    @admin.action(
+        description=_("Export certificates to Excel (.xlsx), importable again"),
+        permissions=["export_certificates"],
+    )
+    def export_certificates_xlsx(self, request, queryset):
+        return self._export_certificates(request, queryset, "xlsx")
+
+    @admin.action(
+        description=_("Export certificates to CSV (UTF-8 with BOM), importable again"),
+        permissions=["export_certificates"],
+    )
+    def export_certificates_csv(self, request, queryset):
+        return self._export_certificates(request, queryset, "csv")
 
 
 @admin.register(Decision)

@@ -290,6 +290,19 @@ def _client_keys(registration_id: str) -> tuple[str, str]:
     return normalise_uscc(registration_id), normalise_text(registration_id).upper()
 
 
+def cycle_issue_date(cert: Certification, versions) -> datetime.date | None:
+    """The issue date of ``cert``'s current cycle as a certificate file gives it (and the
+    export writes it): the cycle start, or, when the cycle's first certificate version was
+    issued before it, that version's date. A recertification decided before the old expiry
+    issues the new certificate that day while the cycle runs from the old expiry; the import
+    takes such a certificate's issue date as the decision date (and allows its longer cycle),
+    and refuses an issue date in the future, so the cycle start cannot stand for it.
+    ``versions``: the certification's certificate versions."""
+    issued = [v.effective_date for v in versions if v.expiry_date == cert.expiry_date]
+    dates = [d for d in (cert.cycle_start, *issued) if d is not None]
+    return min(dates) if dates else None
+
+
 # -- writing -----------------------------------------------------------------------------------
 class _Writer:
     """Checks one chunk of clean rows against the database (three queries) and brings each new
@@ -307,12 +320,15 @@ class _Writer:
 
         keys = {k for r in rows for k in _client_keys(r.registration_id)}
         clients = {c.registration_id: c for c in Client.objects.filter(registration_id__in=keys)}
-        by_number = {
-            c.number_key: c.certification
-            for c in Certificate.objects.filter(number_key__in=[r.key for r in rows])
+        by_number: dict[str, Certification] = {}
+        self.versions: dict[int, list[Certificate]] = {}  # certification -> its versions
+        for c in (
+            Certificate.objects.filter(number_key__in=[r.key for r in rows])
             .select_related("certification")
             .order_by("version")
-        }
+        ):
+            by_number[c.number_key] = c.certification
+            self.versions.setdefault(c.certification_id, []).append(c)
         by_pair = {
             (c.client_id, c.standard_id): c
             for c in Certification.objects.filter(
@@ -403,7 +419,11 @@ class _Writer:
             ("standard", cert.standard_id == r.standard.pk),
             ("certificate_number", cert.certificate_number == r.number),
             ("scope", normalise_text(cert.scope) == r.scope),
-            ("issue_date", cert.cycle_start == r.issued_on),
+            (
+                "issue_date",
+                r.issued_on
+                in (cert.cycle_start, cycle_issue_date(cert, self.versions.get(cert.pk, []))),
+            ),
             ("expiry_date", cert.expiry_date == r.expiry_date),
             (
                 "original_certification_date",
