@@ -9,9 +9,16 @@ in one transaction:
 2. per chunk, one query finds the clients that already exist (by the stable key, the
    registration id: for Chinese entities the unified social credit code, validated with its
    check character) with their central site and primary contact;
-3. new clients are written with ``bulk_create``, changed ones with ``_bulk_update`` (one
+3. new clients are written with ``COPY`` on PostgreSQL (their ids reserved from the table's
+   sequence in one query, so their sites and contact carry the id without a round trip;
+   ``bulk_create`` on other databases), changed ones with ``_bulk_update`` (one
    ``UPDATE ... FROM unnest()`` per chunk on PostgreSQL); rows that
    change nothing are counted as unchanged.
+
+Concurrent imports. The unique registration id stays the guard: when another import creates
+one of this chunk's new clients between the lookup and the write, the write fails on the
+unique constraint, the whole import is rolled back and the report names the row ("another
+import created this client meanwhile; run the import again").
 
 All or nothing: the first row error stops the writing (the rest of the file is still read and
 checked, so every problem is reported at once) and the transaction is rolled back. A dry run
@@ -31,10 +38,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,7 +52,7 @@ from certbody.dates import local_today
 from certbody.policy import policy
 
 from ..models import Application, Client, Contact, Site, Standard
-from ..validators import normalise_uscc, validate_uscc
+from ..validators import normalise_uscc, uscc_error
 from .columns import CLIENT_COLUMNS, map_headers, normalise_text, parse_date, parse_int
 from .tabular import ImportFileError, open_table
 
@@ -72,6 +82,13 @@ MSG_ID_NUMBER = gettext_lazy(
 )
 MSG_AMBIGUOUS_COLUMN = gettext_lazy("columns %(headers)s all mean the same field: keep one of them")
 MSG_MISSING_COLUMN = gettext_lazy("required column missing (header %(zh)s or %(en)s)")
+MSG_CREATED_MEANWHILE = gettext_lazy(
+    "another import created this client meanwhile; run the import again"
+)
+MSG_CREATED_MEANWHILE_CHUNK = gettext_lazy(
+    "another import created one of the clients of rows %(first)d to %(last)d meanwhile; run "
+    "the import again"
+)
 
 # States in which the application can still change (review not finished).
 APPLICATION_OPEN = ("applied", "under_review")
@@ -170,6 +187,15 @@ class _Rollback(Exception):
     """Leaves the import's transaction: a dry run, or a row failed."""
 
 
+class _CreatedMeanwhile(Exception):
+    """A new client of the chunk exists after all: another import wrote it after the lookup
+    (the unique registration id refused the write). Leaves the transaction, rolling back."""
+
+    def __init__(self, error: RowError):
+        super().__init__(str(error))
+        self.error = error
+
+
 # -- cleaning ----------------------------------------------------------------------------------
 def client_key(registration_id: str, country: str) -> str:
     """The stable key of a client: the USCC normalised (China), else the id upper-cased."""
@@ -247,13 +273,12 @@ def _clean_row(
     else:
         registration_id = text("registration_id", required=True, max_length=64)
     if registration_id and country == "CN":
+        # Normalised and checked once; it is then the key as it is (client_key).
         registration_id = normalise_uscc(registration_id)
-        try:
-            validate_uscc(registration_id)
-        except Exception as err:  # ValidationError: its messages say why
-            messages = getattr(err, "messages", [str(err)])
+        error = uscc_error(registration_id)
+        if error is not None:
             report.add_error(
-                RowError(row, labels["registration_id"], registration_id, " ".join(messages))
+                RowError(row, labels["registration_id"], registration_id, " ".join(error.messages))
             )
     city = text("city", required=True, max_length=100)
     address = text("address", required=True, max_length=500)
@@ -313,7 +338,8 @@ def _clean_row(
         return None
     return ClientRow(
         row=row,
-        key=client_key(registration_id, country),
+        # As client_key(): the CN code is normalised above, other ids by normalise_text.
+        key=registration_id if country == "CN" else registration_id.upper(),
         legal_name=legal_name,
         registration_id=registration_id,
         english_name=english_name or "",
@@ -337,6 +363,12 @@ def _split_sites(text: str) -> list[str]:
 
 # -- writing -----------------------------------------------------------------------------------
 CLIENT_FIELDS = ("legal_name", "english_name", "country", "city", "address", "effective_personnel")
+_client_values = attrgetter(*CLIENT_FIELDS)  # of a ClientRow or a Client: one tuple
+# COPY of the new clients' sites and primary contacts: plain tuples in this column order (id
+# and anything else not listed take the column default). Every NOT NULL column is listed.
+SITE_COPY_FIELDS = ("client", "name", "is_central", "city", "address", "personnel")
+CONTACT_COPY_FIELDS = ("client", "name", "role", "phone", "email", "is_primary")
+_UNIQUE_KEY = re.compile(r"\)=\((.*)\) already exists")
 
 
 def _filter_in(queryset, name: str, values):
@@ -385,6 +417,83 @@ def _bulk_update(model, objs: list, fields: list[str]) -> None:
             )
 
 
+_CLIENT_DEFAULTS = {f.attname: f.get_default() for f in Client._meta.concrete_fields}
+
+
+def _new_client(r: ClientRow) -> Client:
+    """``Client(registration_id=r.key, legal_name=r.legal_name, ...)``, with positional
+    arguments: Model.__init__ then skips the keyword handling and the default of every field
+    not given (half its time, for every new client)."""
+    values = _CLIENT_DEFAULTS.copy()
+    values["registration_id"] = r.key
+    for name, value in zip(CLIENT_FIELDS, _client_values(r), strict=True):
+        values[name] = value
+    return Client(*values.values())
+
+
+def _copy_rows(cursor, model, fields, rows) -> None:
+    """``COPY table (columns of fields) FROM STDIN`` of ``rows`` (tuples of Python values in
+    the order of ``fields``) through psycopg's ``cursor.copy()``: the raw cursor of Django's
+    connection, so inside the import's transaction (a rollback undoes it)."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
+    with cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        write_row = copy.write_row
+        for values in rows:
+            write_row(values)
+
+
+def _create_clients(new_clients: list) -> None:
+    """Write the chunk's new clients (``[(ClientRow, Client)]``) and give them their ids.
+
+    PostgreSQL: the ids are reserved from the table's sequence in one query and the clients
+    written with one COPY (every concrete column, values as the model instance holds them:
+    its defaults included). Elsewhere ``bulk_create``. A registration id another import wrote
+    meanwhile fails on the unique constraint: raised as _CreatedMeanwhile."""
+    clients = [c for _r, c in new_clients]
+    if connection.vendor != "postgresql":
+        try:
+            Client.objects.bulk_create(clients, batch_size=CHUNK)
+        except IntegrityError as err:
+            if "registration_id" not in str(err):
+                raise
+            first, last = new_clients[0][0].row, new_clients[-1][0].row
+            raise _CreatedMeanwhile(
+                RowError(
+                    first, "", "", str(MSG_CREATED_MEANWHILE_CHUNK % {"first": first, "last": last})
+                )
+            ) from err
+        return
+    import psycopg
+
+    meta = Client._meta
+    fields = list(meta.concrete_fields)
+    now = timezone.now()  # auto_now_add, as bulk_create's pre_save
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # psycopg's own cursor, in Django's connection and transaction
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(clients)],
+        )
+        for client, (pk,) in zip(clients, cursor.fetchall(), strict=True):
+            client.pk = pk
+            client.created_at = now
+            client._state.adding = False
+            client._state.db = connection.alias
+        values = attrgetter(*(f.attname for f in fields))
+        try:
+            _copy_rows(cursor, Client, [f.name for f in fields], map(values, clients))
+        except psycopg.errors.UniqueViolation as err:
+            detail = err.diag.message_detail or ""
+            if "registration_id" not in detail:
+                raise
+            match = _UNIQUE_KEY.search(detail)
+            key = match.group(1) if match else ""
+            row = next((r.row for r, _c in new_clients if r.key == key), new_clients[0][0].row)
+            raise _CreatedMeanwhile(RowError(row, "", key, str(MSG_CREATED_MEANWHILE))) from err
+
+
 class _Writer:
     """Writes one chunk of clean rows: a fixed number of queries per chunk."""
 
@@ -423,18 +532,18 @@ class _Writer:
         new_clients, changed_clients = [], []
         for r in rows:
             client = existing.get(r.key)
-            values = {name: getattr(r, name) for name in CLIENT_FIELDS}
             if client is None:
-                client = Client(registration_id=r.key, **values).set_search_fields()
+                client = _new_client(r).set_search_fields()
                 new_clients.append((r, client))
-            elif any(getattr(client, k) != v for k, v in values.items()):
-                for k, v in values.items():
+            elif _client_values(client) != (values := _client_values(r)):
+                for k, v in zip(CLIENT_FIELDS, values, strict=True):
                     setattr(client, k, v)
                 client.set_search_fields()
                 changed_clients.append((r, client))
             else:
                 self.report.unchanged += 1
-        Client.objects.bulk_create([c for _r, c in new_clients], batch_size=CHUNK)
+        if new_clients:
+            _create_clients(new_clients)
         _bulk_update(
             Client,
             [c for _r, c in changed_clients],
@@ -447,7 +556,26 @@ class _Writer:
         site_new, site_changed, contact_new, contact_changed = [], [], [], []
         touched = set()
         by_row = {r.row: c for r, c in new_clients + changed_clients}
+        copy = connection.vendor == "postgresql" and bool(new_clients)
+        if copy:
+            # New clients have no sites or contacts yet: their rows go straight to COPY.
+            site_rows, contact_rows = [], []
+            for r, client in new_clients:
+                pk = client.pk
+                site_rows.append((pk, r.legal_name, True, r.city, r.address, r.effective_personnel))
+                for name, city, address in r.sites:
+                    site_rows.append((pk, name, False, city, address, 0))
+                if r.contact_name:
+                    contact_rows.append(
+                        (pk, r.contact_name, "", r.contact_phone, r.contact_email, True)
+                    )
+            with connection.cursor() as wrapper:
+                _copy_rows(wrapper.cursor, Site, SITE_COPY_FIELDS, site_rows)
+                if contact_rows:
+                    _copy_rows(wrapper.cursor, Contact, CONTACT_COPY_FIELDS, contact_rows)
         for r in rows:
+            if copy and r.key not in existing:
+                continue
             client = by_row.get(r.row) or existing[r.key]
             site = central.get(client.pk)
             if site is None:
@@ -518,7 +646,10 @@ class _Writer:
                 new_apps.append((r, client))
             elif cert.state in APPLICATION_OPEN and cert.application is not None:
                 app = cert.application
-                values = (r.scope, r.effective_personnel, r.system_operating_since)
+                # An empty 体系运行日期 cell keeps the date already recorded (a partial sheet
+                # must not erase what staff entered).
+                since = r.system_operating_since or app.system_operating_since
+                values = (r.scope, r.effective_personnel, since)
                 current = (app.scope, app.effective_personnel, app.system_operating_since)
                 if values != current or cert.scope != r.scope:
                     app.scope, app.effective_personnel, app.system_operating_since = values
@@ -649,6 +780,11 @@ def import_clients(
                     raise _Rollback
         except _Rollback:
             pass
+        except _CreatedMeanwhile as err:  # rolled back: nothing of this import is written
+            if err.error.value:  # the key is known: name its column too
+                err.error.column = labels["registration_id"]
+            report.add_error(err.error)
+            return report
         except ImportFileError as err:  # found mid-stream (bad bytes, a formula)
             report.file_error = list(err.messages)
             return report

@@ -290,3 +290,147 @@ def test_a_code_stored_as_a_number_and_two_columns_for_one_field_are_reported(db
     report = import_clients(io.BytesIO(csv_bytes([[*row(1), "x"]], headers=headers)))
     assert [(e.row, "企业名称" in e.message) for e in report.errors] == [(1, True)]
     assert Client.objects.count() == 0
+
+
+# -- updates of contacts, dates and other sites; the COPY path on PostgreSQL --------------------
+def test_an_update_changes_the_primary_contact(db):
+    import_clients(io.BytesIO(csv_bytes([row(1)])))
+    new = row(1, contact="李四", phone="13800138000", email="li@example.cn")
+    report = import_clients(io.BytesIO(csv_bytes([new])))
+    assert report.committed, report.errors
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    contact = Contact.objects.get()  # changed in place, not a second contact
+    assert (contact.name, contact.phone, contact.email, contact.is_primary) == (
+        "李四",
+        "13800138000",
+        "li@example.cn",
+        True,
+    )
+    report = import_clients(io.BytesIO(csv_bytes([new])))
+    assert (report.updated, report.unchanged) == (0, 1)
+
+
+def test_an_update_where_the_operating_date_is_empty(db):
+    import_clients(io.BytesIO(csv_bytes([row(1, since="")])))
+    assert Application.objects.get().system_operating_since is None
+    report = import_clients(io.BytesIO(csv_bytes([row(1, since="", address="北京市朝阳区1号")])))
+    assert report.committed, report.errors
+    assert (report.updated, report.applications_updated, report.applications_created) == (1, 0, 0)
+    client = Client.objects.get()
+    assert client.address == "北京市朝阳区1号"
+    assert client.sites.get(is_central=True).address == "北京市朝阳区1号"
+    assert Application.objects.get().system_operating_since is None
+
+
+def test_an_other_site_moves_city_and_address(db):
+    headers = [*ZH, "其他场所"]
+    import_clients(io.BytesIO(csv_bytes([row(1, sites="分部|上海|上海市浦东新区1号")], headers)))
+    moved = row(1, sites="分部|苏州|苏州市工业园区星湖街2号")
+    report = import_clients(io.BytesIO(csv_bytes([moved], headers)))
+    assert report.committed, report.errors
+    # The client's own fields are unchanged: its site changed, so the row counts as updated.
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert Site.objects.count() == 2
+    site = Site.objects.get(is_central=False)
+    assert (site.name, site.city, site.address) == ("分部", "苏州", "苏州市工业园区星湖街2号")
+
+
+def test_a_client_another_import_created_meanwhile_is_a_clear_error(db, monkeypatch):
+    """The unique registration id guards a concurrent import of the same client: simulated by
+    hiding the existing client from the lookup, so the write meets it."""
+    from clients.imports import client_import
+
+    import_clients(io.BytesIO(csv_bytes([row(2)])))
+    before = counts()
+    real = client_import._filter_in
+
+    def lookup_misses_clients(queryset, name, values):
+        if queryset.model is Client:
+            return queryset.none()
+        return real(queryset, name, values)
+
+    monkeypatch.setattr(client_import, "_filter_in", lookup_misses_clients)
+    report = import_clients(io.BytesIO(csv_bytes([row(1), row(2), row(3)])))
+    assert not report.ok and not report.committed
+    (error,) = report.errors
+    assert "another import created" in error.message and "run the import again" in error.message
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # COPY names the key: the row is found
+        assert (error.row, error.column, error.value) == (3, "统一社会信用代码", make_uscc(1002))
+    assert counts() == before
+
+
+@pytest.mark.postgres
+def test_copy_written_clients_are_found_by_the_public_name_search(db):
+    from django.db import connection
+
+    from certificates.selectors_public import _CANDIDATES_SQL, _like_pattern
+    from clients.models import normalise_search
+
+    data = csv_bytes(
+        [row(1, name="华为示例有限公司"), row(2, name="\uff21\uff22\uff23 Software Ltd")]
+    )
+    assert import_clients(io.BytesIO(data)).committed
+    for client in Client.objects.all():
+        assert client.search_text
+        stored = (client.search_text, client.search_grams)
+        assert stored == (client.set_search_fields().search_text, client.search_grams)
+        assert client.created_at is not None and not client.restricted_listing
+
+    def found(text, grams=()):
+        grams_sql = "AND string_to_array(search_grams, ' ') @> %s::text[]" if grams else ""
+        sql = _CANDIDATES_SQL.format(escape="", grams=grams_sql, limit=10)
+        params = [_like_pattern(normalise_search(text)), *([list(grams)] if grams else [])]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {Client.objects.get(pk=pk).legal_name for (pk,) in cursor.fetchall()}
+
+    assert found("华为", grams=["华为"]) == {"华为示例有限公司"}
+    assert found("abc software") == {"ABC Software Ltd"}
+
+
+@pytest.mark.postgres
+def test_ids_continue_after_a_copy_import(db):
+    rows = [row(n, sites="分部|上海|上海市1号") for n in range(1, 4)]
+    assert import_clients(io.BytesIO(csv_bytes(rows, headers=[*ZH, "其他场所"]))).committed
+    imported = list(Client.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(imported) == 3
+    # The sites and contacts took their ids from their columns' defaults.
+    assert Site.objects.count() == 6 and Contact.objects.count() == 3
+    assert Site.objects.filter(client_id__in=imported, is_central=True).count() == 3
+    client = Client.objects.create(
+        legal_name="后来的客户",
+        registration_id=make_uscc(9),
+        city="北京",
+        address="x",
+        effective_personnel=5,
+    )
+    assert client.pk > max(imported)
+    site = Site.objects.create(client=client, name="后来的客户", is_central=True, city="北京")
+    contact = Contact.objects.create(client=client, name="王五", is_primary=True)
+    assert site.pk > max(Site.objects.exclude(pk=site.pk).values_list("pk", flat=True))
+    assert contact.pk > max(Contact.objects.exclude(pk=contact.pk).values_list("pk", flat=True))
+    # A second import continues after the client created through the ORM.
+    assert import_clients(io.BytesIO(csv_bytes([row(4)]))).committed
+    assert Client.objects.get(registration_id=make_uscc(1004)).pk > client.pk
+
+
+@pytest.mark.postgres
+def test_a_failure_in_the_last_row_leaves_nothing_of_the_copy_path(db, monkeypatch):
+    from clients.imports import client_import
+
+    monkeypatch.setattr(client_import, "CHUNK", 10)  # several chunks COPY-written before it
+    rows = [row(n, sites="分部|上海|上海市1号") for n in range(1, 35)] + [row(35, people="0")]
+    report = import_clients(io.BytesIO(csv_bytes(rows, headers=[*ZH, "其他场所"])))
+    assert [e.row for e in report.errors] == [36]
+    assert report.created == 34 and not report.committed
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_an_empty_optional_date_keeps_the_recorded_one(db):
+    import_clients(io.BytesIO(csv_bytes([row(1, since="2023-01-01")])))
+    report = import_clients(io.BytesIO(csv_bytes([row(1, since="", scope="新范围")])))
+    assert report.committed and report.applications_updated == 1
+    application = Certification.objects.get().application
+    assert (application.scope, application.system_operating_since) == ("新范围", D(2023, 1, 1))

@@ -143,3 +143,19 @@ def test_foreign_registration_ids_are_not_checked_as_uscc():
     assert client.registration_is_valid
     client.registration_id = "  "
     assert not client.registration_is_valid
+
+
+def test_the_check_character_is_stdnums():
+    """validators computes the check character itself (the import checks every row without
+    stdnum's per-call clean-up): the same character as stdnum.cn.uscc for any body."""
+    import random
+
+    from stdnum.cn import uscc
+
+    from clients.validators import ALPHABET, uscc_check_character
+
+    assert uscc._alphabet == ALPHABET
+    rnd = random.Random(32100)
+    for _ in range(5000):
+        body = "".join(rnd.choice(ALPHABET) for _ in range(17))
+        assert uscc_check_character(body) == uscc.calc_check_digit(body)
