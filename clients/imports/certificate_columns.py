@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.models import State
 
-from .columns import Column, _header_index, normalise_text
+from .columns import CLIENT_COLUMNS, Column, _header_index, normalise_text
 
 CERTIFICATE_COLUMNS: dict[str, Column] = {
     "certificate_number": Column(
@@ -45,22 +45,8 @@ CERTIFICATE_COLUMNS: dict[str, Column] = {
         ("证书号", "证书号码", "证书编码", "certificate no", "cert no", "certificate id"),
         required=True,
     ),
-    "registration_id": Column(
-        "统一社会信用代码",
-        "Unified social credit code",
-        (
-            "信用代码",
-            "社会信用代码",
-            "统一信用代码",
-            "注册号",
-            "credit code",
-            "uscc",
-            "registration id",
-            "registration number",
-            "registration no",
-        ),
-        required=True,
-    ),
+    # The same as the client list's: one credit code column however a file names it.
+    "registration_id": CLIENT_COLUMNS["registration_id"],
     "legal_name": Column(
         "企业名称",
         "Company name",

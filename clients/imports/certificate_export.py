@@ -33,10 +33,6 @@ written as they come (XLSX in openpyxl's write-only mode).
 
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
-
 from django.db.models import Exists, OuterRef, Prefetch
 
 from audits.models import Audit
@@ -50,7 +46,7 @@ from .certificate_columns import (
     value_key,
 )
 from .certificate_import import cycle_issue_date
-from .client_export import ENCODINGS, FORMATS, _cell
+from .client_export import ENCODINGS, FORMATS, write_table
 
 __all__ = ["CHUNK", "ENCODINGS", "FORMATS", "export_certificates", "export_headers", "export_rows"]
 
@@ -138,52 +134,11 @@ def export_certificates(
     """Write the export to ``out`` (a path or a binary file object); returns the rows written.
     ``queryset``: the certifications to export (default: all); those without a certificate
     the import could take are skipped."""
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    if isinstance(out, (str, Path)):
-        with open(out, "wb") as file:
-            return export_certificates(
-                file, format=format, encoding=encoding, language=language, queryset=queryset
-            )
-    if format == "csv":
-        return _write_csv(out, encoding, language, queryset)
-    return _write_xlsx(out, language, queryset)
-
-
-def _write_csv(out, encoding, language, queryset) -> int:
-    text = io.TextIOWrapper(out, encoding=encoding, newline="", write_through=True)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(export_headers(language))
-        count = 0
-        for row in export_rows(queryset, language):
-            writer.writerow([_cell(v) for v in row])
-            count += 1
-        text.flush()
-        return count
-    finally:
-        text.detach()  # leave ``out`` open for the caller
-
-
-def _write_xlsx(out, language, queryset) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("certificates")
-    sheet.append(export_headers(language))
-    count = 0
-    for row in export_rows(queryset, language):
-        cells = []
-        for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                # Text, never a formula (a scope could start with "=").
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-        count += 1
-    workbook.save(out)
-    return count
+    return write_table(
+        out,
+        headers=export_headers(language),
+        rows=export_rows(queryset, language),
+        format=format,
+        encoding=encoding,
+        sheet_name="certificates",
+    )

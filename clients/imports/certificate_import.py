@@ -63,6 +63,7 @@ from .client_import import (
     RowError,
     StandardLookup,
     _Rollback,
+    stream_chunks,
 )
 from .columns import header_key, map_headers, normalise_text, parse_date
 from .tabular import ImportFileError, open_table
@@ -489,13 +490,12 @@ def import_certificates(
         }
         standards = StandardLookup()
         writer = _Writer(report, labels, on=on, by=by)
-        seen: dict[str, int] = {}
         try:
             with transaction.atomic():
-                chunk: list[CertificateRow] = []
-                for row, values in table.rows():
-                    report.total += 1
-                    clean = _clean_row(
+                stream_chunks(
+                    table,
+                    report,
+                    clean=lambda row, values: _clean_row(
                         row,
                         values,
                         columns,
@@ -504,32 +504,17 @@ def import_certificates(
                         standards,
                         width=len(table.headers),
                         on=on,
-                    )
-                    if clean is None:
-                        continue
-                    first = seen.setdefault(clean.key, row)
-                    if first != row:
-                        report.add_error(
-                            RowError(
-                                row,
-                                labels["certificate_number"],
-                                clean.number,
-                                str(MSG_DUPLICATE_NUMBER % {"row": first}),
-                            )
-                        )
-                        continue
-                    # Written even after an error (and rolled back at the end): the preview
-                    # then counts what every valid row would do.
-                    chunk.append(clean)
-                    if len(chunk) >= CHUNK:
-                        writer.write(chunk)
-                        chunk = []
-                        if progress:
-                            progress(report.total, table.total_rows)
-                if chunk:
-                    writer.write(chunk)
-                if progress:
-                    progress(report.total, table.total_rows)
+                    ),
+                    duplicate=lambda row, item, first: RowError(
+                        row,
+                        labels["certificate_number"],
+                        item.number,
+                        str(MSG_DUPLICATE_NUMBER % {"row": first}),
+                    ),
+                    write=writer.write,
+                    progress=progress,
+                    size=CHUNK,
+                )
                 if dry_run or report.error_count:
                     raise _Rollback
         except _Rollback:

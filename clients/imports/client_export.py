@@ -81,29 +81,48 @@ def _cell(value):
     return value
 
 
-def export_clients(
-    out, *, format: str = "csv", encoding: str = "utf-8-sig", language: str = "zh", queryset=None
-) -> int:
-    """Write the export to ``out`` (a path or a binary file object); returns the rows written."""
+def write_table(out, *, headers, rows, format: str, encoding: str, sheet_name: str) -> int:
+    """Write ``headers`` and the streamed ``rows`` to ``out`` (a path or a binary file object)
+    as CSV in ``encoding`` or XLSX (write-only); returns the rows written. Both exports use
+    it."""
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     if isinstance(out, (str, Path)):
         with open(out, "wb") as file:
-            return export_clients(
-                file, format=format, encoding=encoding, language=language, queryset=queryset
+            return write_table(
+                file,
+                headers=headers,
+                rows=rows,
+                format=format,
+                encoding=encoding,
+                sheet_name=sheet_name,
             )
     if format == "csv":
-        return _write_csv(out, encoding, language, queryset)
-    return _write_xlsx(out, language, queryset)
+        return _write_csv(out, headers, rows, encoding)
+    return _write_xlsx(out, headers, rows, sheet_name)
 
 
-def _write_csv(out, encoding, language, queryset) -> int:
+def export_clients(
+    out, *, format: str = "csv", encoding: str = "utf-8-sig", language: str = "zh", queryset=None
+) -> int:
+    """Write the export to ``out`` (a path or a binary file object); returns the rows written."""
+    return write_table(
+        out,
+        headers=export_headers(language),
+        rows=export_rows(queryset),
+        format=format,
+        encoding=encoding,
+        sheet_name="clients",
+    )
+
+
+def _write_csv(out, headers, rows, encoding) -> int:
     text = io.TextIOWrapper(out, encoding=encoding, newline="", write_through=True)
     try:
         writer = csv.writer(text)
-        writer.writerow(export_headers(language))
+        writer.writerow(headers)
         count = 0
-        for row in export_rows(queryset):
+        for row in rows:
             writer.writerow([_cell(v) for v in row])
             count += 1
         text.flush()
@@ -112,24 +131,24 @@ def _write_csv(out, encoding, language, queryset) -> int:
         text.detach()  # leave ``out`` open for the caller
 
 
-def _write_xlsx(out, language, queryset) -> int:
+def _write_xlsx(out, headers, rows, sheet_name) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("clients")
-    sheet.append(export_headers(language))
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(headers)
     count = 0
-    for row in export_rows(queryset):
+    for row in rows:
         cells = []
         for value in row:
             if isinstance(value, str) and value.startswith("="):
-                # Text, never a formula (a name could start with "=").
+                # Text, never a formula (a name or scope could start with "=").
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"
                 cells.append(cell)
             else:
-                cells.append(value if value is not None else None)
+                cells.append(value)
         sheet.append(cells)
         count += 1
     workbook.save(out)

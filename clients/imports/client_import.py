@@ -696,6 +696,36 @@ class _Writer:
         self.report.applications_updated += len(changed_apps)
 
 
+def stream_chunks(table, report, *, clean, duplicate, write, progress=None, size=CHUNK):
+    """The loop both imports share: clean each row (``clean(row, values)`` gives an item with
+    a ``key``, or None with the row's errors reported), report a key seen twice
+    (``duplicate(row, item, first_row)`` gives the RowError), and ``write`` clean rows ``size``
+    at a time. Rows are written even after an error (the caller rolls back at the end), so a
+    preview counts what every valid row would do. ``progress(rows read, rows in the file)``
+    after each chunk and at the end."""
+    seen: dict[str, int] = {}
+    chunk = []
+    for row, values in table.rows():
+        report.total += 1
+        item = clean(row, values)
+        if item is None:
+            continue
+        first = seen.setdefault(item.key, row)
+        if first != row:
+            report.add_error(duplicate(row, item, first))
+            continue
+        chunk.append(item)
+        if len(chunk) >= size:
+            write(chunk)
+            chunk = []
+            if progress:
+                progress(report.total, table.total_rows)
+    if chunk:
+        write(chunk)
+    if progress:
+        progress(report.total, table.total_rows)
+
+
 # -- the import --------------------------------------------------------------------------------
 def import_clients(
     source,
@@ -742,40 +772,23 @@ def import_clients(
         }
         standards = StandardLookup()
         writer = _Writer(report, received_on=received_on or local_today())
-        seen: dict[str, int] = {}
         try:
             with transaction.atomic():
-                chunk: list[ClientRow] = []
-                for row, values in table.rows():
-                    report.total += 1
-                    clean = _clean_row(
+                stream_chunks(
+                    table,
+                    report,
+                    clean=lambda row, values: _clean_row(
                         row, values, columns, labels, report, standards, width=len(table.headers)
-                    )
-                    if clean is None:
-                        continue
-                    first = seen.setdefault(clean.key, row)
-                    if first != row:
-                        report.add_error(
-                            RowError(
-                                row,
-                                labels["registration_id"],
-                                clean.key,
-                                str(MSG_DUPLICATE % {"row": first}),
-                            )
-                        )
-                        continue
-                    # Written even after an error (and rolled back at the end): the preview
-                    # then counts every row's create, update or unchanged.
-                    chunk.append(clean)
-                    if len(chunk) >= CHUNK:
-                        writer.write(chunk)
-                        chunk = []
-                        if progress:
-                            progress(report.total, table.total_rows)
-                if chunk:
-                    writer.write(chunk)
-                if progress:
-                    progress(report.total, table.total_rows)
+                    ),
+                    duplicate=lambda row, item, first: RowError(
+                        row,
+                        labels["registration_id"],
+                        item.key,
+                        str(MSG_DUPLICATE % {"row": first}),
+                    ),
+                    write=writer.write,
+                    progress=progress,
+                )
                 if dry_run or report.error_count:
                     raise _Rollback
         except _Rollback:
