@@ -19,7 +19,6 @@ def worker(tmp_path):
         yield proc, log
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_expires_certification_through_broker(people, worker):
     proc, log = worker

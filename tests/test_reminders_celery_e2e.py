@@ -1,5 +1,6 @@
 """Reminders end to end through Celery (issue 5, Tests): a real worker on the configured broker
-(Redis in CI) and the PostgreSQL test database runs the beat's daily scan, which writes the
+(Redis in CI, the filesystem broker by default) and the test database (PostgreSQL in CI, a
+SQLite file by default) runs the beat's daily scan, which writes the
 reminders and queues the sending after commit; the worker then mails the digests (to files).
 Run again, it writes and mails nothing. And a broker that is down loses no reminder.
 
@@ -101,7 +102,6 @@ def _scan_then_send(log, scan_id: str, *, after: int = 0):
     return check
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_scans_and_mails_each_reminder_once(people, worker, mail_dir):
     proc, log = worker

@@ -1,7 +1,7 @@
 """Test settings: fast hashing, mail in memory, tasks run eagerly unless a test says otherwise."""
 
 from .base import *  # noqa: F403
-from .base import CACHES, MIDDLEWARE, env
+from .base import CACHES, DATABASES, MIDDLEWARE, VAR_DIR, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,3 +19,15 @@ CACHES = {
     **CACHES,
     "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
 }
+
+# SQLite: the test database is a file, not pytest's default in-memory database, so that a Celery
+# worker started by a test in a subprocess (tests/celery_worker.py) opens the same database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("CERTBODY_TEST_SQLITE", default=str(VAR_DIR / "test-db.sqlite3"))
+    }
+    # A throwaway database: no fsync on commit (as fast as memory), WAL so that the worker
+    # reads while a test writes.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
+        "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"
+    )
