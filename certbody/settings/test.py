@@ -1,5 +1,7 @@
 """Test settings: fast hashing, mail in memory, tasks run eagerly unless a test says otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import CACHES, DATABASES, MIDDLEWARE, VAR_DIR, env
 
@@ -24,7 +26,8 @@ CACHES = {
 # worker started by a test in a subprocess (tests/celery_worker.py) opens the same database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
-        "NAME": env("CERTBODY_TEST_SQLITE", default=str(VAR_DIR / "test-db.sqlite3"))
+        # One file per test run: two runs in one checkout must not share it.
+        "NAME": env("CERTBODY_TEST_SQLITE", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))
     }
     # A throwaway database: no fsync on commit (as fast as memory), WAL so that the worker
     # reads while a test writes.
