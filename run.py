@@ -51,6 +51,10 @@ def manage(*args, **kwargs):
     return sh(PY, "manage.py", *args, **kwargs)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def up() -> None:
     ensure_venv("[dev]")
     (ROOT / "var").mkdir(exist_ok=True)
@@ -90,6 +94,9 @@ def up() -> None:
         "  web, Celery worker and beat are running; Ctrl-C stops all.\n",
         flush=True,
     )
+    # SIGTERM (a service manager, `timeout`, `kill`) stops everything as Ctrl-C does, so no
+    # worker or web server is left running without this process.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

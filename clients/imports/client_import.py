@@ -38,20 +38,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import queue
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certbody.dates import local_today
 from certbody.policy import policy
 
-from ..models import Application, Client, Contact, Site, Standard
+from ..models import Application, Client, Contact, Site, Standard, normalise_search, search_grams
 from ..validators import normalise_uscc, uscc_error
 from .columns import CLIENT_COLUMNS, map_headers, normalise_text, parse_date, parse_int
 from .tabular import ImportFileError, open_table
@@ -181,6 +183,11 @@ class ClientRow:
     contact_phone: str
     contact_email: str
     sites: list[tuple[str, str, str]]
+    # Computed while reading (the reading thread has time to spare, the writing one has not):
+    # Client.set_search_fields() of the names, and the Client to write if it is new.
+    search_text: str = ""
+    search_grams: str = ""
+    client: Client | None = None
 
 
 class _Rollback(Exception):
@@ -336,7 +343,8 @@ def _clean_row(
         report.add_error(RowError(row, "", "", str(MSG_EXTRA_VALUES)))
     if report.error_count > before:
         return None
-    return ClientRow(
+    text = normalise_search(f"{legal_name} {english_name or ''}")  # as set_search_fields()
+    item = ClientRow(
         row=row,
         # As client_key(): the CN code is normalised above, other ids by normalise_text.
         key=registration_id if country == "CN" else registration_id.upper(),
@@ -354,7 +362,11 @@ def _clean_row(
         contact_phone=contact_phone,
         contact_email=contact_email,
         sites=sites,
+        search_text=text,
+        search_grams=search_grams(text),
     )
+    item.client = _new_client(item)
+    return item
 
 
 def _split_sites(text: str) -> list[str]:
@@ -395,16 +407,7 @@ def _bulk_update(model, objs: list, fields: list[str]) -> None:
         return
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    qn = connection.ops.quote_name
-    table, pk = qn(meta.db_table), qn(meta.pk.column)
-    # As Django's own UNNEST bulk insert: array types without length (no silent truncation).
-    arrays = ", ".join(f"%s::{c.db_type(connection).split('(')[0]}[]" for c in columns)
-    sql = (
-        f"UPDATE {table} SET "
-        + ", ".join(f"{qn(c.column)} = v.{qn(c.column)}" for c in columns[1:])
-        + f" FROM unnest({arrays}) AS v({', '.join(qn(c.column) for c in columns)})"
-        + f" WHERE {table}.{pk} = v.{pk}"
-    )
+    sql = _update_sql(model, fields)
     with connection.cursor() as cursor:
         for start in range(0, len(objs), CHUNK):
             batch = objs[start : start + CHUNK]
@@ -417,17 +420,54 @@ def _bulk_update(model, objs: list, fields: list[str]) -> None:
             )
 
 
+def _update_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """Set ``fields`` of the rows given as plain tuples ``(pk, value of each field)``, values as
+    the database takes them (str, int, date, None). PostgreSQL: one ``UPDATE ... FROM
+    unnest(arrays)`` per CHUNK rows, the arrays built straight from the tuples. Elsewhere
+    ``bulk_update`` of instances carrying only the pk and these fields."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objs = [model(pk=row[0], **dict(zip(fields, row[1:], strict=True))) for row in rows]
+        model.objects.bulk_update(objs, fields, batch_size=CHUNK)
+        return
+    with connection.cursor() as cursor:
+        sql = _update_sql(model, fields)
+        for start in range(0, len(rows), CHUNK):
+            batch = rows[start : start + CHUNK]
+            cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
+
+
+def _update_sql(model, fields: list[str]) -> str:
+    """``UPDATE table SET f = v.f, ... FROM unnest(%s::type[], ...) AS v(pk, f, ...) WHERE
+    table.pk = v.pk``: one array parameter per column, the pk first."""
+    meta = model._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    qn = connection.ops.quote_name
+    table, pk = qn(meta.db_table), qn(meta.pk.column)
+    # As Django's own UNNEST bulk insert: array types without length (no silent truncation).
+    arrays = ", ".join(f"%s::{c.db_type(connection).split('(')[0]}[]" for c in columns)
+    return (
+        f"UPDATE {table} SET "
+        + ", ".join(f"{qn(c.column)} = v.{qn(c.column)}" for c in columns[1:])
+        + f" FROM unnest({arrays}) AS v({', '.join(qn(c.column) for c in columns)})"
+        + f" WHERE {table}.{pk} = v.{pk}"
+    )
+
+
 _CLIENT_DEFAULTS = {f.attname: f.get_default() for f in Client._meta.concrete_fields}
 
 
 def _new_client(r: ClientRow) -> Client:
-    """``Client(registration_id=r.key, legal_name=r.legal_name, ...)``, with positional
+    """``Client(registration_id=r.key, legal_name=r.legal_name, ...)`` with its search fields
+    (``set_search_fields()``, computed by _clean_row), with positional
     arguments: Model.__init__ then skips the keyword handling and the default of every field
     not given (half its time, for every new client)."""
     values = _CLIENT_DEFAULTS.copy()
     values["registration_id"] = r.key
     for name, value in zip(CLIENT_FIELDS, _client_values(r), strict=True):
         values[name] = value
+    values["search_text"], values["search_grams"] = r.search_text, r.search_grams
     return Client(*values.values())
 
 
@@ -504,24 +544,35 @@ class _Writer:
     def write(self, rows: list[ClientRow]) -> None:
         from certificates.models import Certification
 
-        existing = {
-            c.registration_id: c
-            for c in _filter_in(Client.objects.all(), "registration_id", [r.key for r in rows])
+        # Existing clients, sites and contacts as plain tuples of the columns compared: model
+        # instances cost more to build than the rest of an update chunk's Python.
+        existing = {  # key -> (pk, values of CLIENT_FIELDS)
+            row[1]: (row[0], row[2:])
+            for row in _filter_in(
+                Client.objects.all(), "registration_id", [r.key for r in rows]
+            ).values_list("pk", "registration_id", *CLIENT_FIELDS)
         }
-        ids = [c.pk for c in existing.values()]
+        ids = [pk for pk, _values in existing.values()]
         central, others, contacts = {}, {}, {}
         if ids:  # new clients have none: no queries
-            sites = _filter_in(Site.objects.all(), "client", ids)
-            for s in sites:
-                if s.is_central:
-                    central[s.client_id] = s
+            sites = _filter_in(Site.objects.all(), "client", ids).values_list(
+                "pk", "client_id", "name", "is_central", "city", "address"
+            )
+            for pk, client_id, name, is_central, city, address in sites:
+                if is_central:
+                    central[client_id] = (pk, city, address)
                 else:
-                    others[(s.client_id, s.name)] = s
+                    others[(client_id, name)] = (pk, city, address)
             primary = _filter_in(Contact.objects.filter(is_primary=True), "client", ids)
-            contacts = {c.client_id: c for c in primary.order_by("-pk")}
+            contacts = {  # the lowest pk wins, as before
+                c[1]: c
+                for c in primary.order_by("-pk").values_list(
+                    "pk", "client_id", "name", "phone", "email"
+                )
+            }
         certifications = {}
         wanted = [
-            (existing[r.key].pk, r.standard.pk) for r in rows if r.standard and r.key in existing
+            (existing[r.key][0], r.standard.pk) for r in rows if r.standard and r.key in existing
         ]
         if wanted:
             for cert in Certification.objects.filter(
@@ -529,33 +580,28 @@ class _Writer:
             ).select_related("application"):
                 certifications[(cert.client_id, cert.standard_id)] = cert
 
-        new_clients, changed_clients = [], []
+        new_clients, changed = [], []
+        by_row = {}  # row -> client pk, for the rows whose client is new or changed
         for r in rows:
-            client = existing.get(r.key)
-            if client is None:
-                client = _new_client(r).set_search_fields()
-                new_clients.append((r, client))
-            elif _client_values(client) != (values := _client_values(r)):
-                for k, v in zip(CLIENT_FIELDS, values, strict=True):
-                    setattr(client, k, v)
-                client.set_search_fields()
-                changed_clients.append((r, client))
+            found = existing.get(r.key)
+            if found is None:
+                new_clients.append((r, r.client))
+            elif found[1] != (values := _client_values(r)):
+                changed.append((found[0], *values, r.search_text, r.search_grams))
+                by_row[r.row] = found[0]
             else:
                 self.report.unchanged += 1
         if new_clients:
             _create_clients(new_clients)
-        _bulk_update(
-            Client,
-            [c for _r, c in changed_clients],
-            [*CLIENT_FIELDS, "search_text", "search_grams"],
-        )
+            for r, client in new_clients:
+                by_row[r.row] = client.pk
+        _update_rows(Client, [*CLIENT_FIELDS, "search_text", "search_grams"], changed)
         self.report.created += len(new_clients)
-        self.report.updated += len(changed_clients)
+        self.report.updated += len(changed)
 
         # Sites and contacts: the client's row is what changed, or its sites/contact did.
-        site_new, site_changed, contact_new, contact_changed = [], [], [], []
+        site_new, site_changed, contact_new, contact_changed = [], {}, [], []
         touched = set()
-        by_row = {r.row: c for r, c in new_clients + changed_clients}
         copy = connection.vendor == "postgresql" and bool(new_clients)
         if copy:
             # New clients have no sites or contacts yet: their rows go straight to COPY.
@@ -576,12 +622,12 @@ class _Writer:
         for r in rows:
             if copy and r.key not in existing:
                 continue
-            client = by_row.get(r.row) or existing[r.key]
-            site = central.get(client.pk)
+            client_id = by_row.get(r.row) or existing[r.key][0]
+            site = central.get(client_id)
             if site is None:
                 site_new.append(
                     Site(
-                        client=client,
+                        client_id=client_id,
                         name=r.legal_name,
                         is_central=True,
                         city=r.city,
@@ -589,28 +635,33 @@ class _Writer:
                         personnel=r.effective_personnel,
                     )
                 )
-            elif (site.city, site.address) != (r.city, r.address):
-                site.city, site.address = r.city, r.address
-                site_changed.append(site)
+            elif (site[1], site[2]) != (r.city, r.address):
+                site_changed[site[0]] = (site[0], r.city, r.address)
                 touched.add(r.row)
             for name, city, address in r.sites:
-                site = others.get((client.pk, name))
+                site = others.get((client_id, name))
                 if site is None:
                     site_new.append(
-                        Site(client=client, name=name, is_central=False, city=city, address=address)
+                        Site(
+                            client_id=client_id,
+                            name=name,
+                            is_central=False,
+                            city=city,
+                            address=address,
+                        )
                     )
                     touched.add(r.row)
-                elif (site.city, site.address) != (city, address):
-                    site.city, site.address = city, address
-                    site_changed.append(site)
+                elif (site[1], site[2]) != (city, address):
+                    # A site named twice in one row: the last entry wins (one UPDATE per site).
+                    others[(client_id, name)] = site_changed[site[0]] = (site[0], city, address)
                     touched.add(r.row)
             if r.contact_name:
-                contact = contacts.get(client.pk)
+                contact = contacts.get(client_id)
                 values = (r.contact_name, r.contact_phone, r.contact_email)
                 if contact is None:
                     contact_new.append(
                         Contact(
-                            client=client,
+                            client_id=client_id,
                             name=r.contact_name,
                             phone=r.contact_phone,
                             email=r.contact_email,
@@ -618,14 +669,13 @@ class _Writer:
                         )
                     )
                     touched.add(r.row)
-                elif (contact.name, contact.phone, contact.email) != values:
-                    contact.name, contact.phone, contact.email = values
-                    contact_changed.append(contact)
+                elif contact[2:] != values:
+                    contact_changed.append((contact[0], *values))
                     touched.add(r.row)
         Site.objects.bulk_create(site_new, batch_size=CHUNK)
-        _bulk_update(Site, site_changed, ["city", "address"])
+        _update_rows(Site, ["city", "address"], list(site_changed.values()))
         Contact.objects.bulk_create(contact_new, batch_size=CHUNK)
-        _bulk_update(Contact, contact_changed, ["name", "phone", "email"])
+        _update_rows(Contact, ["name", "phone", "email"], contact_changed)
         # A client whose own fields were unchanged but whose sites or contact changed is updated.
         unchanged_rows = {r.row for r in rows} - set(by_row)
         moved = len(touched & unchanged_rows)
@@ -640,10 +690,10 @@ class _Writer:
         for r in rows:
             if r.standard is None:
                 continue
-            client = by_row.get(r.row) or existing[r.key]
-            cert = certifications.get((client.pk, r.standard.pk))
+            client_id = by_row.get(r.row) or existing[r.key][0]
+            cert = certifications.get((client_id, r.standard.pk))
             if cert is None:
-                new_apps.append((r, client))
+                new_apps.append((r, client_id))
             elif cert.state in APPLICATION_OPEN and cert.application is not None:
                 app = cert.application
                 # An empty 体系运行日期 cell keeps the date already recorded (a partial sheet
@@ -662,14 +712,14 @@ class _Writer:
         applications = Application.objects.bulk_create(
             [
                 Application(
-                    client=client,
+                    client_id=client_id,
                     received_on=self.received_on,
                     scope=r.scope,
                     effective_personnel=r.effective_personnel,
                     system_operating_since=r.system_operating_since,
                     notes=_("Imported from a client list."),
                 )
-                for r, client in new_apps
+                for r, client_id in new_apps
             ],
             batch_size=CHUNK,
         )
@@ -677,14 +727,16 @@ class _Writer:
         Through.objects.bulk_create(
             [
                 Through(application_id=app.pk, standard_id=r.standard.pk)
-                for app, (r, _client) in zip(applications, new_apps, strict=True)
+                for app, (r, _client_id) in zip(applications, new_apps, strict=True)
             ],
             batch_size=CHUNK,
         )
         Certification.objects.bulk_create(
             [
-                Certification(client=client, standard=r.standard, application=app, scope=r.scope)
-                for app, (r, client) in zip(applications, new_apps, strict=True)
+                Certification(
+                    client_id=client_id, standard=r.standard, application=app, scope=r.scope
+                )
+                for app, (r, client_id) in zip(applications, new_apps, strict=True)
             ],
             batch_size=CHUNK,
         )
@@ -696,13 +748,23 @@ class _Writer:
         self.report.applications_updated += len(changed_apps)
 
 
-def stream_chunks(table, report, *, clean, duplicate, write, progress=None, size=CHUNK):
+def stream_chunks(
+    table, report, *, clean, duplicate, write, progress=None, size=CHUNK, pipelined=False
+):
     """The loop both imports share: clean each row (``clean(row, values)`` gives an item with
     a ``key``, or None with the row's errors reported), report a key seen twice
     (``duplicate(row, item, first_row)`` gives the RowError), and ``write`` clean rows ``size``
     at a time. Rows are written even after an error (the caller rolls back at the end), so a
     preview counts what every valid row would do. ``progress(rows read, rows in the file)``
-    after each chunk and at the end."""
+    after each chunk and at the end.
+
+    ``pipelined``: the rows are read and cleaned in a second thread while this one writes the
+    previous chunk (the database works while Python cleans), with the same result: see
+    _stream_pipelined. ``clean`` then takes a third argument, where to add the row's errors
+    (``add_error``, ``error_count``), and must not use the database."""
+    if pipelined:
+        _stream_pipelined(table, report, clean, duplicate, write, progress, size)
+        return
     seen: dict[str, int] = {}
     chunk = []
     for row, values in table.rows():
@@ -724,6 +786,122 @@ def stream_chunks(table, report, *, clean, duplicate, write, progress=None, size
         write(chunk)
     if progress:
         progress(report.total, table.total_rows)
+
+
+class _ErrorBatch:
+    """The row errors the reading thread found since its last message (``add_error`` and
+    ``error_count`` as ImportReport's): handed to the writing thread with the next chunk."""
+
+    __slots__ = ("errors",)
+
+    def __init__(self):
+        self.errors: list[RowError] = []
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    def add_error(self, error: RowError) -> None:
+        self.errors.append(error)
+
+
+_QUEUED_CHUNKS = 2  # chunks read ahead of the writer: bounds memory
+_STOP_TIMEOUT = 30  # seconds to wait for the reading thread once told to stop
+
+
+def _stream_pipelined(table, report, clean, duplicate, write, progress, size):
+    """stream_chunks with the reading in a thread of its own.
+
+    The reading thread reads, cleans and checks the rows for duplicate keys (no database) and
+    queues messages ``(rows read so far, row errors since the last message, chunk or None,
+    last)``: a message per full chunk, one per ``size`` errors without a chunk (memory stays
+    bounded), and a last one. This thread applies each message in order as the sequential loop
+    would have at that point: the rows read and the errors into ``report``, then ``write`` and
+    ``progress``. So ``report`` (and the order of its errors), the writes and the progress
+    calls are those of the sequential loop, and all of them happen in this thread. An
+    exception of the reading thread (ImportFileError found mid-stream) is raised here when its
+    turn comes, after the chunks read before it were written, as the sequential loop would. An
+    exception here (a failed write) stops the reading thread; neither side waits for ever."""
+    messages = queue.Queue(maxsize=_QUEUED_CHUNKS)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_read_ahead,
+        args=(table, clean, duplicate, size, messages, stop),
+        # Messages are formatted in the caller's language and dates in its time zone, which
+        # are per thread.
+        kwargs={"language": translation.get_language(), "zone": timezone.get_current_timezone()},
+        name="import-reader",
+        daemon=True,
+    )
+    reader.start()
+    try:
+        while True:
+            try:
+                message = messages.get(timeout=1)
+            except queue.Empty:
+                if not reader.is_alive() and messages.empty():
+                    raise RuntimeError("the import's reading thread ended early") from None
+                continue
+            if isinstance(message, BaseException):
+                raise message
+            total, errors, chunk, last = message
+            report.total = total
+            for error in errors:
+                report.add_error(error)
+            if chunk:
+                write(chunk)
+            if progress and (chunk or last):
+                progress(report.total, table.total_rows)
+            if last:
+                break
+    finally:
+        stop.set()
+        reader.join(_STOP_TIMEOUT)
+
+
+def _read_ahead(table, clean, duplicate, size, messages, stop, *, language, zone):
+    """The reading thread of _stream_pipelined."""
+
+    def send(message) -> bool:
+        while not stop.is_set():
+            try:
+                messages.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        with translation.override(language), timezone.override(zone):
+            seen: dict[str, int] = {}
+            chunk, errors, total = [], _ErrorBatch(), 0
+            rows = table.rows()
+            try:
+                for row, values in rows:
+                    if stop.is_set():
+                        return
+                    total += 1
+                    item = clean(row, values, errors)
+                    if item is not None:
+                        first = seen.setdefault(item.key, row)
+                        if first != row:
+                            errors.add_error(duplicate(row, item, first))
+                        else:
+                            chunk.append(item)
+                            if len(chunk) >= size:
+                                if not send((total, errors.errors, chunk, False)):
+                                    return
+                                chunk, errors = [], _ErrorBatch()
+                                continue
+                    if errors.error_count >= size:
+                        if not send((total, errors.errors, None, False)):
+                            return
+                        errors = _ErrorBatch()
+            finally:
+                rows.close()
+            send((total, errors.errors, chunk, True))
+    except BaseException as err:  # handed to the writing thread, raised there
+        send(err)
 
 
 # -- the import --------------------------------------------------------------------------------
@@ -777,8 +955,9 @@ def import_clients(
                 stream_chunks(
                     table,
                     report,
-                    clean=lambda row, values: _clean_row(
-                        row, values, columns, labels, report, standards, width=len(table.headers)
+                    # In the reading thread: row errors go to the sink it gives.
+                    clean=lambda row, values, sink: _clean_row(
+                        row, values, columns, labels, sink, standards, width=len(table.headers)
                     ),
                     duplicate=lambda row, item, first: RowError(
                         row,
@@ -788,6 +967,7 @@ def import_clients(
                     ),
                     write=writer.write,
                     progress=progress,
+                    pipelined=True,
                 )
                 if dry_run or report.error_count:
                     raise _Rollback
