@@ -55,7 +55,6 @@ from .certificate_columns import (
 )
 from .client_import import (
     MSG_EXTRA_VALUES,
-    MSG_MISSING_COLUMN,
     MSG_REQUIRED,
     MSG_TOO_LONG,
     MSG_UNKNOWN_STANDARD,
@@ -63,9 +62,10 @@ from .client_import import (
     RowError,
     StandardLookup,
     _Rollback,
+    check_headers,
     stream_chunks,
 )
-from .columns import header_key, map_headers, normalise_text, parse_date
+from .columns import header_key, normalise_text, parse_date
 from .tabular import ImportFileError, open_table
 
 # Rows per chunk: three queries preload a chunk; each row is then a transition of its own
@@ -468,26 +468,10 @@ def import_certificates(
         return report
     with table:
         report.format, report.encoding = table.format, table.encoding
-        columns = map_headers(table.headers, CERTIFICATE_COLUMNS)
-        report.unknown_columns = list(columns.unknown)
-        if columns.missing:
-            for name in columns.missing:
-                col = CERTIFICATE_COLUMNS[name]
-                report.add_error(
-                    RowError(
-                        1,
-                        col.label_zh,
-                        "",
-                        str(MSG_MISSING_COLUMN % {"zh": col.label_zh, "en": col.label_en}),
-                    )
-                )
+        checked = check_headers(table, CERTIFICATE_COLUMNS, report)
+        if checked is None:
             return report
-        labels = {
-            name: (
-                table.headers[i] if (i := columns.fields.get(name)) is not None else col.label_zh
-            )
-            for name, col in CERTIFICATE_COLUMNS.items()
-        }
+        columns, labels = checked
         standards = StandardLookup()
         writer = _Writer(report, labels, on=on, by=by)
         try:

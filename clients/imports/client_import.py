@@ -781,6 +781,34 @@ class _Writer:
         self.report.applications_updated += len(changed_apps)
 
 
+def check_headers(table, columns_def, report):
+    """Map the file's headers to ``columns_def``; report unknown columns, two headers for one
+    field and missing required ones (row 1). Returns the ColumnMap and the column label of
+    each field as the file writes it (else our Chinese header), or None when the file cannot
+    be imported."""
+    columns = map_headers(table.headers, columns_def)
+    report.unknown_columns = list(columns.unknown)
+    for _name, headers in columns.ambiguous.items():
+        report.add_error(
+            RowError(1, "", "", str(MSG_AMBIGUOUS_COLUMN % {"headers": ", ".join(headers)}))
+        )
+    for name in columns.missing:
+        col = columns_def[name]
+        report.add_error(
+            RowError(
+                1,
+                col.label_zh,
+                "",
+                str(MSG_MISSING_COLUMN % {"zh": col.label_zh, "en": col.label_en}),
+            )
+        )
+    if report.error_count:
+        return None
+    labels = {name: col.label_zh for name, col in columns_def.items()}
+    labels.update({name: table.headers[i] for name, i in columns.fields.items()})
+    return columns, labels
+
+
 def stream_chunks(
     table, report, *, clean, duplicate, write, progress=None, size=CHUNK, pipelined=False
 ):
@@ -968,30 +996,10 @@ def import_clients(
         return report
     with table:
         report.format, report.encoding = table.format, table.encoding
-        columns = map_headers(table.headers, CLIENT_COLUMNS)
-        report.unknown_columns = list(columns.unknown)
-        for _name, headers in getattr(columns, "ambiguous", {}).items():
-            report.add_error(
-                RowError(1, "", "", str(MSG_AMBIGUOUS_COLUMN % {"headers": ", ".join(headers)}))
-            )
-        if columns.missing or report.error_count:
-            for name in columns.missing:
-                col = CLIENT_COLUMNS[name]
-                report.add_error(
-                    RowError(
-                        1,
-                        col.label_zh,
-                        "",
-                        str(MSG_MISSING_COLUMN % {"zh": col.label_zh, "en": col.label_en}),
-                    )
-                )
+        checked = check_headers(table, CLIENT_COLUMNS, report)
+        if checked is None:
             return report
-        labels = {
-            name: (
-                table.headers[i] if (i := columns.fields.get(name)) is not None else col.label_zh
-            )
-            for name, col in CLIENT_COLUMNS.items()
-        }
+        columns, labels = checked
         standards = StandardLookup()
         writer = _Writer(report, received_on=received_on or local_today())
         try:
