@@ -4,13 +4,12 @@ see who did. Everything else is read-only: rows are written by the scans only.""
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from certbody.models import ESCALATIONS, Reminder, UserPreference
-from certbody.reminders import admin_path, reminders_acknowledge
+from certbody.reminders import admin_path, reminders_acknowledge, subject_prefetch
 
 
 class SentFilter(admin.SimpleListFilter):
@@ -95,26 +94,7 @@ class ReminderAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request):
-        from audits.models import Audit, Finding
-        from certificates.models import Certification, CertSearchUpload
-
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                GenericPrefetch(
-                    "subject",
-                    [
-                        Certification.objects.select_related("client", "standard"),
-                        Finding.objects.all(),
-                        Audit.objects.select_related(
-                            "certification__client", "certification__standard"
-                        ),
-                        CertSearchUpload.objects.all(),
-                    ],
-                )
-            )
-        )
+        return super().get_queryset(request).prefetch_related(subject_prefetch())
 
     def has_add_permission(self, request):
         return False

@@ -333,17 +333,11 @@ def scan_recertification(*, today: datetime.date) -> ScanResult:
     result = ScanResult()
     months = policy("RECERTIFICATION_PLANNING_MONTHS")
     _low, high = _month_bounds(-months, today, today)
-    rows = (
-        Certification.objects.active()
-        .filter(expiry_date__gte=today, expiry_date__lte=high)
-        .order_by("pk")
-        .values_list("pk", "expiry_date")
+    rows = _dated(
+        Certification.objects.active().filter(expiry_date__gte=today, expiry_date__lte=high),
+        "expiry_date",
     )
-    due = (
-        (pk, expiry)
-        for pk, expiry in rows.iterator(chunk_size=CHUNK)
-        if add_months(expiry, -months) <= today
-    )
+    due = ((pk, expiry) for pk, expiry in rows if add_months(expiry, -months) <= today)
     result.created[ReminderKind.RECERTIFICATION_PLANNING] = _write(
         ReminderKind.RECERTIFICATION_PLANNING,
         Certification,
@@ -380,20 +374,14 @@ def scan_expiry(*, today: datetime.date) -> ScanResult:
     )
     window = policy("RESTORATION_WINDOW_MONTHS")
     low, _high = _month_bounds(window, today, today)
-    expired = (
-        Certification.objects.expired_as_of(on=today)
-        .filter(expiry_date__gte=low)
-        .order_by("pk")
-        .values_list("pk", "expiry_date")
+    expired = _dated(
+        Certification.objects.expired_as_of(on=today).filter(expiry_date__gte=low),
+        "expiry_date",
     )
     result.created[ReminderKind.CERTIFICATE_EXPIRED] = _write(
         ReminderKind.CERTIFICATE_EXPIRED,
         Certification,
-        (
-            (pk, expiry)
-            for pk, expiry in expired.iterator(chunk_size=CHUNK)
-            if add_months(expiry, window) >= today
-        ),
+        ((pk, expiry) for pk, expiry in expired if add_months(expiry, window) >= today),
         recipients,
     )
     return result
@@ -415,16 +403,16 @@ def scan_restoration(*, today: datetime.date) -> ScanResult:
     window = policy("RESTORATION_WINDOW_MONTHS")
     last = today + datetime.timedelta(days=days)
     low, high = _month_bounds(window, today, last)
-    rows = (
-        Certification.objects.expired_as_of(on=today)
-        .filter(expiry_date__gte=low, expiry_date__lte=high)
-        .order_by("pk")
-        .values_list("pk", "expiry_date")
+    rows = _dated(
+        Certification.objects.expired_as_of(on=today).filter(
+            expiry_date__gte=low, expiry_date__lte=high
+        ),
+        "expiry_date",
     )
     result.created[ReminderKind.RESTORATION_WINDOW_CLOSING] = _write(
         ReminderKind.RESTORATION_WINDOW_CLOSING,
         Certification,
-        _months_after(rows.iterator(chunk_size=CHUNK), window, today, last),
+        _months_after(rows, window, today, last),
         recipient_ids(MANAGE, DECIDE),
         lead=lambda _due: days,
     )
@@ -568,7 +556,7 @@ def scan_majors_stage2_limit(*, today: datetime.date) -> ScanResult:
     months = policy("MAJOR_VERIFICATION_LIMIT_MONTHS")
     last = today + datetime.timedelta(days=days)
     low, high = _month_bounds(months, today, last)
-    rows = (
+    rows = _dated(
         Finding.objects.majors_unverified()
         .filter(
             audit__kind=AuditKind.STAGE2,
@@ -576,14 +564,13 @@ def scan_majors_stage2_limit(*, today: datetime.date) -> ScanResult:
             audit__actual_end__gte=low,
             audit__actual_end__lte=high,
         )
-        .exclude(audit__state=AuditState.CANCELLED)
-        .order_by("pk")
-        .values_list("pk", "audit__actual_end")
+        .exclude(audit__state=AuditState.CANCELLED),
+        "audit__actual_end",
     )
     result.created[ReminderKind.MAJORS_STAGE2_LIMIT] = _write(
         ReminderKind.MAJORS_STAGE2_LIMIT,
         Finding,
-        _months_after(rows.iterator(chunk_size=CHUNK), months, today, last),
+        _months_after(rows, months, today, last),
         recipient_ids(MANAGE, DECIDE),
         lead=lambda _due: days,
     )
@@ -919,25 +906,28 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
     return Digest(recipient=recipient, subject=subject, body="\n".join(lines), reminders=reminders)
 
 
-def _load(reminders):
-    """Fetch subjects in one query per subject type (certifications with what they print)."""
+def subject_prefetch() -> GenericPrefetch:
+    """Reminders' subjects in one query per subject type, with what their labels print
+    (the digest and the admin list)."""
     from audits.models import Audit, Finding
     from certificates.models import Certification, CertSearchUpload
 
-    prefetch_related_objects(
-        reminders,
-        GenericPrefetch(
-            "subject",
-            [
-                Certification.objects.select_related("client", "standard"),
-                Finding.objects.select_related(
-                    "audit__certification__client", "audit__certification__standard"
-                ),
-                Audit.objects.select_related("certification__client", "certification__standard"),
-                CertSearchUpload.objects.all(),
-            ],
-        ),
+    return GenericPrefetch(
+        "subject",
+        [
+            Certification.objects.select_related("client", "standard"),
+            Finding.objects.select_related(
+                "audit__certification__client", "audit__certification__standard"
+            ),
+            Audit.objects.select_related("certification__client", "certification__standard"),
+            CertSearchUpload.objects.all(),
+        ],
     )
+
+
+def _load(reminders):
+    """Fetch the subjects of ``reminders`` (a list) in one query per subject type."""
+    prefetch_related_objects(reminders, subject_prefetch())
     return reminders
 
 

@@ -4,9 +4,9 @@ transferred from another body) into their lifecycle states through the state mac
 nothing, with every problem reported by row, column, value and reason."""
 
 import datetime
+import functools
 import io
 
-import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -28,6 +28,7 @@ from certificates.models import (
     State,
 )
 from clients.imports.certificate_import import import_certificates
+from tests.clients import sheets
 from tests.factories import ClientFactory, UserFactory, make_uscc, standard
 
 D = datetime.date
@@ -82,20 +83,9 @@ def row(n, **over):
     return list(values.values())
 
 
-def csv_bytes(rows, headers=ZH, encoding="utf-8"):
-    lines = [",".join(headers)] + [",".join(str(v) for v in r) for r in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_bytes(rows, headers=ZH):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for r in rows:
-        sheet.append(r)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+# The file's own Chinese headers unless a test gives others.
+csv_bytes = functools.partial(sheets.csv_bytes, headers=ZH)
+xlsx_bytes = functools.partial(sheets.xlsx_bytes, headers=ZH)
 
 
 def clients(*ns):

@@ -2,9 +2,9 @@
 value and reason; and the export that imports back unchanged."""
 
 import datetime
+import functools
 import io
 
-import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -12,6 +12,7 @@ from certificates.models import Certification, State
 from clients.imports.client_export import export_clients
 from clients.imports.client_import import import_clients
 from clients.models import Application, Client, Contact, Site
+from tests.clients import sheets
 from tests.factories import make_uscc
 
 D = datetime.date
@@ -62,20 +63,9 @@ def row(n, **over):
     return list(values.values())
 
 
-def csv_bytes(rows, headers=ZH, encoding="utf-8"):
-    lines = [",".join(headers)] + [",".join(str(v) for v in r) for r in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_bytes(rows, headers=ZH):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for r in rows:
-        sheet.append(r)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+# The file's own Chinese headers unless a test gives others.
+csv_bytes = functools.partial(sheets.csv_bytes, headers=ZH)
+xlsx_bytes = functools.partial(sheets.xlsx_bytes, headers=ZH)
 
 
 def counts():
@@ -324,9 +314,11 @@ def test_an_update_where_the_operating_date_is_empty(db):
 
 def test_an_other_site_moves_city_and_address(db):
     headers = [*ZH, "其他场所"]
-    import_clients(io.BytesIO(csv_bytes([row(1, sites="分部|上海|上海市浦东新区1号")], headers)))
+    import_clients(
+        io.BytesIO(csv_bytes([row(1, sites="分部|上海|上海市浦东新区1号")], headers=headers))
+    )
     moved = row(1, sites="分部|苏州|苏州市工业园区星湖街2号")
-    report = import_clients(io.BytesIO(csv_bytes([moved], headers)))
+    report = import_clients(io.BytesIO(csv_bytes([moved], headers=headers)))
     assert report.committed, report.errors
     # The client's own fields are unchanged: its site changed, so the row counts as updated.
     assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
