@@ -320,14 +320,11 @@ def month_dir(on: datetime.date) -> Path:
 
 
 def certsearch_recipients():
-    """Active staff users who manage certifications (or superusers), with an email address."""
-    return (
-        get_user_model()
-        .objects.with_perm(MANAGE_PERMISSION, is_active=True, include_superusers=True)
-        .filter(is_staff=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    """Who is told about the monthly export: the same people the reminder scans write to about
+    certifications (active staff, or superusers, who manage certifications, with an email)."""
+    from certbody.reminders import MANAGE, recipient_ids
+
+    return get_user_model().objects.filter(pk__in=recipient_ids(MANAGE)).order_by("pk")
 
 
 def _mail_text(files: list[ExportFile], *, folder: Path, on: datetime.date) -> tuple[str, str]:
