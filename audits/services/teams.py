@@ -25,7 +25,7 @@ not bar (internal audit, training).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -454,15 +454,16 @@ def _constraint_name(err: IntegrityError) -> str:
     return name or str(err)
 
 
-def _write_bookings(audit, team) -> None:
-    """Replace ``audit``'s bookings with one per team member for its planned days.
+DEADLOCK_RETRIES = 3
 
-    Each insert runs in a savepoint: on PostgreSQL a clash with a booking written meanwhile by
-    someone else (the exclusion constraint waits for their commit, then refuses) becomes a
-    clear message naming the person, and the caller's transaction rolls everything back.
-    """
-    audit.bookings.all().delete()
-    for user, role in team:
+
+def _insert_booking(audit, user, role) -> None:
+    """Insert one booking in a savepoint. Two teams booking the same person at once can
+    deadlock inside the exclusion constraint's check (each waits for the other's row);
+    PostgreSQL then aborts one insert (SQLSTATE 40P01). Its savepoint is rolled back and the
+    insert tried again: it now waits for the other transaction and meets its booking as an
+    overlap (IntegrityError), which the caller turns into a clear message."""
+    for attempt in range(DEADLOCK_RETRIES):
         try:
             with transaction.atomic():
                 Booking.objects.create(
@@ -473,6 +474,26 @@ def _write_bookings(audit, team) -> None:
                     starts_on=audit.planned_start,
                     ends_on=audit.planned_end,
                 )
+            return
+        except OperationalError as err:
+            deadlock = getattr(err.__cause__, "sqlstate", None) == "40P01"
+            if not deadlock or attempt == DEADLOCK_RETRIES - 1:
+                if deadlock:
+                    raise AuditError(MSG_BUSY_RACE % {"person": person_name(user)}) from None
+                raise
+
+
+def _write_bookings(audit, team) -> None:
+    """Replace ``audit``'s bookings with one per team member for its planned days.
+
+    Each insert runs in a savepoint: on PostgreSQL a clash with a booking written meanwhile by
+    someone else (the exclusion constraint waits for their commit, then refuses) becomes a
+    clear message naming the person, and the caller's transaction rolls everything back.
+    """
+    audit.bookings.all().delete()
+    for user, role in team:
+        try:
+            _insert_booking(audit, user, role)
         except IntegrityError as err:
             if "booking_no_overlap" not in _constraint_name(err):
                 raise
