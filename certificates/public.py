@@ -42,6 +42,8 @@ from . import selectors_public as selectors
 from .history import decisions_for_history, validity_on
 
 RATE_GROUP = "certificates.public"
+# The Jinja2 engine of settings.TEMPLATES (certbody/jinja2.py): these pages serve every lookup.
+PUBLIC_TEMPLATES = "jinja2"
 MIN_QUERY_LENGTH = 2
 
 MSG_TOO_LONG = _("Your search is too long: type at most %(max)d characters.")
@@ -83,7 +85,11 @@ def _too_many(request, *, json: bool):
         response = JsonResponse({"error": str(message)}, status=429)
     else:
         response = render(
-            request, "public/429.html", {**_page_context(request), "message": message}, status=429
+            request,
+            "public/429.html",
+            {**_page_context(request), "message": message},
+            status=429,
+            using=PUBLIC_TEMPLATES,
         )
     response["Retry-After"] = str(seconds)
     return response
@@ -232,6 +238,7 @@ def _page_context(request) -> dict:
             }
         )
     return {
+        "language": current,
         "language_links": links,
         "body_name": settings.CERTBODY["BODY_NAME"],
         "search_url": reverse("public:search"),
@@ -261,7 +268,7 @@ def search(request):
                 context["more"] = MSG_MORE % {"n": selectors.MAX_RESULTS}
             if not found.certificates:
                 context["no_results"] = MSG_NO_RESULTS % {"q": q}
-    return render(request, "public/search.html", context)
+    return render(request, "public/search.html", context, using=PUBLIC_TEMPLATES)
 
 
 @public_view()
@@ -273,7 +280,7 @@ def certificate(request, number):
         lookup = selectors.certificate_lookup(number)
     if lookup is None:
         context = {**page, "message": MSG_NOT_FOUND % {"number": number[:100]}}
-        return render(request, "public/not_found.html", context, status=404)
+        return render(request, "public/not_found.html", context, status=404, using=PUBLIC_TEMPLATES)
     today = timezone.localdate()
     cert = lookup.certificate
     context = {
@@ -292,7 +299,7 @@ def certificate(request, number):
         validity = _validity(lookup, on)
         context["validity"] = validity
         context["validity_sentence"] = _validity_sentence(validity, cert.number)
-    return render(request, "public/certificate.html", context)
+    return render(request, "public/certificate.html", context, using=PUBLIC_TEMPLATES)
 
 
 # -- JSON API --------------------------------------------------------------------------------

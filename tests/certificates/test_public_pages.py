@@ -333,6 +333,19 @@ def test_english_and_chinese_with_links_keeping_the_query(client, huawei):
     assert f'href="/verify/{n}/?on=2025-03-01"' in cert_page
 
 
+def test_labels_follow_the_language_of_each_request(client, huawei):
+    """The public templates remember translations per language (certbody/jinja2.py): one
+    process answering English, Chinese, then English again shows each in its own words."""
+    n = huawei.certificate_number
+    for _round in range(2):
+        en = page(client, f"/verify/{n}/")
+        assert f"<h1>Certificate {n}-V2</h1>" in en
+        assert "<dt>Organisation</dt>" in en and "组织" not in en
+        zh = page(client, f"/zh-hans/verify/{n}/")
+        assert f"<h1>证书 {n}-V2</h1>" in zh
+        assert "<dt>组织</dt>" in zh and "Organisation" not in zh
+
+
 def test_pages_work_on_a_phone_without_javascript(client, huawei):
     n = huawei.certificate_number
     for url in (

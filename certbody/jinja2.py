@@ -1,0 +1,50 @@
+"""The Jinja2 environment for the public verification pages (certificates/public.py).
+
+Those pages serve every QR scan and every anonymous lookup, so their templates are rendered by
+Jinja2 (compiled to Python once per process) rather than Django's template engine, with
+translations looked up once per language and message (docs/benchmarks.md, issue 4). Staff
+pages and the admin stay on Django templates.
+
+Translation: ``_("text")`` is Django's gettext in the language of the request (a plain
+string, escaped like any other value); formatted messages use the ``format`` filter, e.g.
+``{{ _("Certificate %(number)s")|format(number=c.number) }}``, so that ``manage.py
+makemessages`` finds every msgid (Django's template scanner reads ``_("...")`` constants).
+Autoescaping is on for every template.
+"""
+
+from django.template.defaultfilters import linebreaksbr
+from django.utils import translation
+from jinja2 import Environment, pass_context
+
+# (language, message) -> translation. Templates pass constant msgids only, so this holds at
+# most languages x template messages; catalogs are read at start-up and never change after.
+_TRANSLATED: dict[tuple[str, str], str] = {}
+
+
+@pass_context
+def gettext(context, message: str) -> str:
+    """Django's gettext, remembered per language: a catalog lookup through Django's
+    per-request active language costs more than the rest of rendering a label."""
+    language = context.get("language") or translation.get_language()
+    key = (language, message)
+    try:
+        return _TRANSLATED[key]
+    except KeyError:
+        with translation.override(language):
+            translated = _TRANSLATED[key] = translation.gettext(message)
+        return translated
+
+
+def iso_date(value) -> str:
+    """A date as YYYY-MM-DD (the pages print dates in ISO form in every language)."""
+    return value.isoformat() if value else ""
+
+
+def environment(**options):
+    options.setdefault("autoescape", True)
+    env = Environment(**options)
+    env.globals["_"] = gettext
+    env.filters["iso_date"] = iso_date
+    # linebreaksbr escapes its input and returns a safe string (with __html__).
+    env.filters["linebreaksbr"] = lambda value: linebreaksbr(value, autoescape=True)
+    return env
