@@ -74,16 +74,18 @@ class Client(models.Model):
     validated with its check character; entities of other countries by a free registration id.
     """
 
-    legal_name = models.CharField(_("legal name"), max_length=255, db_index=True)
+    # Indexed through Meta (legal_name, city) and a unique constraint (registration_id), not
+    # db_index/unique=True: on PostgreSQL those add a second "_like" index per column for
+    # LIKE 'prefix%', which nothing here runs, and every insert paid for (clients 0009).
+    legal_name = models.CharField(_("legal name"), max_length=255)
     english_name = models.CharField(_("English name"), max_length=255, blank=True)
     registration_id = models.CharField(
         _("registration id"),
         max_length=64,
-        unique=True,
         help_text=_("For Chinese entities the 18-character unified social credit code."),
     )
     country = models.CharField(_("country"), max_length=2, default="CN", help_text="ISO 3166")
-    city = models.CharField(_("city"), max_length=100, db_index=True)
+    city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=500)
     effective_personnel = models.PositiveIntegerField(_("effective personnel"))
     technical_areas = models.ManyToManyField(
@@ -116,6 +118,13 @@ class Client(models.Model):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["legal_name"]
+        indexes = [
+            models.Index(fields=["legal_name"], name="client_legal_name"),
+            models.Index(fields=["city"], name="client_city"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["registration_id"], name="client_registration_id"),
+        ]
 
     def __str__(self):
         return self.legal_name

@@ -221,6 +221,10 @@ CERTBODY = {
     # Bulk import (clients/imports): largest CSV or XLSX file accepted, in bytes; a larger one
     # is refused with its size and this limit before anything is read.
     "IMPORT_MAX_BYTES": env.int("CERTBODY_IMPORT_MAX_BYTES", default=50 * 1024 * 1024),
+    # PostgreSQL work_mem for the import's transaction only (SET LOCAL): the GIN indexes of the
+    # client name search merge their pending entries in work_mem-sized batches while the
+    # import writes; 4 MB (the server default) makes that merge ~10 % of an import.
+    "IMPORT_WORK_MEM": env.str("CERTBODY_IMPORT_WORK_MEM", default="64MB"),
     # Prefix of certificate numbers, e.g. CB-ITSM-000042-V1.
     "CERTIFICATE_NUMBER_PREFIX": env("CERTBODY_CERTIFICATE_NUMBER_PREFIX", default="CB"),
     # Intake: management system operating at least this many months before application.

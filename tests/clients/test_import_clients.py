@@ -426,3 +426,39 @@ def test_an_empty_optional_date_keeps_the_recorded_one(db):
     assert report.committed and report.applications_updated == 1
     application = Certification.objects.get().application
     assert (application.scope, application.system_operating_since) == ("新范围", D(2023, 1, 1))
+
+
+@pytest.mark.postgres
+# Committed for real (the import's transaction is the outermost one); serialized_rollback
+# gives the tests after it the migrated groups back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_import_transaction_has_its_own_work_mem(settings):
+    """IMPORT_WORK_MEM applies inside the import's transaction only (SET LOCAL: when the
+    import runs inside a larger transaction, until that one ends)."""
+    from django.db import connection
+
+    def work_mem():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": "48MB"}
+    before = work_mem()
+    seen = []
+    report = import_clients(
+        io.BytesIO(csv_bytes([row(1), row(2)])),
+        progress=lambda done, total: seen.append(work_mem()),
+    )
+    assert report.committed and seen and set(seen) == {"48MB"}
+    assert before != "48MB" and work_mem() == before
+
+
+def test_a_work_mem_postgresql_cannot_read_is_refused_at_startup(settings):
+    from certbody.apps import check_policy
+
+    settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": "lots"}
+    (error,) = check_policy()
+    assert error.id == "certbody.E002" and "'lots'" in error.msg
+    for good in ("64MB", "65536kB", "1GB", "8192"):
+        settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": good}
+        assert check_policy() == []
