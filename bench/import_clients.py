@@ -370,9 +370,8 @@ def client_objects(rows, *, search: bool):
 def phase_bulk_create(opts, *, search=True) -> dict:
     from django.db import transaction
 
-    from clients.models import Client, Contact, Site
-
     from clients.imports.client_import import tune_import_transaction
+    from clients.models import Client, Contact, Site
 
     truncate()
     rows = 0

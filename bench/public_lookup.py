@@ -155,6 +155,23 @@ def check_and_migrate(opts) -> dict:
         t0 = time.monotonic()
         call_command("migrate", verbosity=1, interactive=False)
         print(f"migrate: {time.monotonic() - t0:.1f} s")
+    # A production database has planner statistics (autovacuum analyses every table it
+    # writes); a freshly seeded one may have none, on a server with autovacuum off or before it
+    # comes round. Without them PostgreSQL plans the number lookup as a parallel scan for
+    # thousands of rows: 9 ms instead of 0.1 ms. Analyse the tables that never were.
+    t0 = time.monotonic()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL "
+            "AND last_autoanalyze IS NULL AND n_live_tup > 0 ORDER BY relname"
+        )
+        never = [name for (name,) in cur.fetchall()]
+        for name in never:
+            cur.execute(f'ANALYZE "{name}"')
+    facts["analyze"] = (
+        f"ANALYZE of {len(never)} never-analysed tables" if never else "statistics present"
+    )
+    print(f"{facts['analyze']} ({time.monotonic() - t0:.1f} s)")
     # A production database server keeps the tables the public pages read in memory; a freshly
     # seeded one has them on disk, and a random lookup then waits for 4 disk reads. Read them
     # once into the OS page cache (pg_prewarm 'read', a contrib extension) before measuring.
@@ -417,7 +434,7 @@ def report(opts, facts, results) -> bool:
         f"{when}  {machine['nproc']} cores ({machine['cpu']}), "
         f"{machine['mem']} RAM; PostgreSQL {facts['postgres']}, database "
         f"{facts['certificates']:,} certificates, {facts['clients']:,} clients, "
-        f"{facts['db_size']}; {facts['prewarm']}"
+        f"{facts['db_size']}; {facts['analyze']}; {facts['prewarm']}"
     )
     print(
         f"gunicorn {opts.workers} {opts.worker_class} workers"

@@ -1,6 +1,6 @@
 """Settings for the public-page benchmark only (bench/public_lookup.py), never for a deployment.
 
-Production-like: DEBUG off, a shared Redis cache (so django-ratelimit counts across every
+Production-like: DEBUG off, a shared Redis cache (so the rate limit counts across every
 gunicorn worker, as in production), persistent database connections. Rate limiting stays
 enabled so its cost is part of what is measured, with a limit far above the load
 (CERTBODY_PUBLIC_RATE_LIMIT, default 100000000/m). ROOT_URLCONF adds the bare baseline view.

@@ -1,11 +1,14 @@
 """Django's Redis cache backend, with less work per operation.
 
-The public pages count every request in the cache (django-ratelimit: add, then incr). Django's
-own client builds a new redis-py client object for every operation (about 0.3 ms of Python
-each, copying redis-py's response-callback table) and checks for the key before incrementing
-(a second round trip). This subclass keeps one redis-py client per connection pool (redis-py
+The public pages count every request in the cache (certbody/ratelimit.py). Django's own
+client builds a new redis-py client object for every operation (about 0.3 ms of Python each,
+copying redis-py's response-callback table) and checks for the key before incrementing (a
+second round trip). This subclass keeps one redis-py client per connection pool (redis-py
 clients are thread-safe; the pool holds the sockets) and increments in one atomic round trip.
 Behaviour is Django's: incr on a missing key raises ValueError.
+
+``incr_window(key, timeout)`` is the rate limiter's counter: increment, creating the key with
+its expiry when it is new, in one atomic round trip.
 """
 
 from django.core.cache.backends import redis as django_redis
@@ -16,6 +19,15 @@ if redis.call('exists', KEYS[1]) == 1 then
   return redis.call('incrby', KEYS[1], ARGV[1])
 end
 return false
+"""
+
+# A rate-limit window's counter: +1, and its expiry set by the request that creates it.
+_INCR_WINDOW = """
+local count = redis.call('incr', KEYS[1])
+if count == 1 then
+  redis.call('expire', KEYS[1], ARGV[1])
+end
+return count
 """
 
 
@@ -38,8 +50,20 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
+    def incr_window(self, key, timeout):
+        client = self.get_client(key, write=True)
+        script = self.__dict__.get("_window_script")
+        if script is None:
+            script = self._window_script = client.register_script(_INCR_WINDOW)
+        return script(keys=[key], args=[int(timeout)], client=client)
+
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def incr_window(self, key, timeout, version=None):
+        """+1 on ``key`` (a new key starts at 1 and expires after ``timeout`` seconds)."""
+        key = self.make_and_validate_key(key, version=version)
+        return self._cache.incr_window(key, timeout)

@@ -10,8 +10,8 @@ certificate number, public status with its explanation, and dates.
   ``?on=YYYY-MM-DD`` answering "was it valid on that date?" from the recorded history.
 - ``api_search`` / ``api_certificate``: the same as JSON under /api/certificates/.
 
-Abuse: every view is rate-limited per client address (django-ratelimit, one group for all,
-CERTBODY PUBLIC_RATE_LIMIT) with a 429 and Retry-After; overlong input is refused politely and
+Abuse: every view is rate-limited per client address (certbody/ratelimit.py, one budget for
+all, CERTBODY PUBLIC_RATE_LIMIT) with a 429 and Retry-After; overlong input is refused politely and
 control characters (NUL crashes PostgreSQL's driver) never reach a query.
 """
 
@@ -32,9 +32,8 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
-from django_ratelimit.core import get_usage
-from django_ratelimit.decorators import ratelimit
 
+from certbody import ratelimit
 from clients.models import normalise_search
 
 from . import public_status as ps
@@ -67,19 +66,8 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 # -- rate limit ------------------------------------------------------------------------------
-def _rate(group, request):
-    return settings.CERTBODY["PUBLIC_RATE_LIMIT"]
-
-
-def _retry_after(request) -> int:
-    usage = get_usage(request, group=RATE_GROUP, key="ip", rate=_rate, increment=False)
-    if usage and usage["time_left"] > 0:
-        return usage["time_left"]
-    return 60
-
-
-def _too_many(request, *, json: bool):
-    seconds = _retry_after(request)
+def _too_many(request, usage: ratelimit.Usage, *, json: bool):
+    seconds = usage.time_left
     message = MSG_RATE_LIMITED % {"seconds": seconds}
     if json:
         response = JsonResponse({"error": str(message)}, status=429)
@@ -96,15 +84,18 @@ def _too_many(request, *, json: bool):
 
 
 def public_view(*, json=False):
-    """GET/HEAD only, rate-limited per client address (all public views share one budget)."""
+    """GET/HEAD only, rate-limited per client address (all public views share one budget:
+    CERTBODY PUBLIC_RATE_LIMIT, certbody/ratelimit.py)."""
 
     def decorator(view):
         @require_safe
-        @ratelimit(group=RATE_GROUP, key="ip", rate=_rate, block=False)
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if getattr(request, "limited", False):
-                return _too_many(request, json=json)
+            usage = ratelimit.hit(
+                request, group=RATE_GROUP, rate=settings.CERTBODY["PUBLIC_RATE_LIMIT"]
+            )
+            if usage is not None and usage.limited:
+                return _too_many(request, usage, json=json)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -83,7 +83,8 @@ ORDER BY ce.version DESC
 
 def _fetchall(sql: str, params) -> list[tuple]:
     """Run a fixed read-only statement. On PostgreSQL as a prepared statement (psycopg's
-    server-side binding: planned once per connection, which persists with CONN_MAX_AGE);
+    server-side binding: planned once per connection, which persists with CONN_MAX_AGE; the
+    settings give psycopg a prepare_threshold, without which it ignores prepare=True);
     elsewhere through Django's cursor. Either way it shows in connection.queries (tests pin
     the number of queries). Django's execute wrappers do not see the PostgreSQL path."""
     if connection.vendor != "postgresql":

@@ -1,5 +1,5 @@
 """certbody.cache.RedisCache: Django's Redis cache contract, one redis-py client per pool, and
-what django-ratelimit needs (add, then an atomic incr). Needs a Redis: the one CI runs
+the rate limiter's counter (incr_window: one atomic round trip). Needs a Redis: the one CI runs
 (REDIS_TEST_URL, default redis://127.0.0.1:6379/14); skips on a laptop without one, fails
 under CI=true."""
 
@@ -57,9 +57,34 @@ def test_incr_is_atomic_across_threads(cache):
     assert cache.get("hits") == 800
 
 
-def test_ratelimit_counts_through_this_backend(cache, settings, rf):
+def test_incr_window_counts_and_expires_in_one_call(cache):
+    assert [cache.incr_window("window", 30) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("window") == 3  # readable as Django's own integers
+    raw = cache._cache.get_client(write=True)
+    key = cache.make_key("window")
+    assert 25 <= raw.ttl(key) <= 30  # set by the call that created it, not moved after
+    raw.expire(key, 1000)
+    cache.incr_window("window", 30)
+    assert raw.ttl(key) > 30
+
+
+def test_incr_window_is_atomic_across_threads(cache):
+    def hit():
+        for _ in range(200):
+            cache.incr_window("window", 60)
+
+    threads = [threading.Thread(target=hit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert cache.get("window") == 800
+
+
+def test_rate_limit_counts_through_this_backend(cache, settings, rf, monkeypatch):
     from django.core.cache import caches
-    from django_ratelimit.core import is_ratelimited
+
+    from certbody import ratelimit
 
     settings.CACHES = {
         **settings.CACHES,
@@ -68,8 +93,19 @@ def test_ratelimit_counts_through_this_backend(cache, settings, rf):
     settings.RATELIMIT_USE_CACHE = "ratelimit-test"
     caches["ratelimit-test"].clear()
     request = rf.get("/verify/", REMOTE_ADDR="203.0.113.7")
-    limited = [
-        is_ratelimited(request, group="t", key="ip", rate="3/m", increment=True) for _ in range(5)
-    ]
-    assert limited == [False, False, False, True, True]
+    usages = [ratelimit.hit(request, group="t", rate="3/m") for _ in range(5)]
+    assert [u.limited for u in usages] == [False, False, False, True, True]
+    assert [u.count for u in usages] == [1, 2, 3, 4, 5]
+    assert all(1 <= u.time_left <= 60 for u in usages)
+    # One Redis command per request (the script, by its hash, once Redis knows it).
+    commands = []
+    original = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    assert ratelimit.hit(request, group="t", rate="3/m").count == 6
+    assert commands == ["EVALSHA"]
     caches["ratelimit-test"].clear()

@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_celery_beat",
     "import_export",
-    "django_ratelimit",
     "certbody",
     "clients",
     "audits",
@@ -93,6 +92,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DJANGO_DB_PREPARED_STATEMENTS", default=True
+):
+    # Django turns psycopg's prepared statements off (prepare_threshold None, for connection
+    # poolers in transaction mode), which also ignores an explicit execute(prepare=True). The
+    # public number lookup (certificates/selectors_public.py) asks for it: planned once per
+    # connection instead of at every request (planning cost more than running it: issue 4,
+    # docs/benchmarks.md). A threshold no statement reaches: only statements that ask are
+    # prepared; Django's own queries never are (client-side binding). Behind PgBouncer in
+    # transaction mode before 1.21, set DJANGO_DB_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 # Persistent connections: the public pages answer in a few milliseconds, where opening a
 # connection per request would cost more than the query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
@@ -139,16 +149,9 @@ CACHES["progress"] = (
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's backend with one redis-py client per pool and a one-round-trip incr.
     CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    # django-ratelimit warns that a memory cache is not shared between processes: true, and
-    # acceptable for the single-process development server only.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
-else:
-    # Django's own Redis backend works with django-ratelimit (atomic incr) but is not on its
-    # list of tested backends.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-# The public pages limit requests per client address (certificates/public.py). Behind a
-# reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
+# The public pages limit requests per client address (certbody/ratelimit.py), counted in the
+# default cache: a memory cache counts per process, enough for the one development server only.
+# Behind a reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
 RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
@@ -208,7 +211,7 @@ CERTBODY = {
     "PUBLIC_BASE_URL": env("CERTBODY_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     # Accreditation printed on certificates, e.g. "CNAS C123-M" (empty: none printed).
     "ACCREDITATION": env("CERTBODY_ACCREDITATION", default=""),
-    # Public pages: requests per client address (django-ratelimit rate, e.g. 60/m) and the
+    # Public pages: requests per client address (certbody/ratelimit.py, e.g. 60/m) and the
     # longest search text accepted.
     "PUBLIC_RATE_LIMIT": env("CERTBODY_PUBLIC_RATE_LIMIT", default="60/m"),
     "PUBLIC_MAX_QUERY_LENGTH": env.int("CERTBODY_PUBLIC_MAX_QUERY_LENGTH", default=100),

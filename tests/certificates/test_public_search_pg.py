@@ -61,3 +61,23 @@ def test_nul_bytes_never_reach_postgres(client):
         assert client.get("/verify/", {"q": q}).status_code == 200
         assert client.get("/api/certificates/", {"q": q}).status_code in (200, 400)
         assert client.get(f"/verify/CB{q}/", {"on": q}).status_code in (200, 404)
+
+
+def test_the_number_lookup_is_prepared_once_per_connection():
+    """The settings let psycopg prepare what asks for it (Django alone disables it, and
+    prepare=True is then silently ignored): the lookup is planned once per connection, and
+    Django's own queries stay unprepared."""
+    from certificates.selectors_public import certificate_lookup
+
+    number = granted().certificate_number
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    assert certificate_lookup(number) is not None
+    assert certificate_lookup(number) is not None
+    lookups = [s for s in prepared() if "number_key IN" in s]
+    assert len(lookups) == 1
+    assert not [s for s in prepared() if "pg_prepared_statements" in s]

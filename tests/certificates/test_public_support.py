@@ -27,7 +27,7 @@ SCOPE = "信息技术运维服务 / IT operation and maintenance services"
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limit():
-    """django-ratelimit counts in the (process-wide) cache: every test starts at zero."""
+    """The rate limit counts in the (process-wide) cache: every test starts at zero."""
     cache.clear()
     yield
     cache.clear()
