@@ -91,6 +91,10 @@ BAD_BYTES = _(
     "encoding (GBK/GB18030 or UTF-8; --encoding on the command line) and upload it again, or "
     "save the file as “CSV UTF-8”."
 )
+NUL_BYTE = _(
+    "Row %(row)s, column %(column)s: the file holds a NUL byte, which is binary data, not text: "
+    "the file is damaged or not a CSV file. Open it in Excel and save it again as “CSV UTF-8”."
+)
 CSV_BROKEN = _(
     "Row %(row)s cannot be read (%(error)s): a quoted cell may never be closed (a stray "
     "quotation mark), or a cell is longer than %(limit)s characters."
@@ -546,6 +550,7 @@ class _CheckedLines:
     def __init__(self, text):
         self._text = text
         self.bad = False
+        self.nul = False  # a NUL byte: binary data (PostgreSQL text cannot hold it)
         self.ended = False
 
     def __iter__(self):
@@ -560,6 +565,8 @@ class _CheckedLines:
             return _END
         if _ESCAPED.search(line):
             self.bad = True
+        if "\x00" in line:
+            self.nul = True
         return line
 
 
@@ -587,6 +594,10 @@ class _CsvReader:
                 number += 1
                 if lines.bad:
                     raise self._bad_bytes(number, record)
+                if lines.nul:
+                    column = next((i for i, value in enumerate(record) if "\x00" in value), None)
+                    letter = "?" if column is None else column_letter(column)
+                    raise ImportFileError(NUL_BYTE % {"row": number, "column": letter})
                 yield number, [normalise_text(value) for value in record]
         except csv.Error as exc:
             raise ImportFileError(

@@ -141,6 +141,16 @@ def test_bytes_not_valid_in_the_detected_encoding_far_into_the_file_name_their_r
     assert message.startswith("Row 3002, column A: the text is not valid UTF-8.")
 
 
+def test_a_nul_byte_far_into_the_file_names_its_row_and_column():
+    """Past the part looked at to tell a text file from a binary one: refused with the row and
+    column (PostgreSQL text cannot hold NUL; it used to end the import with a traceback)."""
+    head = csv_bytes([HEADERS] + [ROWS[0]] * 3000)
+    assert len(head) > 64 * 1024
+    bad = [ROWS[1][0], "Bei\x00jing", *ROWS[1][2:]]
+    message = error(head + csv_bytes([bad]))
+    assert message.startswith("Row 3002, column B: the file holds a NUL byte")
+
+
 # -- CSV shape -------------------------------------------------------------------------------
 
 
