@@ -188,10 +188,13 @@ class ClientRow:
     contact_email: str
     sites: list[tuple[str, str, str]]
     # Computed while reading (the reading thread has time to spare, the writing one has not):
-    # Client.set_search_fields() of the names, and the Client to write if it is new.
+    # Client.set_search_fields() of the names and, on PostgreSQL, the row's COPY lines should
+    # the client be new (_copy_lines; the writer only adds the ids).
     search_text: str = ""
     search_grams: str = ""
-    client: Client | None = None
+    copy_client: str = ""  # CLIENT_COPY_FIELDS, then id and created_at go after it
+    copy_sites: tuple[str, ...] = ()  # SITE_COPY_FIELDS without the client id that goes first
+    copy_contact: str = ""  # CONTACT_COPY_FIELDS without the client id; "" without a contact
 
 
 class _Rollback(Exception):
@@ -263,8 +266,10 @@ def _clean_row(
     standards: StandardLookup,
     *,
     width: int,
+    copy: bool = False,
 ):
-    """A ClientRow, or None with the row's errors added to ``report``."""
+    """A ClientRow, or None with the row's errors added to ``report``. ``copy``: with its COPY
+    lines (PostgreSQL)."""
     before = report.error_count
     f = columns.fields
 
@@ -369,7 +374,8 @@ def _clean_row(
         search_text=text,
         search_grams=search_grams(text),
     )
-    item.client = _new_client(item)
+    if copy:
+        _copy_lines(item)
     return item
 
 
@@ -497,68 +503,125 @@ def _new_client(r: ClientRow) -> Client:
     return Client(*values.values())
 
 
-def _copy_rows(cursor, model, fields, rows) -> None:
-    """``COPY table (columns of fields) FROM STDIN`` of ``rows`` (tuples of Python values in
-    the order of ``fields``) through psycopg's ``cursor.copy()``: the raw cursor of Django's
-    connection, so inside the import's transaction (a rollback undoes it)."""
+# COPY's text format: fields separated by tabs, rows by newlines, \N for NULL, booleans t/f, and
+# backslash, tab, newline and carriage return escaped with a backslash. Cleaned text has no
+# NUL (tabular.py refuses the file) and no tab or line break (normalise_text), but is escaped
+# all the same.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return _escape(value)
+    return str(value)  # int; a date is written YYYY-MM-DD
+
+
+def _escape(text: str) -> str:
+    # Most text has nothing to escape: two C scans instead of a translation.
+    if "\\" in text or not text.isprintable():
+        return text.translate(_COPY_ESCAPES)
+    return text
+
+
+# The new client's columns in the COPY but its id and creation time, which the writer adds.
+CLIENT_COPY_FIELDS = tuple(
+    f.attname for f in Client._meta.concrete_fields if f.attname not in ("id", "created_at")
+)
+# Those columns as COPY text, with the model's defaults: what a row does not set.
+_CLIENT_COPY_DEFAULTS = {name: _copy_field(_CLIENT_DEFAULTS[name]) for name in CLIENT_COPY_FIELDS}
+
+
+def _copy_lines(r: ClientRow) -> None:
+    """The row's COPY lines for a new client, its sites and its contact, without the ids
+    (computed in the reading thread: the writer then only puts the ids in front). The client's
+    values are those of ``_new_client(r)``; every client row runs this, so it is spelt out."""
+    legal_name, city, address = _escape(r.legal_name), _escape(r.city), _escape(r.address)
+    personnel = str(r.effective_personnel)
+    values = _CLIENT_COPY_DEFAULTS.copy()  # keeps CLIENT_COPY_FIELDS' order
+    values["legal_name"] = legal_name
+    values["english_name"] = _escape(r.english_name)
+    values["registration_id"] = _escape(r.key)
+    values["country"] = _escape(r.country)
+    values["city"] = city
+    values["address"] = address
+    values["effective_personnel"] = personnel
+    values["search_text"] = _escape(r.search_text)
+    values["search_grams"] = _escape(r.search_grams)
+    r.copy_client = "\t".join(values.values())
+    # SITE_COPY_FIELDS and CONTACT_COPY_FIELDS after the client id.
+    sites = [f"{legal_name}\tt\t{city}\t{address}\t{personnel}"]
+    for name, site_city, site_address in r.sites:
+        sites.append(f"{_escape(name)}\tf\t{_escape(site_city)}\t{_escape(site_address)}\t0")
+    r.copy_sites = tuple(sites)
+    if r.contact_name:
+        r.copy_contact = (
+            f"{_escape(r.contact_name)}\t\t{_escape(r.contact_phone)}\t"
+            f"{_escape(r.contact_email)}\tt"
+        )
+
+
+def _copy_text(cursor, model, fields, text: str) -> None:
+    """``COPY table (columns of fields) FROM STDIN`` of ready lines (COPY's text format), in
+    one write: the raw cursor of Django's connection, so inside the import's transaction."""
     meta = model._meta
     qn = connection.ops.quote_name
     columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
     with cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
-        write_row = copy.write_row
-        for values in rows:
-            write_row(values)
+        copy.write(text)
 
 
-def _create_clients(new_clients: list) -> None:
-    """Write the chunk's new clients (``[(ClientRow, Client)]``) and give them their ids.
+def _create_clients(new_rows: list[ClientRow]) -> list[int]:
+    """Write the chunk's new clients and return their ids (in the order of ``new_rows``).
 
     PostgreSQL: the ids are reserved from the table's sequence in one query and the clients
-    written with one COPY (every concrete column, values as the model instance holds them:
-    its defaults included). Elsewhere ``bulk_create``. A registration id another import wrote
-    meanwhile fails on the unique constraint: raised as _CreatedMeanwhile."""
-    clients = [c for _r, c in new_clients]
+    written with one COPY of the lines the reading thread prepared (every concrete column:
+    the model's defaults included). Elsewhere ``bulk_create``. A registration id another
+    import wrote meanwhile fails on the unique constraint: raised as _CreatedMeanwhile."""
     if connection.vendor != "postgresql":
+        clients = [_new_client(r) for r in new_rows]
         try:
             Client.objects.bulk_create(clients, batch_size=CHUNK)
         except IntegrityError as err:
             if "registration_id" not in str(err):
                 raise
-            first, last = new_clients[0][0].row, new_clients[-1][0].row
+            first, last = new_rows[0].row, new_rows[-1].row
             raise _CreatedMeanwhile(
                 RowError(
                     first, "", "", str(MSG_CREATED_MEANWHILE_CHUNK % {"first": first, "last": last})
                 )
             ) from err
-        return
+        return [c.pk for c in clients]
     import psycopg
 
     meta = Client._meta
-    fields = list(meta.concrete_fields)
-    now = timezone.now()  # auto_now_add, as bulk_create's pre_save
+    created = _copy_field(timezone.now())  # auto_now_add, as bulk_create's pre_save
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor, in Django's connection and transaction
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(clients)],
+            [meta.db_table, meta.pk.column, len(new_rows)],
         )
-        alias = connection.alias  # the proxy's attribute lookup is per thread: not per row
-        for client, (pk,) in zip(clients, cursor.fetchall(), strict=True):
-            client.pk = pk
-            client.created_at = now
-            client._state.adding = False
-            client._state.db = alias
-        values = attrgetter(*(f.attname for f in fields))
+        ids = [pk for (pk,) in cursor.fetchall()]
+        text = "".join(
+            f"{r.copy_client}\t{pk}\t{created}\n" for r, pk in zip(new_rows, ids, strict=True)
+        )
         try:
-            _copy_rows(cursor, Client, [f.name for f in fields], map(values, clients))
+            _copy_text(cursor, Client, [*CLIENT_COPY_FIELDS, "id", "created_at"], text)
         except psycopg.errors.UniqueViolation as err:
             detail = err.diag.message_detail or ""
             if "registration_id" not in detail:
                 raise
             match = _UNIQUE_KEY.search(detail)
             key = match.group(1) if match else ""
-            row = next((r.row for r, _c in new_clients if r.key == key), new_clients[0][0].row)
+            row = next((r.row for r in new_rows if r.key == key), new_rows[0].row)
             raise _CreatedMeanwhile(RowError(row, "", key, str(MSG_CREATED_MEANWHILE))) from err
+    return ids
 
 
 class _Writer:
@@ -618,16 +681,15 @@ class _Writer:
         for r in rows:
             found = existing.get(r.key)
             if found is None:
-                new_clients.append((r, r.client))
+                new_clients.append(r)
             elif found[1] != (values := _client_values(r)):
                 changed.append((found[0], *values, r.search_text, r.search_grams))
                 by_row[r.row] = found[0]
             else:
                 self.report.unchanged += 1
-        if new_clients:
-            _create_clients(new_clients)
-            for r, client in new_clients:
-                by_row[r.row] = client.pk
+        new_ids = _create_clients(new_clients) if new_clients else []
+        for r, pk in zip(new_clients, new_ids, strict=True):
+            by_row[r.row] = pk
         _update_rows(Client, [*CLIENT_FIELDS, "search_text", "search_grams"], changed)
         self.report.created += len(new_clients)
         self.report.updated += len(changed)
@@ -637,21 +699,17 @@ class _Writer:
         touched = set()
         copy = connection.vendor == "postgresql" and bool(new_clients)
         if copy:
-            # New clients have no sites or contacts yet: their rows go straight to COPY.
-            site_rows, contact_rows = [], []
-            for r, client in new_clients:
-                pk = client.pk
-                site_rows.append((pk, r.legal_name, True, r.city, r.address, r.effective_personnel))
-                for name, city, address in r.sites:
-                    site_rows.append((pk, name, False, city, address, 0))
-                if r.contact_name:
-                    contact_rows.append(
-                        (pk, r.contact_name, "", r.contact_phone, r.contact_email, True)
-                    )
+            # New clients have no sites or contacts yet: their lines (prepared by the reading
+            # thread) go straight to COPY, the client id in front.
+            site_lines, contact_lines = [], []
+            for r, pk in zip(new_clients, new_ids, strict=True):
+                site_lines += [f"{pk}\t{line}\n" for line in r.copy_sites]
+                if r.copy_contact:
+                    contact_lines.append(f"{pk}\t{r.copy_contact}\n")
             with connection.cursor() as wrapper:
-                _copy_rows(wrapper.cursor, Site, SITE_COPY_FIELDS, site_rows)
-                if contact_rows:
-                    _copy_rows(wrapper.cursor, Contact, CONTACT_COPY_FIELDS, contact_rows)
+                _copy_text(wrapper.cursor, Site, SITE_COPY_FIELDS, "".join(site_lines))
+                if contact_lines:
+                    _copy_text(wrapper.cursor, Contact, CONTACT_COPY_FIELDS, "".join(contact_lines))
         for r in rows:
             if copy and r.key not in existing:
                 continue
@@ -1014,6 +1072,7 @@ def import_clients(
         columns, labels = checked
         standards = StandardLookup()
         writer = _Writer(report, received_on=received_on or local_today())
+        copy = connection.vendor == "postgresql"  # new rows go to COPY: lines made while reading
         try:
             with transaction.atomic():
                 tune_import_transaction()
@@ -1022,7 +1081,14 @@ def import_clients(
                     report,
                     # In the reading thread: row errors go to the sink it gives.
                     clean=lambda row, values, sink: _clean_row(
-                        row, values, columns, labels, sink, standards, width=len(table.headers)
+                        row,
+                        values,
+                        columns,
+                        labels,
+                        sink,
+                        standards,
+                        width=len(table.headers),
+                        copy=copy,
                     ),
                     duplicate=lambda row, item, first: RowError(
                         row,

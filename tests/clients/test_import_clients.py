@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from certificates.models import Certification, State
 from clients.imports.client_export import export_clients
@@ -462,3 +464,36 @@ def test_a_work_mem_postgresql_cannot_read_is_refused_at_startup(settings):
     for good in ("64MB", "65536kB", "1GB", "8192"):
         settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": good}
         assert check_policy() == []
+
+
+def test_text_reaches_the_database_as_written(db):
+    """Backslashes (COPY's escape character on PostgreSQL), quotes, emoji and full-width text
+    come out of the database as the cleaned file had them, in clients, sites and contacts."""
+    name = r"北京\反斜杠\N公司 “引号” 😀"
+    address = r"C:\path\n1号 \t \\ end"
+    rows = [
+        row(1, name=name, address=address, contact=r"张\三", sites=r"分部\1|上海|上海市\2号"),
+        row(2, name="Ｆｕｌｌ　Ｗｉｄｔｈ 公司"),  # noqa: RUF001 (full-width on purpose)
+    ]
+    report = import_clients(io.BytesIO(csv_bytes(rows, headers=[*ZH, "其他场所"])))
+    assert report.committed, report.errors
+    client = Client.objects.get(registration_id=make_uscc(1001))
+    assert (client.legal_name, client.address) == (name, address)
+    assert client.search_text == client.set_search_fields().search_text
+    central = client.sites.get(is_central=True)
+    assert (central.name, central.address) == (name, address)
+    other = client.sites.get(is_central=False)
+    assert (other.name, other.city, other.address) == (r"分部\1", "上海", r"上海市\2号")
+    assert client.contacts.get().name == r"张\三"
+    assert client.country == "CN" and not client.restricted_listing and client.notes == ""
+    assert client.created_at is not None
+    assert Client.objects.get(registration_id=make_uscc(1002)).legal_name == "Full Width 公司"
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40))
+def test_copy_escaping_matches_the_full_translation(text):
+    """The fast path (nothing to escape) never skips a character COPY's text format needs
+    escaped."""
+    from clients.imports.client_import import _COPY_ESCAPES, _escape
+
+    assert _escape(text) == text.translate(_COPY_ESCAPES)
