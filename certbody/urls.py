@@ -15,9 +15,10 @@ urlpatterns = [
     path("api/", include("certificates.urls_api")),
 ]
 urlpatterns += i18n_patterns(
+    # The public verification pages first: every QR scan resolves through this list.
+    path("", include("certificates.urls_public")),
     path("admin/", admin.site.urls),
     path("", include("audits.urls")),
-    path("", include("certificates.urls_public")),
     prefix_default_language=False,
 )
 if settings.DEBUG:
