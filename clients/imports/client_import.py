@@ -422,8 +422,9 @@ def _values_in(queryset, name: str, values, fields) -> list[tuple]:
         return []
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        # Django's placeholders are all %s (a literal % is %%): %b binds in binary.
-        cursor.execute(sql.replace("%s", "%b"), params)
+        # Django's placeholders are all %s (a literal % is %%): %b binds in binary. The same
+        # text every chunk: prepared, planned once per connection (not 3-4 ms per chunk).
+        cursor.execute(sql.replace("%s", "%b"), params, prepare=True)
         return cursor.fetchall()
 
 
@@ -465,7 +466,8 @@ def _update_rows(model, fields: list[str], rows: list[tuple]) -> None:
     with psycopg.Cursor(connection.connection) as cursor:
         for start in range(0, len(rows), CHUNK):
             batch = rows[start : start + CHUNK]
-            cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
+            params = [list(column) for column in zip(*batch, strict=True)]
+            cursor.execute(sql, params, prepare=True)  # the same text every chunk
 
 
 def _update_sql(model, fields: list[str]) -> str:
