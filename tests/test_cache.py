@@ -42,18 +42,23 @@ def test_one_client_per_pool(cache):
     assert cache._cache.get_client(write=True) is client
 
 
-def test_incr_is_atomic_across_threads(cache):
-    cache.add("hits", 0, 60)
+def four_threads_200_times(operation):
+    """Run ``operation`` 200 times in each of 4 threads at once."""
 
-    def hit():
+    def repeat():
         for _ in range(200):
-            cache.incr("hits")
+            operation()
 
-    threads = [threading.Thread(target=hit) for _ in range(4)]
+    threads = [threading.Thread(target=repeat) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+
+
+def test_incr_is_atomic_across_threads(cache):
+    cache.add("hits", 0, 60)
+    four_threads_200_times(lambda: cache.incr("hits"))
     assert cache.get("hits") == 800
 
 
@@ -69,15 +74,7 @@ def test_incr_window_counts_and_expires_in_one_call(cache):
 
 
 def test_incr_window_is_atomic_across_threads(cache):
-    def hit():
-        for _ in range(200):
-            cache.incr_window("window", 60)
-
-    threads = [threading.Thread(target=hit) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    four_threads_200_times(lambda: cache.incr_window("window", 60))
     assert cache.get("window") == 800
 
 
