@@ -162,12 +162,13 @@ def check_and_migrate(opts) -> dict:
     t0 = time.monotonic()
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL "
-            "AND last_autoanalyze IS NULL AND n_live_tup > 0 ORDER BY relname"
+            "SELECT format('%%I.%%I', schemaname, relname) FROM pg_stat_user_tables "
+            "WHERE last_analyze IS NULL AND last_autoanalyze IS NULL AND n_live_tup > 0 "
+            "ORDER BY 1"
         )
         never = [name for (name,) in cur.fetchall()]
         for name in never:
-            cur.execute(f'ANALYZE "{name}"')
+            cur.execute(f"ANALYZE {name}")  # quoted by format('%I')
     facts["analyze"] = (
         f"ANALYZE of {len(never)} never-analysed tables" if never else "statistics present"
     )

@@ -14,10 +14,11 @@ Autoescaping is on for every template.
 
 from django.template.defaultfilters import linebreaksbr
 from django.utils import translation
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, Undefined, pass_context
 
 # (language, message) -> translation. Templates pass constant msgids only, so this holds at
-# most languages x template messages; catalogs are read at start-up and never change after.
+# most languages x template messages; catalogs are read at start-up (runserver re-reads them
+# when a .mo file changes: _forget_translations).
 _TRANSLATED: dict[tuple[str, str], str] = {}
 
 
@@ -40,8 +41,21 @@ def iso_date(value) -> str:
     return value.isoformat() if value else ""
 
 
+def _forget_translations(sender, file_path, **kwargs):
+    """runserver reloads the catalogs when a .mo file changes without restarting: forget
+    what was remembered (django.utils.autoreload's file_changed)."""
+    if file_path.suffix == ".mo":
+        _TRANSLATED.clear()
+
+
 def environment(**options):
+    from django.utils.autoreload import file_changed
+
+    file_changed.connect(_forget_translations, dispatch_uid="certbody.jinja2.translations")
     options.setdefault("autoescape", True)
+    # A variable a view does not pass renders as "" with DEBUG on too (Django's backend picks
+    # DebugUndefined then, which prints "{{ name }}" into the page).
+    options["undefined"] = Undefined
     env = Environment(**options)
     env.globals["_"] = gettext
     env.filters["iso_date"] = iso_date

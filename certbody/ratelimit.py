@@ -14,11 +14,12 @@ server's memory cache) use add + incr.
 Settings (the names django-ratelimit used):
 - ``RATELIMIT_ENABLE`` (default True);
 - ``RATELIMIT_IP_META_KEY``: the request.META key holding the client address behind a reverse
-  proxy (``DJANGO_REAL_IP_HEADER``), else REMOTE_ADDR;
+  proxy (``DJANGO_REAL_IP_HEADER``; for a list, its last address), else REMOTE_ADDR;
 - ``RATELIMIT_USE_CACHE``: the cache alias (default "default").
 
-A cache that cannot be reached lets the request through and logs a warning: the public check
-of a certificate stays up when Redis is down (and the other pages would fail anyway).
+A cache that cannot be reached lets the request through and logs a warning (at most once a
+minute): the public check of a certificate stays up when Redis is down. The Redis cache has
+short socket timeouts (settings), so a Redis that hangs costs a request at most about a second.
 """
 
 from __future__ import annotations
@@ -71,23 +72,33 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_address(request) -> str:
-    """The client's address (its /64 network for IPv6), from RATELIMIT_IP_META_KEY behind a
-    proxy, else REMOTE_ADDR."""
+    """The client's address: its /64 network for IPv6, the IPv4 address for an IPv4-mapped
+    one. Behind a reverse proxy, from RATELIMIT_IP_META_KEY: the last address of a list
+    ("client, proxy1" as X-Forwarded-For builds it; the proxy appends what it saw, so the last
+    entry is the one the client cannot choose). A value that is not an address counts as
+    REMOTE_ADDR (a client must not pick its own bucket)."""
     meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
-    address = request.META.get(meta_key, "")
-    # A proxy header may list several hops ("client, proxy1"): the first is the client.
-    address = address.split(",", 1)[0].strip()
-    if not address:
-        raise ImproperlyConfigured(
-            f"request.META[{meta_key!r}] is empty: behind a reverse proxy, set "
-            "DJANGO_REAL_IP_HEADER to the header holding the client address."
-        )
-    if ":" in address:
+    raw = request.META.get(meta_key, "")
+    candidate = raw.rsplit(",", 1)[-1].strip()
+    try:
+        address = ipaddress.ip_address(candidate)
+    except ValueError:
+        address = None
+    if address is None and meta_key != "REMOTE_ADDR":
         try:
-            return str(ipaddress.IPv6Network(f"{address}/64", strict=False).network_address)
+            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
         except ValueError:
-            pass  # not an address: counted as given
-    return address
+            address = None
+    if address is None:
+        raise ImproperlyConfigured(
+            f"request.META[{meta_key!r}] holds no client address ({raw[:60]!r}): behind a "
+            "reverse proxy, set DJANGO_REAL_IP_HEADER to the header holding it."
+        )
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.version == 6:
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False).network_address)
+    return str(address)
 
 
 def _window(value: str, period: int, now: float) -> int:
@@ -97,6 +108,17 @@ def _window(value: str, period: int, now: float) -> int:
     offset = zlib.crc32(value.encode()) % period
     start = now - ((now - offset) % period)
     return start + period
+
+
+_WARN_EVERY = 60  # seconds: one warning a minute per process while the cache is down
+_warned_at = [float("-inf")]
+
+
+def _warn_unavailable(err) -> None:
+    now = time.monotonic()
+    if now - _warned_at[0] >= _WARN_EVERY:
+        _warned_at[0] = now
+        logger.warning("Rate limit not counted (cache unavailable): %s", err)
 
 
 def hit(request, *, group: str, rate: str) -> Usage | None:
@@ -118,6 +140,6 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
             cache.add(key, 0, timeout)
             count = cache.incr(key)  # ValueError if the key expired in between
     except (RedisError, OSError, ValueError) as err:  # the page still answers
-        logger.warning("Rate limit not counted (cache unavailable): %s", err)
+        _warn_unavailable(err)
         return None
     return Usage(count=count, limit=limit, time_left=max(end - int(now), 1))

@@ -270,7 +270,7 @@ def certificate(request, number):
     if len(number) <= settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"]:
         lookup = selectors.certificate_lookup(number)
     if lookup is None:
-        context = {**page, "message": MSG_NOT_FOUND % {"number": number[:100]}}
+        context = {**page, "q": "", "message": MSG_NOT_FOUND % {"number": number[:100]}}
         return render(request, "public/not_found.html", context, status=404, using=PUBLIC_TEMPLATES)
     today = timezone.localdate()
     cert = lookup.certificate

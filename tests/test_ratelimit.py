@@ -39,12 +39,20 @@ def test_addresses(rf, settings):
     c = rf.get("/", REMOTE_ADDR="2001:db8:1:3::1")
     assert ratelimit.client_address(a) == ratelimit.client_address(b) == "2001:db8:1:2::"
     assert ratelimit.client_address(c) == "2001:db8:1:3::"
-    # Behind a proxy: its header, the first address of a list.
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
-    proxied = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="198.51.100.4, 10.0.0.1")
+    # IPv4-mapped IPv6 (a server bound to [::]): each IPv4 address on its own.
+    mapped = [rf.get("/", REMOTE_ADDR=f"::ffff:203.0.113.{i}") for i in (7, 8)]
+    assert [ratelimit.client_address(r) for r in mapped] == ["203.0.113.7", "203.0.113.8"]
+    # Behind a proxy: its header; of a list, the last address (the one the proxy appended:
+    # what the client wrote before it is the client's to choose).
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR"
+    proxied = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.4")
     assert ratelimit.client_address(proxied) == "198.51.100.4"
+    # Not an address (a port, junk, kilobytes of text): REMOTE_ADDR, never a bucket of its own.
+    for junk in ("198.51.100.4:5678", "x" * 5000, "unknown"):
+        request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=junk)
+        assert ratelimit.client_address(request) == "10.0.0.1"
     with pytest.raises(ImproperlyConfigured, match="DJANGO_REAL_IP_HEADER"):
-        ratelimit.client_address(rf.get("/", REMOTE_ADDR="10.0.0.1"))
+        ratelimit.client_address(rf.get("/", REMOTE_ADDR=""))
 
 
 def test_counts_per_address_and_group_within_a_window(rf, monkeypatch):
@@ -76,7 +84,7 @@ def test_off_counts_nothing(rf, settings):
     assert ratelimit.hit(rf.get("/", REMOTE_ADDR="203.0.113.7"), group="g", rate="1/m") is None
 
 
-def test_a_cache_that_cannot_be_reached_lets_the_request_through(rf, settings, caplog):
+def test_a_cache_that_cannot_be_reached_lets_the_request_through(rf, settings, caplog, monkeypatch):
     settings.CACHES = {
         **settings.CACHES,
         "down": {
@@ -86,7 +94,29 @@ def test_a_cache_that_cannot_be_reached_lets_the_request_through(rf, settings, c
         },
     }
     settings.RATELIMIT_USE_CACHE = "down"
+    monkeypatch.setattr(ratelimit, "_warned_at", [float("-inf")])
+    request = rf.get("/", REMOTE_ADDR="203.0.113.7")
     with caplog.at_level(logging.WARNING, logger="certbody.ratelimit"):
-        usage = ratelimit.hit(rf.get("/", REMOTE_ADDR="203.0.113.7"), group="g", rate="1/m")
-    assert usage is None
-    assert "Rate limit not counted" in caplog.text
+        usages = [ratelimit.hit(request, group="g", rate="1/m") for _ in range(3)]
+    assert usages == [None, None, None]
+    # One warning, not one per request.
+    assert caplog.text.count("Rate limit not counted") == 1
+
+
+def test_the_shared_redis_cache_has_short_timeouts(monkeypatch):
+    """A Redis that hangs must not hold every public request (redis-py waits for ever by
+    default): certbody's settings give the Redis cache short socket timeouts. (The settings
+    module is read again with CACHE_URL set; Django's loaded settings are not touched.)"""
+    import importlib
+
+    from certbody.settings import base
+
+    monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6379/9")
+    try:
+        cache = importlib.reload(base).CACHES["default"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+    assert cache["BACKEND"] == "certbody.cache.RedisCache"
+    assert cache["OPTIONS"]["socket_connect_timeout"] <= 1
+    assert cache["OPTIONS"]["socket_timeout"] <= 1

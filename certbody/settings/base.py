@@ -100,8 +100,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
     # public number lookup (certificates/selectors_public.py) asks for it: planned once per
     # connection instead of at every request (planning cost more than running it: issue 4,
     # docs/benchmarks.md). A threshold no statement reaches: only statements that ask are
-    # prepared; Django's own queries never are (client-side binding). Behind PgBouncer in
-    # transaction mode before 1.21, set DJANGO_DB_PREPARED_STATEMENTS=false.
+    # prepared; Django's own queries never are (client-side binding). Behind a pooler in
+    # transaction or statement mode without prepared-statement support (PgBouncer before 1.21,
+    # or with max_prepared_statements = 0, its default before 1.24), set
+    # DJANGO_DB_PREPARED_STATEMENTS=false. Prepared statements live as long as the connection
+    # (CONN_MAX_AGE): restart web and worker processes after a migration that changes a
+    # column's type ("cached plan must not change result type").
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 # Persistent connections: the public pages answer in a few milliseconds, where opening a
 # connection per request would cost more than the query.
@@ -149,6 +153,12 @@ CACHES["progress"] = (
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's backend with one redis-py client per pool and a one-round-trip incr.
     CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"
+    # redis-py waits without limit by default: a Redis that drops packets or hangs would hold
+    # every public request (the rate limit counts there). Short timeouts; the limiter then
+    # lets the request through (certbody/ratelimit.py). CACHE_URL's query string can override.
+    options = CACHES["default"].setdefault("OPTIONS", {})
+    options.setdefault("socket_connect_timeout", 0.5)
+    options.setdefault("socket_timeout", 1.0)
 # The public pages limit requests per client address (certbody/ratelimit.py), counted in the
 # default cache: a memory cache counts per process, enough for the one development server only.
 # Behind a reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.

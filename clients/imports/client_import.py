@@ -521,7 +521,10 @@ def _copy_field(value) -> str:
         return "f"
     if isinstance(value, str):
         return _escape(value)
-    return str(value)  # int; a date is written YYYY-MM-DD
+    if isinstance(value, (int, datetime.date)):  # a date YYYY-MM-DD, a datetime with its zone
+        return str(value)
+    # A new kind of column (JSON, UUID, list...) needs its own COPY text form: not a repr.
+    raise TypeError(f"no COPY text form for {type(value).__name__}")
 
 
 def _escape(text: str) -> str:

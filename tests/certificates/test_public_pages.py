@@ -397,3 +397,36 @@ def test_a_certificate_page_is_one_query(client, huawei):
         page(client, f"/verify/{huawei.certificate_number}/")
     assert len(ctx.captured_queries) == 1
     assert "number_key" in ctx.captured_queries[0]["sql"]
+
+
+def test_public_templates_render_missing_variables_empty_with_debug_on(settings):
+    """Django's Jinja2 backend picks DebugUndefined with DEBUG on, which prints "{{ q }}" into
+    the page; certbody's environment keeps the production behaviour (empty)."""
+    from django.template.backends.jinja2 import Jinja2
+
+    settings.DEBUG = True
+    backend = Jinja2(
+        {
+            "NAME": "debug-check",
+            "DIRS": [],
+            "APP_DIRS": False,
+            "OPTIONS": {"environment": "certbody.jinja2.environment"},
+        }
+    )
+    assert backend.from_string("[{{ missing }}]").render({}) == "[]"
+
+
+def test_remembered_translations_are_forgotten_when_a_catalog_changes(client, huawei):
+    """runserver re-reads the catalogs when a .mo file changes, without restarting."""
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    from certbody import jinja2
+
+    page(client, f"/zh-hans/verify/{huawei.certificate_number}/")
+    assert jinja2._TRANSLATED
+    file_changed.send(sender=None, file_path=Path("locale/zh_Hans/LC_MESSAGES/django.py"))
+    assert jinja2._TRANSLATED  # not a catalog
+    file_changed.send(sender=None, file_path=Path("locale/zh_Hans/LC_MESSAGES/django.mo"))
+    assert not jinja2._TRANSLATED

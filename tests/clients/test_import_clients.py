@@ -461,7 +461,10 @@ def test_a_work_mem_postgresql_cannot_read_is_refused_at_startup(settings):
     settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": "lots"}
     (error,) = check_policy()
     assert error.id == "certbody.E002" and "'lots'" in error.msg
-    for good in ("64MB", "65536kB", "1GB", "8192"):
+    for bad in ("1", "63kB", "4TB", "2147483648", "64 mb", "-1MB"):
+        settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": bad}
+        assert [e.id for e in check_policy()] == ["certbody.E002"], bad
+    for good in ("64MB", "65536kB", "1GB", "8192", "64 MB", "64kB", "2047GB"):
         settings.CERTBODY = {**settings.CERTBODY, "IMPORT_WORK_MEM": good}
         assert check_policy() == []
 
