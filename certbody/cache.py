@@ -40,22 +40,25 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             client = clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    def _script(self, source: str, client):
+        """``source`` registered once per cache client (redis-py keeps its hash and loads it
+        again if Redis lost it)."""
+        scripts = self.__dict__.setdefault("_scripts", {})
+        script = scripts.get(source)
+        if script is None:
+            script = scripts[source] = client.register_script(source)
+        return script
+
     def incr(self, key, delta):
         client = self.get_client(key, write=True)
-        script = self.__dict__.get("_incr_script")
-        if script is None:
-            script = self._incr_script = client.register_script(_INCR_EXISTING)
-        value = script(keys=[key], args=[delta], client=client)
+        value = self._script(_INCR_EXISTING, client)(keys=[key], args=[delta], client=client)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value
 
     def incr_window(self, key, timeout):
         client = self.get_client(key, write=True)
-        script = self.__dict__.get("_window_script")
-        if script is None:
-            script = self._window_script = client.register_script(_INCR_WINDOW)
-        return script(keys=[key], args=[int(timeout)], client=client)
+        return self._script(_INCR_WINDOW, client)(keys=[key], args=[int(timeout)], client=client)
 
 
 class RedisCache(django_redis.RedisCache):

@@ -79,16 +79,7 @@ def client_address(request) -> str:
     REMOTE_ADDR (a client must not pick its own bucket)."""
     meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
     raw = request.META.get(meta_key, "")
-    candidate = raw.rsplit(",", 1)[-1].strip()
-    try:
-        address = ipaddress.ip_address(candidate)
-    except ValueError:
-        address = None
-    if address is None and meta_key != "REMOTE_ADDR":
-        try:
-            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-        except ValueError:
-            address = None
+    address = _ip(raw.rsplit(",", 1)[-1].strip()) or _ip(request.META.get("REMOTE_ADDR", ""))
     if address is None:
         raise ImproperlyConfigured(
             f"request.META[{meta_key!r}] holds no client address ({raw[:60]!r}): behind a "
@@ -99,6 +90,13 @@ def client_address(request) -> str:
     if address.version == 6:
         return str(ipaddress.IPv6Network(f"{address}/64", strict=False).network_address)
     return str(address)
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def _window(value: str, period: int, now: float) -> int:

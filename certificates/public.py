@@ -41,8 +41,6 @@ from . import selectors_public as selectors
 from .history import decisions_for_history, validity_on
 
 RATE_GROUP = "certificates.public"
-# The Jinja2 engine of settings.TEMPLATES (certbody/jinja2.py): these pages serve every lookup.
-PUBLIC_TEMPLATES = "jinja2"
 MIN_QUERY_LENGTH = 2
 
 MSG_TOO_LONG = _("Your search is too long: type at most %(max)d characters.")
@@ -65,6 +63,12 @@ MSG_ON_NOT_ISSUED = _("On %(date)s certificate %(number)s had not yet been issue
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+def _render(request, template: str, context: dict, status: int = 200):
+    """A public page: rendered by the Jinja2 engine of settings.TEMPLATES (certbody/jinja2.py),
+    as these pages serve every lookup."""
+    return render(request, template, context, status=status, using="jinja2")
+
+
 # -- rate limit ------------------------------------------------------------------------------
 def _too_many(request, usage: ratelimit.Usage, *, json: bool):
     seconds = usage.time_left
@@ -72,12 +76,8 @@ def _too_many(request, usage: ratelimit.Usage, *, json: bool):
     if json:
         response = JsonResponse({"error": str(message)}, status=429)
     else:
-        response = render(
-            request,
-            "public/429.html",
-            {**_page_context(request), "message": message},
-            status=429,
-            using=PUBLIC_TEMPLATES,
+        response = _render(
+            request, "public/429.html", {**_page_context(request), "message": message}, status=429
         )
     response["Retry-After"] = str(seconds)
     return response
@@ -259,7 +259,7 @@ def search(request):
                 context["more"] = MSG_MORE % {"n": selectors.MAX_RESULTS}
             if not found.certificates:
                 context["no_results"] = MSG_NO_RESULTS % {"q": q}
-    return render(request, "public/search.html", context, using=PUBLIC_TEMPLATES)
+    return _render(request, "public/search.html", context)
 
 
 @public_view()
@@ -270,8 +270,8 @@ def certificate(request, number):
     if len(number) <= settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"]:
         lookup = selectors.certificate_lookup(number)
     if lookup is None:
-        context = {**page, "q": "", "message": MSG_NOT_FOUND % {"number": number[:100]}}
-        return render(request, "public/not_found.html", context, status=404, using=PUBLIC_TEMPLATES)
+        context = {**page, "message": MSG_NOT_FOUND % {"number": number[:100]}}
+        return _render(request, "public/not_found.html", context, status=404)
     today = timezone.localdate()
     cert = lookup.certificate
     context = {
@@ -290,7 +290,7 @@ def certificate(request, number):
         validity = _validity(lookup, on)
         context["validity"] = validity
         context["validity_sentence"] = _validity_sentence(validity, cert.number)
-    return render(request, "public/certificate.html", context, using=PUBLIC_TEMPLATES)
+    return _render(request, "public/certificate.html", context)
 
 
 # -- JSON API --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from certbody.db import server_bound_cursor
 from clients.models import normalise_search, token_grams
 
 from .models import Certificate, number_key
@@ -82,20 +83,16 @@ ORDER BY ce.version DESC
 
 
 def _fetchall(sql: str, params) -> list[tuple]:
-    """Run a fixed read-only statement. On PostgreSQL as a prepared statement (psycopg's
-    server-side binding: planned once per connection, which persists with CONN_MAX_AGE; the
-    settings give psycopg a prepare_threshold, without which it ignores prepare=True);
+    """Run a fixed read-only statement. On PostgreSQL as a prepared statement (planned once
+    per connection, which persists with CONN_MAX_AGE: certbody.db.server_bound_cursor);
     elsewhere through Django's cursor. Either way it shows in connection.queries (tests pin
-    the number of queries). Django's execute wrappers do not see the PostgreSQL path."""
+    the number of queries)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    import psycopg
-
-    connection.ensure_connection()
     start = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with server_bound_cursor() as cursor:
         cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
     if connection.queries_logged:
