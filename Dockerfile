@@ -5,4 +5,4 @@ WORKDIR /app
 COPY . .
 RUN pip install . && DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "certbody.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "certbody.wsgi", "--bind", "0.0.0.0:8000"]

@@ -32,6 +32,7 @@ import os
 import platform
 import random
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -72,9 +73,15 @@ def parse_args():
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/2")
     parser.add_argument("--duration", type=int, default=30, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per scenario")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
-    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
-    parser.add_argument("--threads", type=int, default=None, help="threads per gthread worker")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--worker-class", choices=["gthread", "sync"], default=None, help="(gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per gthread worker (gunicorn.conf.py's)"
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument(
         "--search-connections",
@@ -96,11 +103,12 @@ def parse_args():
         parser.error(f"--only: unknown scenario(s) {', '.join(sorted(unknown))}")
     if not opts.database_url.startswith("postgres"):
         parser.error("--database-url (or DATABASE_URL) must be a PostgreSQL URL")
-    cores = os.cpu_count() or 1
-    if opts.workers is None:
-        opts.workers = cores if opts.worker_class == "gthread" else 2 * cores + 1
-    if opts.threads is None:
-        opts.threads = 4 if opts.worker_class == "gthread" else 1
+    # gunicorn is configured as deployed (gunicorn.conf.py in the project root); the options
+    # above override it for an experiment.
+    deployed = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    for name in ("workers", "worker_class", "threads"):
+        if getattr(opts, name) is None:
+            setattr(opts, name, deployed[name])
     return opts
 
 
@@ -283,13 +291,11 @@ def start_gunicorn(opts, env, port) -> subprocess.Popen:
         str(opts.workers),
         "--worker-class",
         opts.worker_class,
-        "--backlog",
-        "2048",
         "--chdir",
         str(ROOT),
     ]
     if opts.worker_class == "gthread":
-        args += ["--threads", str(opts.threads), "--keep-alive", "30"]
+        args += ["--threads", str(opts.threads)]
     proc = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )

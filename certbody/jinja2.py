@@ -12,9 +12,9 @@ makemessages`` finds every msgid (Django's template scanner reads ``_("...")`` c
 Autoescaping is on for every template.
 """
 
-from django.template.defaultfilters import linebreaksbr
 from django.utils import translation
 from jinja2 import Environment, Undefined, pass_context
+from markupsafe import Markup, escape
 
 # (language, message) -> translation. Templates pass constant msgids only, so this holds at
 # most languages x template messages; catalogs are read at start-up (runserver re-reads them
@@ -41,6 +41,15 @@ def iso_date(value) -> str:
     return value.isoformat() if value else ""
 
 
+def linebreaksbr(value) -> Markup:
+    """Django's linebreaksbr filter (escaped text, each line break a <br>), at a fifth of its
+    cost: it runs on every certificate's scope."""
+    text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return escape(text).replace("\n", Markup("<br>"))
+
+
 def _forget_translations(sender, file_path, **kwargs):
     """runserver reloads the catalogs when a .mo file changes without restarting: forget
     what was remembered (django.utils.autoreload's file_changed)."""
@@ -59,6 +68,5 @@ def environment(**options):
     env = Environment(**options)
     env.globals["_"] = gettext
     env.filters["iso_date"] = iso_date
-    # linebreaksbr escapes its input and returns a safe string (with __html__).
-    env.filters["linebreaksbr"] = lambda value: linebreaksbr(value, autoescape=True)
+    env.filters["linebreaksbr"] = linebreaksbr
     return env

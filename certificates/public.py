@@ -167,8 +167,10 @@ def _display(fields: dict, search_url: str) -> dict:
         label, explanation = ps.label(fields["status"]), ps.explanation(fields["status"])
     return {
         **fields,
-        "status_label": label,
-        "status_explanation": explanation,
+        # Translated once here: a lazy string would be translated again at every use in the
+        # template (escaping asks it for __html__ through the lazy proxy).
+        "status_label": str(label),
+        "status_explanation": str(explanation),
         # reverse("public:certificate") as a string: called for every search result.
         "url": f"{search_url}{quote(fields['number'], safe='')}/",
     }
@@ -194,6 +196,13 @@ def _validity(lookup, on):
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _search_url(script_prefix: str, language: str) -> str:
+    """reverse("public:search") for this script prefix and (active) language: the same for
+    every request, and reverse() is a tenth of a lookup page's Python."""
+    return reverse("public:search")
+
+
 @functools.cache
 def _language_names() -> list[tuple[str, str]]:
     return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
@@ -214,7 +223,8 @@ def _page_context(request) -> dict:
     prefix_default_language=False), every other one /<code>/. Called on every public page."""
     query = request.META.get("QUERY_STRING", "")
     current = translation.get_language()
-    script = get_script_prefix().rstrip("/")
+    prefix = get_script_prefix()
+    script = prefix.rstrip("/")
     neutral = _neutral_path(request.path_info)
     links = []
     for code, name in _language_names():
@@ -232,7 +242,7 @@ def _page_context(request) -> dict:
         "language": current,
         "language_links": links,
         "body_name": settings.CERTBODY["BODY_NAME"],
-        "search_url": reverse("public:search"),
+        "search_url": _search_url(prefix, current),
         "max_query_length": settings.CERTBODY["PUBLIC_MAX_QUERY_LENGTH"],
     }
 

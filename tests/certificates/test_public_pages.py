@@ -430,3 +430,24 @@ def test_remembered_translations_are_forgotten_when_a_catalog_changes(client, hu
     assert jinja2._TRANSLATED  # not a catalog
     file_changed.send(sender=None, file_path=Path("locale/zh_Hans/LC_MESSAGES/django.mo"))
     assert not jinja2._TRANSLATED
+
+
+@pytest.mark.parametrize(
+    ("scope", "html"),
+    [
+        ("IT services\nHelp desk", "IT services<br>Help desk"),
+        ("one\r\ntwo\rthree", "one<br>two<br>three"),
+        (
+            "<script>alert('x')</script>\n&",
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;<br>&amp;",
+        ),
+        ("", ""),
+    ],
+)
+def test_the_scope_keeps_its_line_breaks_and_is_escaped(scope, html):
+    """certbody.jinja2's linebreaksbr (Django's filter, leaner): every line break a <br>,
+    everything else escaped, and the result not escaped again by the page."""
+    from django.template import engines
+
+    template = engines["jinja2"].from_string("<dd>{{ scope|linebreaksbr }}</dd>")
+    assert template.render({"scope": scope}) == f"<dd>{html}</dd>"

@@ -1,0 +1,61 @@
+"""gunicorn.conf.py: the web server's settings, as the Dockerfile, compose and the public-page
+benchmark start it (issue 4: threaded workers with one thread each)."""
+
+import os
+import runpy
+from pathlib import Path
+
+from gunicorn.config import Config
+
+CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
+def load(monkeypatch, **env):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_KEEPALIVE", "GUNICORN_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return {k: v for k, v in runpy.run_path(str(CONF)).items() if not k.startswith("_")}
+
+
+def test_every_name_is_a_gunicorn_setting(monkeypatch):
+    """gunicorn ignores a name it does not know (a typo would silently keep the default)."""
+    values = load(monkeypatch)
+    known = Config().settings
+    names = {k for k, v in values.items() if not callable(v) and not isinstance(v, type(os))}
+    assert names and names <= set(known), names - set(known)
+
+
+def test_defaults_threaded_one_thread_two_workers_per_core(monkeypatch):
+    values = load(monkeypatch)
+    assert values["worker_class"] == "gthread"
+    assert values["threads"] == 1
+    assert values["workers"] == 2 * (os.cpu_count() or 1)
+    assert values["keepalive"] > 0  # connections kept alive between requests
+
+
+def test_the_environment_overrides(monkeypatch):
+    values = load(
+        monkeypatch,
+        WEB_CONCURRENCY="3",
+        GUNICORN_THREADS="2",
+        GUNICORN_KEEPALIVE="10",
+        GUNICORN_TIMEOUT="90",
+    )
+    assert (values["workers"], values["threads"], values["keepalive"], values["timeout"]) == (
+        3,
+        2,
+        10,
+        90,
+    )
+
+
+def test_gunicorn_accepts_the_values(monkeypatch):
+    """The values pass gunicorn's own validation."""
+    values = load(monkeypatch, WEB_CONCURRENCY="2")
+    cfg = Config()
+    for key, value in values.items():
+        if key in cfg.settings:
+            cfg.set(key, value)
+    assert cfg.worker_class_str == "gthread"
+    assert cfg.workers == values["workers"] and cfg.threads == values["threads"]
