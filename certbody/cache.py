@@ -7,8 +7,9 @@ second round trip). This subclass keeps one redis-py client per connection pool 
 clients are thread-safe; the pool holds the sockets) and increments in one atomic round trip.
 Behaviour is Django's: incr on a missing key raises ValueError.
 
-``incr_window(key, timeout)`` is the rate limiter's counter: increment, creating the key with
-its expiry when it is new, in one atomic round trip.
+``incr_windows({key: (amount, timeout)})`` is the rate limiter's counter: add to each key,
+creating a new key with its expiry, and return the totals, for any number of keys in one atomic
+round trip (``incr_window(key, timeout)`` for one).
 """
 
 from django.core.cache.backends import redis as django_redis
@@ -21,13 +22,19 @@ end
 return false
 """
 
-# A rate-limit window's counter: +1, and its expiry set by the request that creates it.
-_INCR_WINDOW = """
-local count = redis.call('incr', KEYS[1])
-if count == 1 then
-  redis.call('expire', KEYS[1], ARGV[1])
+# Rate-limit windows' counters: KEYS[i] += ARGV[2i-1], its expiry ARGV[2i] set by the call
+# that creates it (the total equals what was added only for a new key); the totals in order.
+_INCR_WINDOWS = """
+local totals = {}
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[2 * i - 1])
+  local total = redis.call('incrby', key, amount)
+  if total == amount then
+    redis.call('expire', key, ARGV[2 * i])
+  end
+  totals[i] = total
 end
-return count
+return totals
 """
 
 
@@ -56,9 +63,12 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
-    def incr_window(self, key, timeout):
-        client = self.get_client(key, write=True)
-        return self._script(_INCR_WINDOW, client)(keys=[key], args=[int(timeout)], client=client)
+    def incr_windows(self, items: dict) -> dict:
+        keys = list(items)
+        args = [int(value) for key in keys for value in items[key]]
+        client = self.get_client(keys[0], write=True)
+        totals = self._script(_INCR_WINDOWS, client)(keys=keys, args=args, client=client)
+        return dict(zip(keys, totals, strict=True))
 
 
 class RedisCache(django_redis.RedisCache):
@@ -66,7 +76,15 @@ class RedisCache(django_redis.RedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
+    def incr_windows(self, items: dict, version=None) -> dict:
+        """{key: (amount, timeout)} -> {key: total}: ``amount`` added to each key (a new key
+        starts at 0 and expires after ``timeout`` seconds), atomically, in one round trip."""
+        if not items:
+            return {}
+        made = {self.make_and_validate_key(key, version=version): key for key in items}
+        totals = self._cache.incr_windows({made_key: items[key] for made_key, key in made.items()})
+        return {made[made_key]: total for made_key, total in totals.items()}
+
     def incr_window(self, key, timeout, version=None):
         """+1 on ``key`` (a new key starts at 1 and expires after ``timeout`` seconds)."""
-        key = self.make_and_validate_key(key, version=version)
-        return self._cache.incr_window(key, timeout)
+        return self.incr_windows({key: (1, timeout)}, version=version)[key]

@@ -5,21 +5,30 @@ in the shared cache, in fixed windows: "100/m" allows 100 requests a minute from
 (IPv6 addresses counted per /64 network, as one household or phone usually has one), and
 answers the 101st with a 429 and the seconds until the window ends.
 
-django-ratelimit did this before (same settings, same windows): it spends two cache round trips
-per request (``add``, then ``incr``), a quarter of a number lookup's time under load
-(docs/benchmarks.md, issue 4). Here the count goes up in one: ``RedisCache.incr_window``
-(certbody/cache.py, an atomic Lua INCR + EXPIRE); other cache backends (the development
-server's memory cache) use add + incr.
+django-ratelimit did this before (same settings, same windows) with two cache round trips per
+request. A round trip per request is still most of what the limit costs: with it off, the
+public number lookup served 38-44 % more requests a second (docs/benchmarks.md, issue 4). So
+each web process counts in memory and sends its counts to the cache in batches, all keys in
+one round trip (``RedisCache.incr_windows``, one atomic Lua script), at most every
+``RATELIMIT_SYNC_INTERVAL`` seconds; between batches it judges an address by the total it last
+read from the cache plus its own hits since. Near the limit it does not wait: once an address's
+count reaches a quarter of the limit, every hit from it is sent at once and judged on the total
+the cache returns, so an address that runs into the limit is refused exactly at it (as with
+one round trip a request). What batching gives up: a client spreading its first requests over
+several web processes may get, in one window, up to a quarter of the limit more per process
+before each has heard of the others. ``RATELIMIT_SYNC_INTERVAL = 0`` sends every hit at once.
 
 Settings (the names django-ratelimit used):
 - ``RATELIMIT_ENABLE`` (default True);
 - ``RATELIMIT_IP_META_KEY``: the request.META key holding the client address behind a reverse
   proxy (``DJANGO_REAL_IP_HEADER``; for a list, its last address), else REMOTE_ADDR;
-- ``RATELIMIT_USE_CACHE``: the cache alias (default "default").
+- ``RATELIMIT_USE_CACHE``: the cache alias (default "default");
+- ``RATELIMIT_SYNC_INTERVAL``: seconds between a process's batches (default 0.1; 0: none).
 
 A cache that cannot be reached lets the request through and logs a warning (at most once a
-minute): the public check of a certificate stays up when Redis is down. The Redis cache has
-short socket timeouts (settings), so a Redis that hangs costs a request at most about a second.
+minute), and the hits wait for the next batch: the public check of a certificate stays up when
+Redis is down. The Redis cache has short socket timeouts (settings), so a Redis that hangs
+costs a request at most about a second.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import os
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -41,6 +52,8 @@ logger = logging.getLogger(__name__)
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Keys outlive their window by a few seconds, so a count is never lost at its edge.
 _EXPIRY_MARGIN = 5
+# An address whose count reaches limit / _EXACT_FROM is counted with a round trip a hit.
+_EXACT_FROM = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +132,65 @@ def _warn_unavailable(err) -> None:
         logger.warning("Rate limit not counted (cache unavailable): %s", err)
 
 
+class _Counts:
+    """This process's side of the shared counters: per cache key, the total last read from
+    the cache and the hits not sent yet. One lock: gthread workers run requests in threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.known: dict[str, int] = {}  # key -> total in the cache, as last read
+        self.pending: dict[str, list] = {}  # key -> [hits not sent, key timeout]
+        self.ends: dict[str, int] = {}  # key -> end of its window (to forget it after)
+        self.sent_at = float("-inf")  # time.monotonic() of the last batch
+        self.swept_at = float("-inf")  # time.time() windows were last forgotten
+
+    def take(self, now: float) -> dict:
+        """The hits to send, as {key: (hits, timeout)}; this process's pending count is now 0."""
+        batch = {key: (hits, timeout) for key, (hits, timeout) in self.pending.items()}
+        self.pending = {}
+        self.sent_at = now
+        return batch
+
+    def give_back(self, batch: dict) -> None:
+        """Hits the cache did not take: sent again with the next batch."""
+        for key, (hits, timeout) in batch.items():
+            entry = self.pending.setdefault(key, [0, timeout])
+            entry[0] += hits
+
+    def forget_ended(self, now: float) -> None:
+        """Forget the keys of windows that ended (looked for at most every few seconds)."""
+        if now - self.swept_at < _EXPIRY_MARGIN:
+            return
+        self.swept_at = now
+        for key in [key for key, end in self.ends.items() if end + _EXPIRY_MARGIN < now]:
+            del self.ends[key]
+            self.known.pop(key, None)
+            self.pending.pop(key, None)
+
+
+_counts = _Counts()
+
+
+def reset_counts():
+    """A forked process starts with no counts (its parent sends its own)."""
+    global _counts
+    _counts = _Counts()
+
+
+os.register_at_fork(after_in_child=reset_counts)
+
+
+def _send(cache, batch: dict) -> dict:
+    """Add the batch's hits to the shared counters: {key: total}."""
+    if hasattr(cache, "incr_windows"):
+        return cache.incr_windows(batch)
+    totals = {}
+    for key, (hits, timeout) in batch.items():
+        cache.add(key, 0, timeout)
+        totals[key] = cache.incr(key, hits)  # ValueError if the key expired in between
+    return totals
+
+
 def hit(request, *, group: str, rate: str) -> Usage | None:
     """Count this request against ``rate`` for its address in ``group`` and return the
     window's usage; None when rate limiting is off or the cache is unreachable."""
@@ -129,15 +201,34 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
     now = time.time()
     end = _window(address, period, now)
     key = f"rl:{group}:{period}:{address}:{end}"
-    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     timeout = end - int(now) + _EXPIRY_MARGIN
+    time_left = max(end - int(now), 1)
+    interval = getattr(settings, "RATELIMIT_SYNC_INTERVAL", 0)
+    counts = _counts
+    with counts.lock:
+        entry = counts.pending.get(key)
+        if entry is None:
+            entry = counts.pending[key] = [0, timeout]
+            if key not in counts.ends:
+                counts.ends[key] = end
+        entry[0] += 1
+        estimate = counts.known.get(key, 0) + entry[0]
+        clock = time.monotonic()
+        if interval > 0 and estimate * _EXACT_FROM < limit and clock - counts.sent_at < interval:
+            return Usage(count=estimate, limit=limit, time_left=time_left)
+        counts.forget_ended(now)
+        batch = counts.take(clock)
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     try:
-        if hasattr(cache, "incr_window"):
-            count = cache.incr_window(key, timeout)
-        else:
-            cache.add(key, 0, timeout)
-            count = cache.incr(key)  # ValueError if the key expired in between
+        totals = _send(cache, batch)
     except (RedisError, OSError, ValueError) as err:  # the page still answers
+        with counts.lock:
+            counts.give_back(batch)
         _warn_unavailable(err)
         return None
-    return Usage(count=count, limit=limit, time_left=max(end - int(now), 1))
+    with counts.lock:
+        # The cache's answer is the truth, also when lower (the cache was emptied).
+        counts.known.update(totals)
+        entry = counts.pending.get(key)
+        count = counts.known.get(key, 0) + (entry[0] if entry else 0)
+    return Usage(count=count, limit=limit, time_left=time_left)

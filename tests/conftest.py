@@ -24,6 +24,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_limit_counts_leak():
+    """The rate limiter remembers, per process, the counts it read from the cache
+    (certbody/ratelimit.py); each test starts with none, as with its empty cache."""
+    from certbody import ratelimit
+
+    ratelimit.reset_counts()
+    yield
+    ratelimit.reset_counts()
+
+
+@pytest.fixture(autouse=True)
 def _no_language_leak():
     """A request to /zh-hans/ leaves zh-hans active in this thread (LocaleMiddleware calls
     translation.activate); later tests must not run in Chinese."""

@@ -1,7 +1,7 @@
 """certbody.cache.RedisCache: Django's Redis cache contract, one redis-py client per pool, and
-the rate limiter's counter (incr_window: one atomic round trip). Needs a Redis: the one CI runs
-(REDIS_TEST_URL, default redis://127.0.0.1:6379/14); skips on a laptop without one, fails
-under CI=true."""
+the rate limiter's counters (incr_windows: many keys in one atomic round trip). Needs a Redis:
+the one CI runs (REDIS_TEST_URL, default redis://127.0.0.1:6379/14); skips on a laptop
+without one, fails under CI=true."""
 
 import os
 import threading
@@ -71,6 +71,29 @@ def test_incr_window_counts_and_expires_in_one_call(cache):
     raw.expire(key, 1000)
     cache.incr_window("window", 30)
     assert raw.ttl(key) > 30
+
+
+def test_incr_windows_adds_to_many_keys_in_one_command(cache, monkeypatch):
+    """A web process's batch of rate-limit counts: every key in one round trip."""
+    cache.incr_window("known", 30)
+    raw = cache._cache.get_client(write=True)
+    raw.expire(cache.make_key("known"), 1000)
+    commands = []
+    original = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    totals = cache.incr_windows({"known": (4, 30), "new": (3, 20), "other": (1, 50)})
+    assert totals == {"known": 5, "new": 3, "other": 1}
+    assert commands == ["EVALSHA"]
+    assert raw.ttl(cache.make_key("known")) > 30  # an existing key keeps its expiry
+    assert 15 <= raw.ttl(cache.make_key("new")) <= 20
+    assert 45 <= raw.ttl(cache.make_key("other")) <= 50
+    assert cache.get("new") == 3
+    assert cache.incr_windows({}) == {}
 
 
 def test_incr_window_is_atomic_across_threads(cache):

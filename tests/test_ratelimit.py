@@ -2,6 +2,7 @@
 Redis counter is in tests/test_cache.py, the 429 pages in tests/certificates/)."""
 
 import logging
+import os
 
 import pytest
 from django.core.cache import caches
@@ -120,3 +121,162 @@ def test_the_shared_redis_cache_has_short_timeouts(monkeypatch):
     assert cache["BACKEND"] == "certbody.cache.RedisCache"
     assert cache["OPTIONS"]["socket_connect_timeout"] <= 1
     assert cache["OPTIONS"]["socket_timeout"] <= 1
+
+
+# -- batches: each process sends its counts at most every RATELIMIT_SYNC_INTERVAL ------------
+ADDRESS = "203.0.113.7"
+NOW = 1_000_000.0
+
+
+@pytest.fixture
+def clock(monkeypatch, settings):
+    """Wall time fixed inside one window; the monotonic clock moved by the test."""
+    settings.RATELIMIT_SYNC_INTERVAL = 10
+    monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
+    ticks = [1_000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: ticks[0])
+
+    def advance(seconds):
+        ticks[0] += seconds
+
+    return advance
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """Every batch sent to the cache, as {key: hits}."""
+    sent = []
+    original = ratelimit._send
+
+    def recording(cache, batch):
+        sent.append({key: hits for key, (hits, _timeout) in batch.items()})
+        return original(cache, batch)
+
+    monkeypatch.setattr(ratelimit, "_send", recording)
+    return sent
+
+
+def key(address=ADDRESS, group="g", period=60):
+    return f"rl:{group}:{period}:{address}:{ratelimit._window(address, period, NOW)}"
+
+
+def in_cache(address=ADDRESS):
+    return caches["default"].get(key(address))
+
+
+def test_far_below_the_limit_hits_go_to_the_cache_in_batches(rf, clock, sends):
+    one = rf.get("/", REMOTE_ADDR=ADDRESS)
+    other = rf.get("/", REMOTE_ADDR="198.51.100.4")
+    first = ratelimit.hit(one, group="g", rate="100/m")  # nothing sent yet: sent at once
+    assert first.count == 1 and in_cache() == 1 and len(sends) == 1
+    usages = [ratelimit.hit(one, group="g", rate="100/m") for _ in range(4)]
+    ratelimit.hit(other, group="g", rate="100/m")
+    # Counted in this process, judged on its own total, nothing sent within the interval.
+    assert [u.count for u in usages] == [2, 3, 4, 5] and not any(u.limited for u in usages)
+    assert in_cache() == 1 and in_cache("198.51.100.4") is None and len(sends) == 1
+    clock(10)
+    assert ratelimit.hit(one, group="g", rate="100/m").count == 6
+    # Every pending hit of every address in one batch.
+    assert sends[-1] == {key(): 5, key("198.51.100.4"): 1}
+    assert in_cache() == 6 and in_cache("198.51.100.4") == 1
+
+
+def test_the_next_batch_brings_back_what_other_processes_counted(rf, clock, sends):
+    request = rf.get("/", REMOTE_ADDR=ADDRESS)
+    ratelimit.hit(request, group="g", rate="100/m")
+    caches["default"].incr(key(), 10)  # another web process's batch
+    assert ratelimit.hit(request, group="g", rate="100/m").count == 2  # not heard of yet
+    clock(10)
+    assert ratelimit.hit(request, group="g", rate="100/m").count == 13
+    assert in_cache() == 13
+
+
+def test_near_the_limit_every_hit_is_sent_and_judged_on_the_shared_total(rf, clock, sends):
+    """From a quarter of the limit on, no batching: the 429 comes exactly at the limit, also
+    when other processes did most of the counting."""
+    request = rf.get("/", REMOTE_ADDR=ADDRESS)
+    assert ratelimit.hit(request, group="g", rate="20/m").count == 1
+    caches["default"].incr(key(), 15)  # other processes: 16 in all
+    usages = [ratelimit.hit(request, group="g", rate="20/m") for _ in range(6)]
+    # The 2nd to 4th hits wait (this process's estimate, 2-4, is under a quarter of 20); the
+    # 5th (estimate 5) goes out at once with them and learns the total: 1 + 15 + 4 = 20, the
+    # limit. Every hit after it is sent alone and refused.
+    assert [u.count for u in usages] == [2, 3, 4, 20, 21, 22]
+    assert [u.limited for u in usages] == [False, False, False, False, True, True]
+    assert [sum(batch.values()) for batch in sends] == [1, 4, 1, 1]
+    assert in_cache() == 22
+
+
+def test_no_interval_sends_every_hit(rf, settings, sends):
+    settings.RATELIMIT_SYNC_INTERVAL = 0
+    request = rf.get("/", REMOTE_ADDR=ADDRESS)
+    assert [ratelimit.hit(request, group="g", rate="1000/m").count for _ in range(3)] == [1, 2, 3]
+    assert sends == [{k: 1} for k in [next(iter(sends[0]))] * 3]
+
+
+def test_hits_the_cache_did_not_take_go_with_the_next_batch(rf, clock, monkeypatch, caplog):
+    request = rf.get("/", REMOTE_ADDR=ADDRESS)
+    original = ratelimit._send
+    monkeypatch.setattr(ratelimit, "_warned_at", [float("-inf")])
+
+    def down(cache, batch):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(ratelimit, "_send", down)
+    with caplog.at_level(logging.WARNING, logger="certbody.ratelimit"):
+        assert ratelimit.hit(request, group="g", rate="100/m") is None  # let through
+    assert ratelimit.hit(request, group="g", rate="100/m").count == 2
+    monkeypatch.setattr(ratelimit, "_send", original)
+    clock(10)
+    assert ratelimit.hit(request, group="g", rate="100/m").count == 3
+    assert in_cache() == 3  # nothing lost
+    assert "Rate limit not counted" in caplog.text
+
+
+def test_ended_windows_are_forgotten(rf, clock, monkeypatch):
+    request = rf.get("/", REMOTE_ADDR=ADDRESS)
+    ratelimit.hit(request, group="g", rate="100/m")
+    ratelimit.hit(request, group="g", rate="100/m")
+    counts = ratelimit._counts
+    assert key() in counts.known and key() in counts.pending
+    later = NOW + 60 + ratelimit._EXPIRY_MARGIN + 1
+    monkeypatch.setattr(ratelimit.time, "time", lambda: later)
+    clock(10)
+    ratelimit.hit(request, group="g", rate="100/m")
+    assert key() not in counts.known and key() not in counts.pending and key() not in counts.ends
+    assert len(counts.ends) == 1  # the new window's
+
+
+def test_a_forked_process_starts_without_its_parents_counts(rf, clock):
+    ratelimit.hit(rf.get("/", REMOTE_ADDR=ADDRESS), group="g", rate="100/m")
+    ratelimit.hit(rf.get("/", REMOTE_ADDR=ADDRESS), group="g", rate="100/m")
+    assert ratelimit._counts.pending
+    pid = os.fork()
+    if pid == 0:  # the child: gunicorn's worker after the fork
+        os._exit(0 if not ratelimit._counts.pending and not ratelimit._counts.known else 1)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert ratelimit._counts.pending  # the parent's are still there, to be sent by it
+
+
+def test_threads_lose_no_hit(rf, settings):
+    """gthread workers run requests in threads of one process: 4 x 200 hits, all counted."""
+    import threading
+
+    settings.RATELIMIT_SYNC_INTERVAL = 0.001
+    request = rf.get("/", REMOTE_ADDR=ADDRESS)
+
+    def repeat():
+        for _ in range(200):
+            ratelimit.hit(request, group="g", rate="100000/m")
+
+    threads = [threading.Thread(target=repeat) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    settings.RATELIMIT_SYNC_INTERVAL = 0  # the last hit sends whatever is pending
+    last = ratelimit.hit(request, group="g", rate="100000/m")
+    assert last.count == 801
+    now = ratelimit.time.time()
+    assert caches["default"].get(f"rl:g:60:{ADDRESS}:{ratelimit._window(ADDRESS, 60, now)}") == 801

@@ -163,6 +163,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # default cache: a memory cache counts per process, enough for the one development server only.
 # Behind a reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Each web process sends its counts to the cache in batches, at most this often (seconds); an
+# address near its limit is counted at every request (certbody/ratelimit.py). 0: every request.
+RATELIMIT_SYNC_INTERVAL = env.float("RATELIMIT_SYNC_INTERVAL", default=0.1)
 REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
 RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
 
