@@ -22,6 +22,7 @@ import functools
 import re
 import unicodedata
 from functools import wraps
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from django.conf import settings
@@ -159,21 +160,23 @@ def public_fields(certificate, *, today, superseded=False) -> dict:
     }
 
 
-def _display(fields: dict, search_url: str) -> dict:
-    """Public fields plus the translated status words and the page URL, for templates."""
+def _display(fields: dict, search_url: str) -> SimpleNamespace:
+    """Public fields plus the translated status words and the page URL, for templates: an
+    object, as Jinja2 reads ``c.number`` as an attribute first (on a dict it raises and catches
+    AttributeError before the item lookup, two dozen times a page)."""
     if fields["superseded"]:
         label, explanation = ps.SUPERSEDED_LABEL, ps.SUPERSEDED_EXPLANATION
     else:
         label, explanation = ps.label(fields["status"]), ps.explanation(fields["status"])
-    return {
+    return SimpleNamespace(
         **fields,
         # Translated once here: a lazy string would be translated again at every use in the
         # template (escaping asks it for __html__ through the lazy proxy).
-        "status_label": str(label),
-        "status_explanation": str(explanation),
+        status_label=str(label),
+        status_explanation=str(explanation),
         # reverse("public:certificate") as a string: called for every search result.
-        "url": f"{search_url}{quote(fields['number'], safe='')}/",
-    }
+        url=f"{search_url}{quote(fields['number'], safe='')}/",
+    )
 
 
 def _validity_sentence(validity, number: str):
@@ -231,12 +234,12 @@ def _page_context(request) -> dict:
         path = neutral if code == settings.LANGUAGE_CODE else f"/{code}{neutral}"
         url = f"{script}{path}"
         links.append(
-            {
-                "code": code,
-                "name": name,
-                "url": f"{url}?{query}" if query else url,
-                "current": code == current,
-            }
+            SimpleNamespace(
+                code=code,
+                name=name,
+                url=f"{url}?{query}" if query else url,
+                current=code == current,
+            )
         )
     return {
         "language": current,

@@ -73,7 +73,7 @@ TEMPLATES = [
     {
         # The public verification pages only (certbody/jinja2.py says why).
         "NAME": "jinja2",
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "certbody.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "certbody.jinja2.environment"},
