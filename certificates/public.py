@@ -287,12 +287,17 @@ def certificate(request, number):
         return _render(request, "public/not_found.html", context, status=404)
     today = timezone.localdate()
     cert = lookup.certificate
+    shown = _display(
+        public_fields(cert, today=today, superseded=lookup.superseded), page["search_url"]
+    )
     context = {
         **page,
-        "certificate": _display(
-            public_fields(cert, today=today, superseded=lookup.superseded), page["search_url"]
+        "certificate": shown,
+        "newest": (
+            _display(public_fields(lookup.newest, today=today), page["search_url"])
+            if lookup.superseded
+            else shown
         ),
-        "newest": _display(public_fields(lookup.newest, today=today), page["search_url"]),
         "on_value": _clean(request.GET.get("on") or "")[:10],
         "today": today,
     }
