@@ -447,7 +447,8 @@ def report(opts, facts, results) -> bool:
         f"gunicorn {opts.workers} {opts.worker_class} workers"
         + (f" x {opts.threads} threads" if opts.worker_class == "gthread" else "")
         + f"; wrk -d{opts.duration}s on the same machine, connections per scenario below; "
-        f"rate limiting on (Redis cache)"
+        "rate limiting on (Redis cache, counts sent every "
+        f"{os.environ.get('RATELIMIT_SYNC_INTERVAL', '0.1')} s at most)"
     )
     print(f"load average before: {facts['load_before']}; after: {load_average()}")
     if facts.get("busy"):
