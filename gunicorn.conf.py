@@ -4,15 +4,17 @@ and bench/public_lookup.py all start gunicorn in the project root).
     gunicorn certbody.wsgi --bind 0.0.0.0:8000
 
 Threaded workers (gthread) keep HTTP connections alive between requests, as a browser or a
-phone scanning several QR codes does; one thread per worker, two workers per core. A request
-is Python work around two short database and cache round trips, and threads of one process
-take turns on Python's lock: with 2 workers x 4 threads the public number lookup served
-15-35 % fewer requests a second than with 4 workers x 1 thread on the same 2 cores, measured
-in alternating runs (docs/benchmarks.md, issue 4). A worker is a whole process (about 100 MB):
-on a machine short of memory, lower WEB_CONCURRENCY.
+phone scanning several QR codes does. Two workers per core, two threads each: a request is
+Python work around short database and cache round trips, and the threads of one process take
+turns on Python's lock, so few threads per process serve more. Measured on the public number
+lookup (2 cores, docs/benchmarks.md, issue 4): 2 workers x 4 threads served 15-35 % fewer
+requests a second than 4 x 1; 4 x 2 served as many as 4 x 1 with a lower p99 (23-31 ms against
+30-38 ms) and no request over 85 ms, as a worker's second thread answers while the first
+waits. A worker is a whole process (about 100 MB): on a machine short of memory, lower
+WEB_CONCURRENCY.
 
 Environment: WEB_CONCURRENCY (workers, default 2 per core), GUNICORN_THREADS (threads per
-worker, default 1), GUNICORN_KEEPALIVE (seconds an idle connection stays open, default 5),
+worker, default 2), GUNICORN_KEEPALIVE (seconds an idle connection stays open, default 5),
 GUNICORN_TIMEOUT (seconds before a stuck worker is restarted, default 60).
 """
 
@@ -20,7 +22,7 @@ import os
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
-threads = int(os.environ.get("GUNICORN_THREADS", 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 # A burst of new connections (a crowd of QR scans) waits in the kernel's queue, not refused.

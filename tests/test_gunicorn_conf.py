@@ -1,5 +1,5 @@
 """gunicorn.conf.py: the web server's settings, as the Dockerfile, compose and the public-page
-benchmark start it (issue 4: threaded workers with one thread each)."""
+benchmark start it (issue 4: threaded workers, two per core, two threads each)."""
 
 import os
 import runpy
@@ -26,10 +26,10 @@ def test_every_name_is_a_gunicorn_setting(monkeypatch):
     assert names and names <= set(known), names - set(known)
 
 
-def test_defaults_threaded_one_thread_two_workers_per_core(monkeypatch):
+def test_defaults_threaded_two_workers_per_core_two_threads_each(monkeypatch):
     values = load(monkeypatch)
     assert values["worker_class"] == "gthread"
-    assert values["threads"] == 1
+    assert values["threads"] == 2
     assert values["workers"] == 2 * (os.cpu_count() or 1)
     assert values["keepalive"] > 0  # connections kept alive between requests
 
@@ -38,13 +38,13 @@ def test_the_environment_overrides(monkeypatch):
     values = load(
         monkeypatch,
         WEB_CONCURRENCY="3",
-        GUNICORN_THREADS="2",
+        GUNICORN_THREADS="1",
         GUNICORN_KEEPALIVE="10",
         GUNICORN_TIMEOUT="90",
     )
     assert (values["workers"], values["threads"], values["keepalive"], values["timeout"]) == (
         3,
-        2,
+        1,
         10,
         90,
     )
