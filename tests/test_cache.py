@@ -73,11 +73,9 @@ def test_incr_window_counts_and_expires_in_one_call(cache):
     assert raw.ttl(key) > 30
 
 
-def test_incr_windows_adds_to_many_keys_in_one_command(cache, monkeypatch):
-    """A web process's batch of rate-limit counts: every key in one round trip."""
-    cache.incr_window("known", 30)
-    raw = cache._cache.get_client(write=True)
-    raw.expire(cache.make_key("known"), 1000)
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """Record the name of every command redis-py sends from here on."""
     commands = []
     original = redis.Redis.execute_command
 
@@ -85,7 +83,19 @@ def test_incr_windows_adds_to_many_keys_in_one_command(cache, monkeypatch):
         commands.append(args[0])
         return original(self, *args, **options)
 
-    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    def start():
+        monkeypatch.setattr(redis.Redis, "execute_command", counted)
+        return commands
+
+    return start
+
+
+def test_incr_windows_adds_to_many_keys_in_one_command(cache, redis_commands):
+    """A web process's batch of rate-limit counts: every key in one round trip."""
+    cache.incr_window("known", 30)
+    raw = cache._cache.get_client(write=True)
+    raw.expire(cache.make_key("known"), 1000)
+    commands = redis_commands()
     totals = cache.incr_windows({"known": (4, 30), "new": (3, 20), "other": (1, 50)})
     assert totals == {"known": 5, "new": 3, "other": 1}
     assert commands == ["EVALSHA"]
@@ -101,7 +111,7 @@ def test_incr_window_is_atomic_across_threads(cache):
     assert cache.get("window") == 800
 
 
-def test_rate_limit_counts_through_this_backend(cache, settings, rf, monkeypatch):
+def test_rate_limit_counts_through_this_backend(cache, settings, rf, redis_commands):
     from django.core.cache import caches
 
     from certbody import ratelimit
@@ -117,15 +127,9 @@ def test_rate_limit_counts_through_this_backend(cache, settings, rf, monkeypatch
     assert [u.limited for u in usages] == [False, False, False, True, True]
     assert [u.count for u in usages] == [1, 2, 3, 4, 5]
     assert all(1 <= u.time_left <= 60 for u in usages)
-    # One Redis command per request (the script, by its hash, once Redis knows it).
-    commands = []
-    original = redis.Redis.execute_command
-
-    def counted(self, *args, **options):
-        commands.append(args[0])
-        return original(self, *args, **options)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    # One Redis command per request near the limit (the script, by its hash, once Redis
+    # knows it).
+    commands = redis_commands()
     assert ratelimit.hit(request, group="t", rate="3/m").count == 6
     assert commands == ["EVALSHA"]
     caches["ratelimit-test"].clear()
