@@ -1,4 +1,4 @@
-"""Per-address request limits for the public pages: one cache round trip a request.
+"""Per-address request limits for the public pages, counted in the shared cache in batches.
 
 The public verification pages (certificates/public.py) count every request per client address
 in the shared cache, in fixed windows: "100/m" allows 100 requests a minute from one address
