@@ -13,15 +13,18 @@ requests a second than 4 x 1; 4 x 2 served as many as 4 x 1 with a lower p99 (23
 waits. A worker is a whole process (about 100 MB): on a machine short of memory, lower
 WEB_CONCURRENCY.
 
-Environment: WEB_CONCURRENCY (workers, default 2 per core), GUNICORN_THREADS (threads per
+Environment: WEB_CONCURRENCY (workers, default 2 per core, at most 8), GUNICORN_THREADS (threads per
 worker, default 2), GUNICORN_KEEPALIVE (seconds an idle connection stays open, default 5),
 GUNICORN_TIMEOUT (seconds before a stuck worker is restarted, default 60).
 """
 
 import os
 
+# The cores this process may run on (a container's cpuset, not the host's count), and at most 8
+# workers unless WEB_CONCURRENCY says more: on a large host each worker is still ~100 MB.
+_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (_cores or 1), 8)))
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))

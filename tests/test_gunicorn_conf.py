@@ -27,11 +27,20 @@ def test_every_name_is_a_gunicorn_setting(monkeypatch):
 
 
 def test_defaults_threaded_two_workers_per_core_two_threads_each(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     values = load(monkeypatch)
     assert values["worker_class"] == "gthread"
     assert values["threads"] == 2
-    assert values["workers"] == 2 * (os.cpu_count() or 1)
+    assert values["workers"] == 4
     assert values["keepalive"] > 0  # connections kept alive between requests
+
+
+def test_at_most_8_workers_by_default_on_a_large_host(monkeypatch):
+    """Counted from the cores this process may use (a container's cpuset), capped: each
+    worker is a whole process."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert load(monkeypatch)["workers"] == 8
+    assert load(monkeypatch, WEB_CONCURRENCY="16")["workers"] == 16
 
 
 def test_the_environment_overrides(monkeypatch):
