@@ -26,9 +26,9 @@ Settings (the names django-ratelimit used):
 - ``RATELIMIT_SYNC_INTERVAL``: seconds between a process's batches (default 0.1; 0: none).
 
 A cache that cannot be reached lets the request through and logs a warning (at most once a
-minute), and the hits wait for the next batch: the public check of a certificate stays up when
-Redis is down. The Redis cache has short socket timeouts (settings), so a Redis that hangs
-costs a request at most about a second.
+minute); the batch it did not take is not sent again (after a timeout the cache may have added
+it already): the public check of a certificate stays up when Redis is down. The Redis cache has
+short socket timeouts (settings), so a Redis that hangs costs a request at most about a second.
 """
 
 from __future__ import annotations
@@ -151,12 +151,6 @@ class _Counts:
         self.sent_at = now
         return batch
 
-    def give_back(self, batch: dict) -> None:
-        """Hits the cache did not take: sent again with the next batch."""
-        for key, (hits, timeout) in batch.items():
-            entry = self.pending.setdefault(key, [0, timeout])
-            entry[0] += hits
-
     def forget_ended(self, now: float) -> None:
         """Forget the keys of windows that ended (looked for at most every few seconds)."""
         if now - self.swept_at < _EXPIRY_MARGIN:
@@ -203,7 +197,7 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
     key = f"rl:{group}:{period}:{address}:{end}"
     timeout = end - int(now) + _EXPIRY_MARGIN
     time_left = max(end - int(now), 1)
-    interval = getattr(settings, "RATELIMIT_SYNC_INTERVAL", 0)
+    interval = getattr(settings, "RATELIMIT_SYNC_INTERVAL", 0.1)
     counts = _counts
     with counts.lock:
         entry = counts.pending.get(key)
@@ -222,13 +216,16 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
     try:
         totals = _send(cache, batch)
     except (RedisError, OSError, ValueError) as err:  # the page still answers
-        with counts.lock:
-            counts.give_back(batch)
+        # The batch is not sent again: after a timeout the cache may well have added it, and
+        # adding it twice would refuse honest clients; uncounted is the safe side.
         _warn_unavailable(err)
         return None
     with counts.lock:
-        # The cache's answer is the truth, also when lower (the cache was emptied).
-        counts.known.update(totals)
+        # The cache's answer is the truth, also when lower (the cache was emptied); a key
+        # whose window was forgotten meanwhile (by another thread) stays forgotten.
+        for sent_key, total in totals.items():
+            if sent_key in counts.ends:
+                counts.known[sent_key] = total
         entry = counts.pending.get(key)
         count = counts.known.get(key, 0) + (entry[0] if entry else 0)
     return Usage(count=count, limit=limit, time_left=time_left)
