@@ -139,16 +139,19 @@ class _Counts:
     def __init__(self):
         self.lock = threading.Lock()
         self.known: dict[str, int] = {}  # key -> total in the cache, as last read
-        self.pending: dict[str, list] = {}  # key -> [hits not sent, key timeout]
-        self.ends: dict[str, int] = {}  # key -> end of its window (to forget it after)
+        self.pending: dict[str, int] = {}  # key -> hits not sent yet
+        self.ends: dict[str, int] = {}  # key -> end of its window (its expiry; forgotten after)
         self.sent_at = float("-inf")  # time.monotonic() of the last batch
         self.swept_at = float("-inf")  # time.time() windows were last forgotten
 
-    def take(self, now: float) -> dict:
-        """The hits to send, as {key: (hits, timeout)}; this process's pending count is now 0."""
-        batch = {key: (hits, timeout) for key, (hits, timeout) in self.pending.items()}
+    def take(self, now: float, clock: float) -> dict:
+        """The hits to send, as {key: (hits, seconds the key is to live)}; none pending after."""
+        batch = {
+            key: (hits, max(self.ends[key] - int(now) + _EXPIRY_MARGIN, 1))
+            for key, hits in self.pending.items()
+        }
         self.pending = {}
-        self.sent_at = now
+        self.sent_at = clock
         return batch
 
     def forget_ended(self, now: float) -> None:
@@ -195,23 +198,18 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
     now = time.time()
     end = _window(address, period, now)
     key = f"rl:{group}:{period}:{address}:{end}"
-    timeout = end - int(now) + _EXPIRY_MARGIN
     time_left = max(end - int(now), 1)
     interval = getattr(settings, "RATELIMIT_SYNC_INTERVAL", 0.1)
     counts = _counts
     with counts.lock:
-        entry = counts.pending.get(key)
-        if entry is None:
-            entry = counts.pending[key] = [0, timeout]
-            if key not in counts.ends:
-                counts.ends[key] = end
-        entry[0] += 1
-        estimate = counts.known.get(key, 0) + entry[0]
+        counts.ends.setdefault(key, end)
+        hits = counts.pending[key] = counts.pending.get(key, 0) + 1
+        estimate = counts.known.get(key, 0) + hits
         clock = time.monotonic()
         if interval > 0 and estimate * _EXACT_FROM < limit and clock - counts.sent_at < interval:
             return Usage(count=estimate, limit=limit, time_left=time_left)
         counts.forget_ended(now)
-        batch = counts.take(clock)
+        batch = counts.take(now, clock)
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     try:
         totals = _send(cache, batch)
@@ -226,6 +224,5 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
         for sent_key, total in totals.items():
             if sent_key in counts.ends:
                 counts.known[sent_key] = total
-        entry = counts.pending.get(key)
-        count = counts.known.get(key, 0) + (entry[0] if entry else 0)
+        count = counts.known.get(key, 0) + counts.pending.get(key, 0)
     return Usage(count=count, limit=limit, time_left=time_left)
