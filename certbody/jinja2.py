@@ -2,7 +2,7 @@
 
 Those pages serve every QR scan and every anonymous lookup, so their templates are rendered by
 Jinja2 (compiled to Python once per process) rather than Django's template engine, with
-translations looked up once per language and message (docs/benchmarks.md, issue 4). Staff
+constant labels translated once per language (docs/benchmarks.md, issue 4). Staff
 pages and the admin stay on Django templates.
 
 Translation: ``_("text")`` is Django's gettext in the language of the request; formatted
@@ -23,29 +23,10 @@ from django.conf import settings
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.backends import jinja2 as django_jinja2
 from django.utils import translation
-from jinja2 import Environment, Undefined, pass_context
+from jinja2 import Environment, Undefined
 from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_LPAREN, TOKEN_NAME, TOKEN_RPAREN, TOKEN_STRING, Token
 from markupsafe import Markup, escape
-
-# (language, message) -> translation. Templates pass constant msgids only, so this holds at
-# most languages x template messages; catalogs are read at start-up (runserver re-reads them
-# when a .mo file changes: _forget_translations).
-_TRANSLATED: dict[tuple[str, str], str] = {}
-
-
-@pass_context
-def gettext(context, message: str) -> str:
-    """Django's gettext, remembered per language: a catalog lookup through Django's
-    per-request active language costs more than the rest of rendering a label."""
-    language = context.get("language") or translation.get_language()
-    key = (language, message)
-    try:
-        return _TRANSLATED[key]
-    except KeyError:
-        with translation.override(language):
-            translated = _TRANSLATED[key] = translation.gettext(message)
-        return translated
 
 
 def iso_date(value) -> str:
@@ -134,10 +115,9 @@ class Jinja2(django_jinja2.Jinja2):
 
 
 def _forget_translations(sender, file_path, **kwargs):
-    """runserver reloads the catalogs when a .mo file changes without restarting: forget
-    what was remembered and compiled (django.utils.autoreload's file_changed)."""
+    """runserver reloads the catalogs when a .mo file changes without restarting: forget the
+    templates compiled with the old translations (django.utils.autoreload's file_changed)."""
     if file_path.suffix == ".mo":
-        _TRANSLATED.clear()
         for backend in list(_BACKENDS):
             backend.forget_compiled()
 
@@ -152,7 +132,8 @@ def environment(**options):
     options["undefined"] = Undefined
     options["extensions"] = [*options.get("extensions", ()), ConstantTranslations]
     env = Environment(**options)
-    env.globals["_"] = gettext
+    # _(value) of anything but a constant: translated at render time, in the active language.
+    env.globals["_"] = translation.gettext
     env.filters["iso_date"] = iso_date
     env.filters["linebreaksbr"] = linebreaksbr
     return env
