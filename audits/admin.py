@@ -23,7 +23,9 @@ from certbody.admin_transitions import (
 from certbody.dates import local_today
 from certbody.errors import DomainError
 
+from . import access
 from . import services as svc
+from .admin_access import NeedToKnowAdminMixin
 from .models import Audit, AuditRole, Finding, Recommendation
 
 
@@ -180,32 +182,31 @@ class NoTeamFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _only_own_audits(request, queryset, prefix=""):
-    """Staff (audits.manage_audit) and superusers see everything; an auditor only the audits
-    they lead or are a member of."""
-    user = request.user
-    if user.has_perm("audits.manage_audit"):
-        return queryset
-    return queryset.filter(
-        Q(**{f"{prefix}team_leader": user}) | Q(**{f"{prefix}members": user})
-    ).distinct()
-
-
 class FindingForm(forms.ModelForm):
+    """A new finding: only on an audit the user leads and that is open for findings (the
+    service checks the same: audits.access)."""
+
+    user = None  # set by FindingAdmin.get_form
+
     class Meta:
         model = Finding
         fields = ("audit", "grade", "clause", "description")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "audit" in self.fields:
+            self.fields["audit"].queryset = access.audits_user_may_raise_findings_on(self.user)
+
     def clean(self):
         data = super().clean()
         if not self.instance.pk and data.get("audit"):
-            for problem in svc.finding_raise_problems(data["audit"]):
+            for problem in svc.finding_raise_problems(data["audit"], self.user):
                 self.add_error("audit", problem)
         return data
 
 
 @admin.register(Audit)
-class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     form = AuditForm
     list_display = (
         "certification",
@@ -320,9 +321,6 @@ class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
                 *self.PROGRAMME_FIELDS,
             )
         return (*super().get_readonly_fields(request, obj), *base)
-
-    def get_queryset(self, request):
-        return _only_own_audits(request, super().get_queryset(request))
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -542,7 +540,7 @@ class AuditAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class FindingAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     form = FindingForm
     list_display = (
         "audit",
@@ -606,11 +604,18 @@ class FindingAdmin(TransitionAdminMixin, admin.ModelAdmin):
             base = (*base, "audit", "grade")
         return (*super().get_readonly_fields(request, obj), *base)
 
-    def get_queryset(self, request):
-        return _only_own_audits(request, super().get_queryset(request), prefix="audit__")
-
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # Editing a finding's words is auditing: the auditors of its team (audits.access).
+        if obj is not None and not access.may_conduct(obj.audit, "accept_plan", request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -14,7 +14,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, translate_url
 from django.utils import translation
@@ -24,6 +23,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from certbody.policy import policy
 
+from .admin_access import NeedToKnowAdminMixin
 from .audit_time import Band, table_problems
 from .models import AuditTimeCalculation, AuditTimeRow, AuditTimeTable
 from .resources import AuditTimeRowResource
@@ -199,7 +199,7 @@ def trace_context(calc: AuditTimeCalculation) -> dict:
 
 
 @admin.register(AuditTimeCalculation)
-class AuditTimeCalculationAdmin(admin.ModelAdmin):
+class AuditTimeCalculationAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     list_display = (
         "application",
         "calculated_on",
@@ -258,9 +258,10 @@ class AuditTimeCalculationAdmin(admin.ModelAdmin):
         ]
 
     def print_view(self, request, object_id):
-        calc = get_object_or_404(
+        calc = self.visible_object_or_404(
+            request,
+            unquote(object_id),
             AuditTimeCalculation.objects.select_related("application__client", "calculated_by"),
-            pk=unquote(object_id),
         )
         if not self.has_view_permission(request, calc):
             raise PermissionDenied

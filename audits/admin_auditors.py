@@ -103,6 +103,14 @@ def _can_edit(request, model) -> bool:
     return request.user.has_perm(f"audits.change_{model._meta.model_name}")
 
 
+def _own_profile_unless_staff(request, queryset, model):
+    """Staff who may change these rows see everyone's; an auditor only their own (another
+    auditor's relationships name clients: ISO/IEC 17021-1 8.4)."""
+    if _can_edit(request, model):
+        return queryset
+    return queryset.filter(profile__user_id=request.user.pk)
+
+
 @admin.register(AuditorProfile)
 class AuditorProfileAdmin(admin.ModelAdmin):
     list_display = (
@@ -131,6 +139,15 @@ class AuditorProfileAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .prefetch_related("qualifications__standard", "qualifications__technical_area")
         )
+
+    def get_inlines(self, request, obj):
+        # Relationships with clients and impartiality declarations are the auditor's and the
+        # office's business: another auditor sees only the qualifications.
+        if obj is not None and not (
+            _can_edit(request, AuditorProfile) or obj.user_id == request.user.pk
+        ):
+            return [QualificationInline]
+        return super().get_inlines(request, obj)
 
     def get_fields(self, request, obj=None):
         fields = ["user", "home_city", "languages", "is_active"]
@@ -177,6 +194,9 @@ class RelationshipDeclarationAdmin(admin.ModelAdmin):
     search_fields = ("profile__user__username", "client__legal_name", "client__english_name")
     autocomplete_fields = ("profile", "client")
 
+    def get_queryset(self, request):
+        return _own_profile_unless_staff(request, super().get_queryset(request), self.model)
+
 
 @admin.register(ImpartialityDeclaration)
 class ImpartialityDeclarationAdmin(admin.ModelAdmin):
@@ -185,6 +205,9 @@ class ImpartialityDeclarationAdmin(admin.ModelAdmin):
     list_filter = ("year",)
     search_fields = ("profile__user__username", "profile__user__last_name")
     autocomplete_fields = ("profile",)
+
+    def get_queryset(self, request):
+        return _own_profile_unless_staff(request, super().get_queryset(request), self.model)
 
 
 # -- Bookings and unavailability ---------------------------------------------------------------

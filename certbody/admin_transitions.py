@@ -159,7 +159,9 @@ class TransitionAdminMixin:
 
     # -- taking one ----------------------------------------------------------------------------
     def transition_view(self, request, object_id, name):
-        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        # Through the admin's queryset: an object the user may not see (an auditor and another
+        # team's audit) does not exist for them.
+        obj = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         action = self.transition_actions.get(name)

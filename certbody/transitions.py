@@ -25,9 +25,20 @@ def transition_label(obj, name: str) -> str:
 
 def user_may(obj, name: str, user) -> bool:
     """Whether ``user`` holds the permission of transition ``name`` from the current state
-    (rules are not checked here: ``obj.blockers(name)`` says why they do not hold)."""
+    (rules are not checked here: ``obj.blockers(name)`` says why they do not hold). A
+    permission may be an object rule (a callable, e.g. audits.access.TeamPermission): the
+    user must then be allowed on this very object."""
     meta = getattr(obj, name)._django_fsm
     return meta.has_transition_perm(obj, meta.field.get_state(obj), user)
+
+
+def permission_refusal(obj, name: str, user) -> str:
+    """Why ``user`` may not take transition ``name`` on ``obj``, in words for the user."""
+    meta = getattr(obj, name)._django_fsm
+    transition = meta.get_transition(meta.field.get_state(obj))
+    refusal = getattr(getattr(transition, "permission", None), "refusal", None)
+    message = refusal(obj, user) if refusal is not None else None
+    return str(message or MSG_NO_PERMISSION % {"action": transition_label(obj, name)})
 
 
 def available_transitions(obj) -> list[str]:
@@ -49,7 +60,7 @@ def run_transition(obj, name, *, by, on, error=DomainError, description="", **ex
             % {"action": label, "object": obj._meta.verbose_name, "state": obj.get_state_display()}
         )
     if by is not None and not user_may(obj, name, by):
-        raise error(MSG_NO_PERMISSION % {"action": label})
+        raise error(permission_refusal(obj, name, by))
     obj.rule_context(on=on, by=by, **extra)
     blockers = obj.blockers(name)
     if blockers:

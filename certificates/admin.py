@@ -12,12 +12,13 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from audits import access
+from audits.admin_access import NeedToKnowAdminMixin
 from audits.models import Audit
 from certbody.admin_transitions import (
     HistoryInline,
@@ -179,9 +180,9 @@ class AuditInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
+        # An auditor sees the certification's audits they are on (audits/access.py).
         return (
-            super()
-            .get_queryset(request)
+            access.visible(super().get_queryset(request), request.user)
             .select_related("team_leader", "decision")
             .prefetch_related("members")
             .order_by("cycle", "planned_start", "pk")
@@ -212,6 +213,8 @@ class AuditInline(admin.TabularInline):
 
 def _pdf_download(certificate):
     """A link to the staff PDF download (never MEDIA_URL: certificate files are not public)."""
+    if certificate.pk is None:  # the blank row of an inline formset
+        return "-"
     url = reverse("admin:certificates_certificate_pdf", args=[certificate.pk])
     if certificate.pdf:
         return format_html('<a href="{}">{}</a>', url, _("PDF"))
@@ -255,7 +258,7 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(Certification)
-class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     list_display = (
         "client",
         "standard",
@@ -429,7 +432,7 @@ class CertificationAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     list_display = ("certification", "outcome", "decided_on", "decided_by")
     list_filter = ("outcome",)
     search_fields = ("certification__client__legal_name", "certification__certificate_number")
@@ -447,7 +450,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     list_display = (
         "printed_number",
         "certification",
@@ -485,7 +488,7 @@ class CertificateAdmin(admin.ModelAdmin):
         """Staff download of one version's PDF; rendered and stored first if missing."""
         if not request.user.has_perm("certificates.view_certificate"):
             raise PermissionDenied
-        certificate = get_object_or_404(Certificate, pk=pk)
+        certificate = self.visible_object_or_404(request, pk)
         return FileResponse(
             certificate_pdf_file(certificate),
             as_attachment=True,

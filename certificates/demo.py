@@ -919,14 +919,15 @@ class Walker:
         return out
 
     def resolve(self, raised, on, *, verify_majors=True):
-        p = self.people
         for f in raised:
             if f.grade == Grade.OBSERVATION:
                 continue
-            f = audit_svc.finding_accept_plan(finding=f, plan=PLAN, by=p.auditor, on=self._at(on))
+            # The finding's team leader follows it up (only its team may: audits/access.py).
+            leader = f.audit.team_leader
+            f = audit_svc.finding_accept_plan(finding=f, plan=PLAN, by=leader, on=self._at(on))
             if f.grade == Grade.MAJOR and verify_majors:
-                f = audit_svc.finding_mark_corrected(finding=f, by=p.auditor, on=self._at(on))
-                audit_svc.finding_verify(finding=f, by=p.auditor, on=self._at(on))
+                f = audit_svc.finding_mark_corrected(finding=f, by=leader, on=self._at(on))
+                audit_svc.finding_verify(finding=f, by=leader, on=self._at(on))
 
     def plan_stage1(self, cert, start, *, planned_on, leader=None, justification=""):
         cert.refresh_from_db()

@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from audits.admin_access import NeedToKnowAdminMixin
 from audits.admin_audit_time import application_summary, calculate_view
 from certbody.dates import local_today
 from certbody.policy import policy
@@ -42,7 +43,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     list_display = (
         "legal_name",
         "english_name",
@@ -143,7 +144,7 @@ class ApplicationForm(forms.ModelForm):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     form = ApplicationForm
     list_display = ("client", "received_on", "standards_list", "effective_personnel")
     list_filter = ("standards", "received_on")
@@ -188,7 +189,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         ]
 
     def audit_time_view(self, request, object_id):
-        application = get_object_or_404(Application, pk=unquote(object_id))
+        application = self.visible_object_or_404(request, unquote(object_id))
         if not self.has_view_permission(request, application):
             raise PermissionDenied
         return calculate_view(self, request, application)

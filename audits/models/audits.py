@@ -13,6 +13,8 @@ from certbody.dates import add_months
 from certbody.policy import policy
 from certbody.rules import RuleMixin, logged_transition, rules_hold
 
+from .. import access
+
 
 class AuditKind(models.TextChoices):
     STAGE1 = "stage1", _("Stage 1")
@@ -264,7 +266,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         field=state,
         source=AuditState.PLANNED,
         target=AuditState.IN_PROGRESS,
-        permission="audits.conduct_audit",
+        permission=access.team_permission("start"),
         conditions=[rules_hold("start")],
         custom={"label": _("Start audit")},
     )
@@ -275,7 +277,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         field=state,
         source=AuditState.IN_PROGRESS,
         target=AuditState.REPORT_SUBMITTED,
-        permission="audits.conduct_audit",
+        permission=access.team_permission("submit_report"),
         conditions=[rules_hold("submit_report")],
         custom={"label": _("Submit report")},
     )
@@ -401,7 +403,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
         field=state,
         source=FindingState.OPEN,
         target=FindingState.PLAN_ACCEPTED,
-        permission="audits.conduct_audit",
+        permission=access.finding_team_permission("accept_plan"),
         conditions=[rules_hold("accept_plan")],
         custom={"label": _("Accept plan")},
     )
@@ -413,7 +415,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
         field=state,
         source=FindingState.PLAN_ACCEPTED,
         target=FindingState.CORRECTED,
-        permission="audits.conduct_audit",
+        permission=access.finding_team_permission("mark_corrected"),
         custom={"label": _("Mark corrected")},
     )
     def mark_corrected(self, *, by=None, description=None):
@@ -423,7 +425,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
         field=state,
         source=FindingState.CORRECTED,
         target=FindingState.VERIFIED,
-        permission="audits.conduct_audit",
+        permission=access.finding_team_permission("verify"),
         custom={"label": _("Verify correction")},
     )
     def verify(self, *, by=None, description=None):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from certbody.errors import ConflictError, DomainError
 from certbody.transitions import run_transition
 
+from .. import access
 from ..models import (
     Audit,
     AuditKind,
@@ -39,6 +40,7 @@ MSG_STAGE_FROM_CERTIFICATION = _(
 MSG_RESTORATION_LATE = _(
     "The certificate expired on %(day)s: this audit is for its restoration within the window."
 )
+MSG_FINDING_PERMISSION = _("You do not have permission to raise findings.")
 MSG_FINDING_STATE = _("Findings can be raised only while the audit is in progress or reported.")
 MSG_AUDIT_KIND_STATE = _(
     "An audit of the kind “%(kind)s” cannot be planned while the certification is “%(state)s”."
@@ -249,8 +251,14 @@ def audit_cancel(*, audit: Audit, reason: str, by, on: datetime.date) -> Audit:
     return locked
 
 
-def finding_raise_problems(audit) -> list[str]:
-    """Why a finding cannot be raised on ``audit`` now (empty: it can)."""
+def finding_raise_problems(audit, by=None) -> list[str]:
+    """Why ``by`` cannot raise a finding on ``audit`` now (empty: they can). Only the team
+    leader raises findings (audits.access.LEADER_STEPS); ``by=None`` is the system."""
+    if by is not None and not by.has_perm("audits.conduct_audit"):
+        return [str(MSG_FINDING_PERMISSION)]
+    refusal = access.conduct_refusal(audit, "raise_finding", by)
+    if refusal:
+        return [refusal]
     if audit.state not in (AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED):
         return [str(MSG_FINDING_STATE)]
     return []
@@ -259,11 +267,9 @@ def finding_raise_problems(audit) -> list[str]:
 def finding_raise(
     *, audit: Audit, grade: str, description: str, clause: str = "", by, on: datetime.date
 ) -> Finding:
-    problems = finding_raise_problems(audit)
+    problems = finding_raise_problems(audit, by)
     if problems:
         raise AuditError(*problems)
-    if by is not None and not by.has_perm("audits.conduct_audit"):
-        raise AuditError(_("You do not have permission to raise findings."))
     if grade not in Grade.values:
         raise AuditError(_("Unknown grade: %(g)s.") % {"g": grade})
     if not description.strip():

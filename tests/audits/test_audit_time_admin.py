@@ -128,7 +128,11 @@ def test_multi_site_and_integration_from_the_form(client, people, application):
 
 
 def test_only_staff_may_calculate(client, people, application):
+    # An auditor on no audit of this application does not see it at all (need-to-know: 404);
+    # the decision maker sees it but may not calculate (403).
     client.force_login(people.auditor)
+    assert client.post(calc_url(application), form()).status_code == 404
+    client.force_login(people.decider)
     assert client.post(calc_url(application), form()).status_code == 403
     assert not AuditTimeCalculation.objects.exists()
 

@@ -128,12 +128,16 @@ def test_major_finding_from_open_to_verified(people):
     )
     major = audit_svc.finding_mark_corrected(finding=major, by=people.auditor, on=D(2024, 12, 1))
     assert (major.state, major.corrected_on) == ("corrected", D(2024, 12, 1))
-    major = audit_svc.finding_verify(finding=major, by=people.auditor2, on=D(2024, 12, 10))
+    # An auditor who is not on this audit's team may not verify it (ISO/IEC 17021-1 8.4).
+    with pytest.raises(AuditError) as err:
+        audit_svc.finding_verify(finding=major, by=people.auditor2, on=D(2024, 12, 10))
+    assert err.value.messages == ["You are not on the team of this audit."]
+    major = audit_svc.finding_verify(finding=major, by=people.auditor, on=D(2024, 12, 10))
     assert (major.state, major.verified_on) == ("verified", D(2024, 12, 10))
     assert transitions(major) == [
         ("auditor", "open", "plan_accepted", "accept_plan", None),
         ("auditor", "plan_accepted", "corrected", "mark_corrected", None),
-        ("auditor2", "corrected", "verified", "verify", None),
+        ("auditor", "corrected", "verified", "verify", None),
     ]
     assert not Finding.objects.filter(pk=major.pk).blocking_decision().exists()
 
