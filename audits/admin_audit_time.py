@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from certbody.importexport import SafeImportExportMixin
 from certbody.policy import policy
 
 from .admin_access import NeedToKnowAdminMixin
@@ -141,7 +142,7 @@ class AuditTimeTableAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditTimeRow)
-class AuditTimeRowAdmin(ImportExportModelAdmin):
+class AuditTimeRowAdmin(SafeImportExportMixin, ImportExportModelAdmin):
     """All bands of all tables, for import and export (a spreadsheet replaces the bands of the
     standards it names; see audits/resources.py)."""
 

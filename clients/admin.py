@@ -20,6 +20,7 @@ from certbody.policy import policy
 from certificates.services import application_open_certifications, application_open_problems
 
 from .imports.jobs import job_confirm, job_progress, job_start
+from .imports.tabular import ImportFileError, check_workbook
 from .models import (
     Application,
     ApplicationDocument,
@@ -230,6 +231,11 @@ class ImportUploadForm(forms.Form):
                 _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
                 % {"size": upload.size / 2**20, "limit": limit / 2**20}
             )
+        # A workbook over the unpacking limits is refused now, from its ZIP directory alone.
+        try:
+            check_workbook(upload)
+        except ImportFileError as err:
+            raise forms.ValidationError(err.messages) from err
         return upload
 
 

@@ -263,6 +263,12 @@ CERTBODY = {
     # First surveillance due no later than this many months after the decision.
     "FIRST_SURVEILLANCE_MONTHS": env.int("CERTBODY_FIRST_SURVEILLANCE_MONTHS", default=12),
     # Suspension lasts at most this long before withdrawal or scope reduction.
+# A worker child whose resident memory passed this many KiB after a task (a large import
+# reaches a few hundred MB) is replaced by a fresh one, so that a big job does not leave the
+# worker holding the memory; the task itself always completes. 0 turns it off.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
+    env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300 * 1024) or None
+)
     "SUSPENSION_MAX_MONTHS": env.int("CERTBODY_SUSPENSION_MAX_MONTHS", default=6),
     # After expiry, restoration is possible within this many months.
     "RESTORATION_WINDOW_MONTHS": env.int("CERTBODY_RESTORATION_WINDOW_MONTHS", default=6),
@@ -299,10 +305,37 @@ CERTBODY = {
     "CONFLICT_OF_INTEREST_YEARS": env.int("CERTBODY_CONFLICT_OF_INTEREST_YEARS", default=2),
     # Warn when the same team leader led more than this many consecutive audits of a client.
     "ROTATION_MAX_CONSECUTIVE": env.int("CERTBODY_ROTATION_MAX_CONSECUTIVE", default=3),
+    # An .xlsx workbook is a ZIP that a few hundred KB can make unpack to gigabytes, all of it
+    # in the memory of the process reading it. Before anything is unpacked (from the ZIP
+    # directory: clients/imports/tabular.py check_workbook), a workbook is refused that
+    # unpacks to more than IMPORT_MAX_UNPACKED_BYTES in all (a 100,000-row client list is
+    # ~40 MB), holds more than IMPORT_MAX_ZIP_MEMBERS parts (Excel writes ~15), has a part
+    # over 1 MB packed more than IMPORT_MAX_COMPRESSION_RATIO times (worksheets pack 5-20
+    # times; a bomb ~1000), or a part other than a worksheet or its shared strings (openpyxl
+    # parses those whole: styles, pictures, charts...) over IMPORT_MAX_XML_PART_BYTES. A cell
+    # past column IMPORT_MAX_COLUMNS is refused before the rows are read. Each message names
+    # the setting. The same limits hold for the audit-time tables' import in the admin.
+    "IMPORT_MAX_UNPACKED_BYTES": env.int(
+        "CERTBODY_IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
+    ),
+    "IMPORT_MAX_ZIP_MEMBERS": env.int("CERTBODY_IMPORT_MAX_ZIP_MEMBERS", default=1000),
+    "IMPORT_MAX_COMPRESSION_RATIO": env.int("CERTBODY_IMPORT_MAX_COMPRESSION_RATIO", default=100),
+    "IMPORT_MAX_XML_PART_BYTES": env.int(
+        "CERTBODY_IMPORT_MAX_XML_PART_BYTES", default=8 * 1024 * 1024
+    ),
+    "IMPORT_MAX_COLUMNS": env.int("CERTBODY_IMPORT_MAX_COLUMNS", default=256),
     # -- Reminders (certbody/reminders.py) --
     # Remind staff this many days before a surveillance is due (comma-separated in the env).
     "REMINDER_SURVEILLANCE_DUE_DAYS": env.list(
         "CERTBODY_REMINDER_SURVEILLANCE_DUE_DAYS", cast=int, default=[90, 30, 7]
+    # Imports from the admin (clients/imports/jobs.py): files up to this size, and workbooks
+    # that also unpack to at most IMPORT_INLINE_MAX_UNPACKED_BYTES (~3,000 rows, as many as a
+    # 256 KB CSV), are checked and imported in the request; larger ones on the Celery worker
+    # with a progress bar.
+    "IMPORT_INLINE_MAX_BYTES": env.int("CERTBODY_IMPORT_INLINE_MAX_BYTES", default=256 * 1024),
+    "IMPORT_INLINE_MAX_UNPACKED_BYTES": env.int(
+        "CERTBODY_IMPORT_INLINE_MAX_UNPACKED_BYTES", default=2 * 1024 * 1024
+    ),
     ),
     # A surveillance not held this many days after its due date is overdue: staff and
     # decision makers are told (a suspension must then be considered).
@@ -344,9 +377,6 @@ CERTBODY = {
     # IAF CertSearch (IAF MD 28): the month's upload is reminded of on the first day of the
     # month (once the monthly export is written) and again this many days before the month
     # ends; not recorded as uploaded by the month's end, it is overdue.
-    # Imports from the admin (clients/imports/jobs.py): files up to this size are checked and
-    # imported in the request; larger ones on the Celery worker with a progress bar.
-    "IMPORT_INLINE_MAX_BYTES": env.int("CERTBODY_IMPORT_INLINE_MAX_BYTES", default=256 * 1024),
     "REMINDER_CERTSEARCH_UPLOAD_DAYS": env.int(
         "CERTBODY_REMINDER_CERTSEARCH_UPLOAD_DAYS", default=7
     ),

@@ -1,10 +1,11 @@
 """Imports from the admin: upload, preview (a dry run), confirm, import.
 
-A file up to IMPORT_INLINE_MAX_BYTES (policy) runs in the request; a larger one on the Celery
-worker (clients.tasks.run_import_job), and the job's page shows a progress bar (rows done of
-rows in the file) until it ends. Progress is kept in the "progress" cache (shared by web and
-worker: the Redis cache in production, files under var/ in the default run), because the
-import's own transaction cannot publish it until it ends.
+A file up to IMPORT_INLINE_MAX_BYTES (policy), and a workbook that also unpacks to at most
+IMPORT_INLINE_MAX_UNPACKED_BYTES (from its ZIP directory: a small .xlsx can hold much), runs in
+the request; a larger one on the Celery worker (clients.tasks.run_import_job), and the job's
+page shows a progress bar (rows done of rows in the file) until it ends. Progress is kept in
+the "progress" cache (shared by web and worker: the Redis cache in production, files under var/
+in the default run), because the import's own transaction cannot publish it until it ends.
 
 A job runs once: the worker claims it (queued -> running) with one conditional UPDATE, so a
 task delivered twice does nothing the second time.
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from certbody.policy import policy
 
 from ..models import ImportJob
+from .tabular import unpacked_size
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +80,16 @@ def job_confirm(job: ImportJob) -> ImportJob:
     return job
 
 
+def _runs_inline(job: ImportJob) -> bool:
+    if job.file.size > policy("IMPORT_INLINE_MAX_BYTES"):
+        return False
+    with job.file.open("rb") as source:
+        unpacked = unpacked_size(source)
+    return unpacked is None or unpacked <= policy("IMPORT_INLINE_MAX_UNPACKED_BYTES")
+
+
 def _run_or_queue(job: ImportJob) -> None:
-    if job.file.size <= policy("IMPORT_INLINE_MAX_BYTES"):
+    if _runs_inline(job):
         job_run(job.pk)
         job.refresh_from_db()
         return

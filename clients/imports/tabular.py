@@ -12,6 +12,21 @@ CSV: UTF-8, UTF-8 with a byte order mark, or GBK/GB18030, chosen by the user or 
 comma, tab or semicolon delimited (the one used most in the header line; an Excel
 ``sep=;`` first line is honoured). XLSX: the active worksheet (or the one named), read with
 openpyxl in read-only mode.
+
+A workbook is a ZIP of XML parts, and a few hundred KB of it can unpack to gigabytes: before
+openpyxl reads anything, :func:`check_workbook` refuses one whose ZIP directory holds more than
+IMPORT_MAX_ZIP_MEMBERS parts, that unpacks to more than IMPORT_MAX_UNPACKED_BYTES, with a part
+(of over 1 MB) packed more than IMPORT_MAX_COMPRESSION_RATIO times, or with a part larger than
+IMPORT_MAX_XML_PART_BYTES among those openpyxl parses whole (all but the worksheets and the
+shared strings, which it streams). The sizes in the directory can lie, but no more is ever
+unpacked than they declare: Python's zipfile stops a part there (and then fails its CRC check).
+Before the rows are read, the worksheet is scanned (:func:`scan_sheet`): a cell past column
+IMPORT_MAX_COLUMNS or a row past Excel's last (1,048,576) is refused, as openpyxl would fill
+every row up to its last cell and every missing row up to the highest number. The sheet's
+declared ``<dimension>`` is not trusted (nor used). Each message names the setting.
+
+Text cells that a CSV export neutralised against formula injection (``'=…``, ``'+86…``) are read
+without that quote (certbody/csvsafe.py).
 """
 
 import codecs
@@ -29,9 +44,14 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_dependents
+from openpyxl.reader.excel import _find_workbook_part
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.xml.functions import fromstring
 
+from certbody.csvsafe import unneutralise
 from certbody.errors import DomainError
 from certbody.policy import policy
 
@@ -135,6 +155,32 @@ XLSX_BROKEN_AT = _(
     "The workbook cannot be read after row %(row)s (%(error)s): open it in Excel, save it "
     "again and upload that."
 )
+UNPACKED_TOO_BIG = _(
+    "The workbook unpacks to %(size)s; at most %(limit)s is accepted "
+    "(CERTBODY_IMPORT_MAX_UNPACKED_BYTES). Split it into smaller files, or save it as CSV."
+)
+TOO_MANY_PARTS = _(
+    "The workbook holds more than %(limit)s parts (files inside the .xlsx), the most accepted "
+    "(CERTBODY_IMPORT_MAX_ZIP_MEMBERS): open it in Excel, save it again and upload that."
+)
+RATIO_TOO_HIGH = _(
+    "The workbook part %(part)s unpacks to %(size)s from %(packed)s, %(ratio)s times its packed "
+    "size; at most %(limit)s times is accepted (CERTBODY_IMPORT_MAX_COMPRESSION_RATIO). Delete "
+    "the empty rows and columns, save it again and upload that, or save it as CSV."
+)
+PART_TOO_BIG = _(
+    "The workbook part %(part)s unpacks to %(size)s; at most %(limit)s is accepted for a part "
+    "other than a worksheet or its shared strings (CERTBODY_IMPORT_MAX_XML_PART_BYTES). Remove "
+    "pictures, charts and unused cell styles, or save it as CSV."
+)
+TOO_MANY_COLUMNS = _(
+    "Cell %(cell)s is in column %(column)s; at most %(limit)s columns are accepted "
+    "(CERTBODY_IMPORT_MAX_COLUMNS): delete the columns after %(last)s and upload again."
+)
+ROW_PAST_EXCEL = _(
+    "The worksheet has a row numbered %(row)s, past the last row of Excel (%(limit)s): the file "
+    "is damaged. Open it in Excel, save it again and upload that."
+)
 
 # -- Formats ---------------------------------------------------------------------------------
 
@@ -167,9 +213,22 @@ _CHUNK = 1024 * 1024
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read (surrogateescape)
 _SEP_LINE = re.compile(r"\s*sep=([,;\t|])\s*")
-_ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")  # <row r="2">, <x:row r="2">
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Za-z0-9:$]+)"')
 _MB = 1024 * 1024
+# A row or cell start tag (any namespace prefix) and its r attribute when it has one:
+# <row r="12" ...>, <x:c r="AB12" t="s">, <c t="s"> (a cell without r is the next column).
+_SHEET_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])"
+    rb"""(?:[^<>]*?\sr\s*=\s*["']([A-Za-z]*)(\d+)["'])?"""
+)
+EXCEL_MAX_ROWS = 1_048_576
+# A part packed this well is a bomb only when it is large: below this size it cannot hurt.
+_RATIO_MIN_BYTES = _MB
+# The parts openpyxl streams rather than parsing whole: worksheets and the shared strings.
+_STREAMED_TYPES = ("/worksheet", "/sharedStrings")
+_SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
 
 
 def column_letter(index: int) -> str:
@@ -352,17 +411,28 @@ def _wrong(what) -> ImportFileError:
 
 def _check_zip(stream):
     """An .xlsx workbook is a ZIP holding [Content_Types].xml and xl/workbook.xml; say what
-    any other ZIP looks like."""
+    any other ZIP looks like, and refuse a workbook over the limits (:func:`check_workbook`)
+    before anything unpacks it."""
     try:
+        _check_zip_directory_size(stream)
         with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
-            mimetype = archive.read("mimetype")[:200] if "mimetype" in names else b""
+            infos = archive.infolist()
+            if len(infos) > policy("IMPORT_MAX_ZIP_MEMBERS"):
+                raise _too_many_parts()
+            names = {info.filename for info in infos}
+            mimetype = b""
+            if "mimetype" in names:
+                with archive.open("mimetype") as member:
+                    mimetype = member.read(200)
+            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+                _check_workbook_parts(archive, infos)
+                return
+    except ImportFileError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as exc:
         raise ImportFileError(ZIP_DAMAGED % {"error": display_value(exc, 80)}) from exc
     finally:
         stream.seek(0)
-    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
-        return
     if "xl/workbook.bin" in names:
         raise ImportFileError(XLSB)
     if b"opendocument.spreadsheet" in mimetype:
@@ -374,6 +444,151 @@ def _check_zip(stream):
     if "ppt/presentation.xml" in names:
         raise _wrong(WHAT_PPTX)
     raise _wrong(WHAT_ZIP)
+
+
+def check_workbook(stream) -> None:
+    """Refuse an .xlsx workbook (a binary file object, read from its start and left at it) over
+    the import's limits: too many parts, unpacking to too much, packed too well, or a part
+    parsed whole too large (see the module's docstring). Reads only the ZIP directory and the
+    small parts that say which part is which. Anything that is not a ZIP passes (open_table
+    says what it is). Raises ImportFileError naming the limit."""
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    if head in (b"PK\x03\x04", b"PK\x05\x06"):
+        _check_zip(stream)
+
+
+def unpacked_size(stream) -> int | None:
+    """The size an .xlsx workbook (any ZIP) declares it unpacks to, from its ZIP directory;
+    None for a file that is not a ZIP or cannot be read as one. Call check_workbook first:
+    this one reads the directory without bounds."""
+    stream.seek(0)
+    try:
+        if stream.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+            return None
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+    finally:
+        stream.seek(0)
+
+
+def _too_many_parts() -> ImportFileError:
+    return ImportFileError(TOO_MANY_PARTS % {"limit": policy("IMPORT_MAX_ZIP_MEMBERS")})
+
+
+# The end of the ZIP directory: signature, disk numbers, entries here and in all, the directory's
+# size and offset, the comment's length; and the ZIP64 versions (locator, then record).
+_EOCD = b"PK\x05\x06"
+_EOCD_SIZE = 22
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
+
+
+def _check_zip_directory_size(stream) -> None:
+    """Python's zipfile reads the whole central directory into memory and makes an object of
+    every entry: a 50 MB file of empty entries would take gigabytes. So before it does, the
+    directory's size (from its end record) must fit IMPORT_MAX_ZIP_MEMBERS entries (46 bytes
+    each plus a name, counted at 1 KB each)."""
+    end = stream.seek(0, io.SEEK_END)
+    start = max(0, end - (_EOCD_SIZE + 0xFFFF))
+    stream.seek(start)
+    tail = stream.read(end - start)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < _EOCD_SIZE:
+        return  # not found: zipfile says the file is damaged
+    directory_size = int.from_bytes(tail[at + 12 : at + 16], "little")
+    locator = tail.rfind(_ZIP64_LOCATOR, 0, at)
+    if locator >= 0 and at - locator == 20:
+        record_at = int.from_bytes(tail[locator + 8 : locator + 16], "little")
+        stream.seek(record_at)
+        record = stream.read(56)
+        if record[:4] == _ZIP64_EOCD and len(record) == 56:
+            directory_size = int.from_bytes(record[40:48], "little")
+    stream.seek(0)
+    if directory_size > policy("IMPORT_MAX_ZIP_MEMBERS") * 1024:
+        raise _too_many_parts()
+
+
+def _check_workbook_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """The limits on an .xlsx workbook's parts, from the sizes its ZIP directory declares."""
+    total = sum(info.file_size for info in infos)
+    limit = policy("IMPORT_MAX_UNPACKED_BYTES")
+    if total > limit:
+        raise ImportFileError(
+            UNPACKED_TOO_BIG % {"size": human_size(total), "limit": human_size(limit)}
+        )
+    ratio_limit = policy("IMPORT_MAX_COMPRESSION_RATIO")
+    for info in infos:
+        packed = max(info.compress_size, 1)
+        if info.file_size > _RATIO_MIN_BYTES and info.file_size > ratio_limit * packed:
+            raise ImportFileError(
+                RATIO_TOO_HIGH
+                % {
+                    "part": display_value(info.filename, 60),
+                    "size": human_size(info.file_size),
+                    "packed": human_size(info.compress_size),
+                    "ratio": info.file_size // packed,
+                    "limit": ratio_limit,
+                }
+            )
+    part_limit = policy("IMPORT_MAX_XML_PART_BYTES")
+
+    def check(info):
+        if info.file_size > part_limit:
+            raise ImportFileError(
+                PART_TOO_BIG
+                % {
+                    "part": display_value(info.filename, 60),
+                    "size": human_size(info.file_size),
+                    "limit": human_size(part_limit),
+                }
+            )
+
+    # The parts that say which part is which are parsed whole: checked before they are read.
+    for info in infos:
+        if info.filename == "[Content_Types].xml" or info.filename.endswith(".rels"):
+            check(info)
+    streamed = _streamed_parts(archive, {info.filename for info in infos})
+    for info in infos:
+        if info.filename not in streamed:
+            check(info)
+
+
+def _streamed_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """The parts openpyxl's read-only mode streams (worksheets and the shared strings) rather
+    than parsing whole: the targets of worksheet relationships and the content types' shared
+    strings part, less any part that something else also points at (the workbook, styles, a
+    chart...): openpyxl finds its parts through those same files, which anyone can write."""
+    try:
+        manifest = Manifest.from_tree(fromstring(archive.read("[Content_Types].xml")))
+        workbook = _find_workbook_part(manifest).PartName.lstrip("/")
+        shared = manifest.find(_SHARED_STRINGS_TYPE)
+        streamed, other = set(), {workbook, "[Content_Types].xml"}
+        if shared is not None:
+            streamed.add(shared.PartName.lstrip("/"))
+        for name in names:
+            if not name.endswith(".rels"):
+                continue
+            other.add(name)
+            for rel in get_dependents(archive, name):
+                if rel.TargetMode == "External":
+                    continue
+                kind = rel.Type or ""
+                if kind.endswith(_STREAMED_TYPES) and "chartsheet" not in kind:
+                    streamed.add(rel.target)
+                else:
+                    other.add(rel.target)
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(XLSX_BROKEN % {"error": display_value(exc, 80)}) from exc
+    # openpyxl reads these whatever the relationships say.
+    other |= {"xl/styles.xml", "docProps/core.xml", "docProps/custom.xml", "xl/theme/theme1.xml"}
+    return streamed - other
 
 
 def _check_not_binary(stream, head: bytes, size: int):
@@ -598,7 +813,7 @@ class _CsvReader:
                     column = next((i for i, value in enumerate(record) if "\x00" in value), None)
                     letter = "?" if column is None else column_letter(column)
                     raise ImportFileError(NUL_BYTE % {"row": number, "column": letter})
-                yield number, [normalise_text(value) for value in record]
+                yield number, [normalise_text(unneutralise(value)) for value in record]
         except csv.Error as exc:
             raise ImportFileError(
                 CSV_BROKEN
@@ -644,7 +859,12 @@ def _open_xlsx(stream, sheet: str | None, owned: list) -> Table:
         worksheet = active if active in worksheets else worksheets[0]
     # Some writers put a wrong <dimension> in the sheet, or none: read every row there is.
     worksheet.reset_dimensions()
-    merged, row_elements = scan_sheet(workbook, worksheet)
+    try:
+        merged, row_elements = scan_sheet(workbook, worksheet)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged part: a bad CRC, a size that lies, bad deflate data
+        raise ImportFileError(XLSX_BROKEN % {"error": display_value(exc, 80)}) from exc
     _check_merged_cells(merged)
     reader = _XlsxReader(worksheet)
     headers = _read_headers(reader)
@@ -663,17 +883,71 @@ def scan_sheet(workbook, worksheet) -> tuple[list[str], int]:
     """(the merged ranges, the number of <row> elements) of a read-only worksheet: read-only
     mode exposes neither. <mergeCells> comes after <sheetData> in the sheet XML, which may be
     hundreds of MB, so the decompressed XML is searched in chunks rather than parsed (0.2 s
-    for 100,000 rows of 12 columns, where ElementTree.iterparse takes 8 s)."""
+    for 100,000 rows of 12 columns, where ElementTree.iterparse takes 8 s). On the way, a
+    cell past column IMPORT_MAX_COLUMNS (by its reference, or by counting the cells of its row)
+    or a row numbered past Excel's last row is refused: openpyxl would make every row as wide
+    as its last cell, and make an empty row for every number skipped. No more than the sheet's
+    declared size is ever read (zipfile stops there), and never more than the unpacked
+    limit."""
     refs: list[str] = []
     rows = 0
-    tail = b""
+    max_columns = policy("IMPORT_MAX_COLUMNS")
+    max_read = policy("IMPORT_MAX_UNPACKED_BYTES")
+    cells = 0  # cells of the current row so far
+    row_number = 0
+    read = 0
+    tail = b""  # for merged cells
+    pending = b""  # for rows and cells: the end of the previous chunk, not yet searched
     # openpyxl 3.1 keeps the archive and the sheet's part name here (tested).
     with workbook._archive.open(worksheet._worksheet_path) as xml:
-        while chunk := xml.read(_CHUNK):
-            # Each tag is 5 bytes: 4 bytes of the tail complete one cut by the chunk boundary
-            # without counting one twice.
-            edge = tail[-4:] + chunk
-            rows += sum(edge.count(tag) for tag in _ROW_TAGS)
+        while True:
+            chunk = xml.read(_CHUNK)
+            read += len(chunk)
+            if read > max_read:
+                raise ImportFileError(
+                    UNPACKED_TOO_BIG
+                    % {"size": f"> {human_size(max_read)}", "limit": human_size(max_read)}
+                )
+            # A tag cut by the end of the chunk waits for the next one.
+            text = pending + chunk
+            searched = len(text)
+            last = text.rfind(b"<")
+            if chunk and last >= 0 and text.find(b">", last) < 0:
+                searched = last
+            pending = text[searched:]
+            if len(pending) > _MB:
+                raise ImportFileError(XLSX_BROKEN % {"error": "a tag longer than 1 MB"})
+            for match in _SHEET_TAG.finditer(text, 0, searched):
+                tag, letters, digits = match.groups()
+                if tag == b"row":
+                    rows += 1
+                    cells = 0
+                    row_number = int(digits) if digits else row_number + 1
+                    if row_number > EXCEL_MAX_ROWS:
+                        raise ImportFileError(
+                            ROW_PAST_EXCEL % {"row": row_number, "limit": f"{EXCEL_MAX_ROWS:,}"}
+                        )
+                    continue
+                cells += 1
+                column = cells
+                if letters:
+                    try:
+                        column = max(cells, column_index_from_string(letters.decode().upper()))
+                    except ValueError:
+                        column = cells  # openpyxl reports it when it reads the row
+                    cells = column
+                if column > max_columns:
+                    raise ImportFileError(
+                        TOO_MANY_COLUMNS
+                        % {
+                            "cell": f"{column_letter(column - 1)}{row_number}",
+                            "column": column,
+                            "limit": max_columns,
+                            "last": column_letter(max_columns - 1),
+                        }
+                    )
+            if not chunk:
+                break
             buffer = tail + chunk
             if b"mergeCell" in buffer:
                 for match in _MERGE_CELL.finditer(buffer):
@@ -739,7 +1013,7 @@ def _xlsx_value(cell):
     if isinstance(value, str):
         if kind == "e":
             raise ImportFileError(ERROR_CELL % {"cell": cell.coordinate, "error": value})
-        return normalise_text(value)
+        return normalise_text(unneutralise(value))
     if isinstance(value, datetime.datetime):
         return value.date() if value.time() == _MIDNIGHT else value
     if isinstance(value, bool):
