@@ -1,5 +1,7 @@
 """Export of the client list in the import's own columns (clients/imports/columns.py), as CSV
-or XLSX, so that an export imported again changes nothing (the round trip).
+or XLSX, so that an export imported again changes nothing (the round trip). CSV text cells that
+a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) are written with a
+' in front, which the import takes off (certbody/csvsafe.py); XLSX cells are typed text.
 
 One row per client: its fields, its other sites as "name|city|address; ...", its primary
 contact, and its newest application (standard, scope, date the management system started).
@@ -16,6 +18,8 @@ import io
 from pathlib import Path
 
 from django.db.models import Prefetch
+
+from certbody.csvsafe import neutralise
 
 from ..models import Application, Client, Contact, Site
 from .columns import CLIENT_COLUMNS
@@ -120,10 +124,12 @@ def _write_csv(out, headers, rows, encoding) -> int:
     text = io.TextIOWrapper(out, encoding=encoding, newline="", write_through=True)
     try:
         writer = csv.writer(text)
-        writer.writerow(headers)
+        writer.writerow([neutralise(h) for h in headers])
         count = 0
         for row in rows:
-            writer.writerow([_cell(v) for v in row])
+            # A text cell a spreadsheet would run as a formula gets a ' in front (CSV
+            # injection); the import takes it off again (certbody/csvsafe.py).
+            writer.writerow([neutralise(_cell(v)) for v in row])
             count += 1
         text.flush()
         return count
