@@ -301,7 +301,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         return render(request, "admin/clients/import_upload.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(ImportJob, pk=unquote(object_id))
+        job = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
         if not self.has_view_permission(request, job):
             raise PermissionDenied
         error = None
