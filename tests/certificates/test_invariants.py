@@ -555,18 +555,18 @@ def make_machine(people, decider_auditor, auditors=()):
         def resolve_all(self):
             """Plans accepted for every nonconformity, majors corrected and verified."""
             for f in self.unresolved_findings():
+                # Its own team leader follows a finding up (only its team may: audits.access).
+                leader = f.audit.team_leader
                 if f.state == FindingState.OPEN:
                     f = audit_svc.finding_accept_plan(
-                        finding=f, plan="fix it", by=people.auditor, on=self.today
+                        finding=f, plan="fix it", by=leader, on=self.today
                     )
                     self.other_log += 1
                 if f.grade == Grade.MAJOR and f.state == FindingState.PLAN_ACCEPTED:
-                    f = audit_svc.finding_mark_corrected(
-                        finding=f, by=people.auditor, on=self.today
-                    )
+                    f = audit_svc.finding_mark_corrected(finding=f, by=leader, on=self.today)
                     self.other_log += 1
                 if f.grade == Grade.MAJOR and f.state == FindingState.CORRECTED:
-                    audit_svc.finding_verify(finding=f, by=people.auditor, on=self.today)
+                    audit_svc.finding_verify(finding=f, by=leader, on=self.today)
                     self.other_log += 1
 
         def do_resolve(self, data):
@@ -584,18 +584,19 @@ def make_machine(people, decider_auditor, auditors=()):
             if not open_findings:
                 return
             finding = data.draw(st.sampled_from(open_findings), label="finding")
+            leader = finding.audit.team_leader
             if finding.state == FindingState.OPEN:
                 plan = data.draw(st.sampled_from(["fix it", ""]), label="plan")
                 action = lambda: audit_svc.finding_accept_plan(  # noqa: E731
-                    finding=finding, plan=plan, by=people.auditor, on=self.today
+                    finding=finding, plan=plan, by=leader, on=self.today
                 )
             elif finding.state == FindingState.PLAN_ACCEPTED:
                 action = lambda: audit_svc.finding_mark_corrected(  # noqa: E731
-                    finding=finding, by=people.auditor, on=self.today
+                    finding=finding, by=leader, on=self.today
                 )
             else:
                 action = lambda: audit_svc.finding_verify(  # noqa: E731
-                    finding=finding, by=people.auditor, on=self.today
+                    finding=finding, by=leader, on=self.today
                 )
             ok, _ = self.attempt(action)
             if ok:
