@@ -62,13 +62,19 @@ class ScanResult:
 
 
 # -- recipients ---------------------------------------------------------------------------------
+PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
 def recipient_ids(*perms: str) -> list[int]:
     """Active staff users (or superusers) with an email address holding any of ``perms``."""
     users = get_user_model().objects
     ids = set()
     for perm in perms:
         ids.update(
-            users.with_perm(perm, is_active=True, include_superusers=True)
+            # The backend that holds permissions (django-axes' backend, first, holds none).
+            users.with_perm(
+                perm, is_active=True, include_superusers=True, backend=PERMISSION_BACKEND
+            )
             .filter(is_staff=True)
             .exclude(email="")
             .values_list("pk", flat=True)

@@ -4,6 +4,7 @@ Every setting is read once from the environment through one ``environ.Env`` and 
 default that works on a laptop: SQLite and a filesystem Celery broker that needs no server.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_celery_beat",
     "import_export",
+    "axes",
     "certbody",
     "clients",
     "audits",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After login: the redirect goes to the user's preferred language (certbody/login_language.py).
     "certbody.login_language.LoginLanguageMiddleware",
+    # Last (as django-axes requires): turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "certbody.urls"
@@ -168,6 +172,28 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_SYNC_INTERVAL = env.float("RATELIMIT_SYNC_INTERVAL", default=0.1)
 REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
 RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
+
+# ---------------------------------------------------------------------------------------------
+# Login throttling (django-axes; certbody/login_throttle.py). After AXES_FAILURE_LIMIT failed
+# logins for one username from one client address, that pair is locked out for
+# AXES_COOLOFF_MINUTES after its last failure (another failure while locked out starts the wait
+# again); the page says until when. The address is the rate limiter's (DJANGO_REAL_IP_HEADER
+# behind a proxy, else REMOTE_ADDR; an IPv6 address counts per /64). Every failure and login is
+# recorded (admin: Access attempts, Access failures, Access logs); an administrator unlocks by
+# deleting the access attempt, or `manage.py axes_reset_username USERNAME`.
+# ---------------------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "certbody.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "certbody.login_throttle.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # ---------------------------------------------------------------------------------------------
 # Mail
