@@ -57,6 +57,9 @@ def _interrupt(signum, frame):
 
 def up() -> None:
     ensure_venv("[dev]")
+    # The laptop settings (DEBUG on), chosen here explicitly: without DJANGO_SETTINGS_MODULE,
+    # the WSGI application and Celery load the production settings.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.local")
     (ROOT / "var").mkdir(exist_ok=True)
     manage("migrate", "--noinput")
     manage("compilemessages_if_needed")

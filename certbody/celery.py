@@ -10,7 +10,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.local")
+# Production settings unless told otherwise (run.py sets certbody.settings.local).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.production")
 
 app = Celery("certbody")
 app.config_from_object("django.conf:settings", namespace="CELERY")

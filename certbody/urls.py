@@ -1,8 +1,9 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from certbody.files import protected_file
 
 admin.site.site_header = "certbody"
 admin.site.site_title = "certbody"
@@ -13,6 +14,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("api/", include("certificates.urls_api")),
+    # Stored files (MEDIA_URL): staff only, per object (certbody/files.py). Never served from
+    # MEDIA_ROOT directly, in any settings.
+    path(
+        "admin/files/<path:name>",
+        admin.site.admin_view(protected_file),
+        name="protected_file",
+    ),
 ]
 urlpatterns += i18n_patterns(
     # The public verification pages first: every QR scan resolves through this list.
@@ -21,7 +29,3 @@ urlpatterns += i18n_patterns(
     path("", include("audits.urls")),
     prefix_default_language=False,
 )
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

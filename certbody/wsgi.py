@@ -3,7 +3,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.local")
+# gunicorn (the Dockerfile, compose) loads this module: production settings unless told
+# otherwise (DEBUG off, the secret key required). The laptop's development server is
+# manage.py runserver with certbody.settings.local (run.py).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.production")
 application = get_wsgi_application()
 
 # Everything loaded so far (Django, the settings, the apps and models: ~130,000 objects) lives

@@ -132,7 +132,9 @@ USE_TZ = True
 # ---------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
-MEDIA_URL = "media/"
+# Stored files are never served from MEDIA_ROOT: their URLs lead to a staff-only view that
+# checks the admin permissions of the object holding the file (certbody/files.py).
+MEDIA_URL = "admin/files/"
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
