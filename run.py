@@ -13,7 +13,6 @@ DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
 
 import hashlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -64,8 +63,11 @@ def up() -> None:
     manage("migrate", "--noinput")
     manage("compilemessages_if_needed")
     manage("seed_demo_if_empty", "--clients", "60")
-    password = secrets.token_urlsafe(9)
-    manage("ensure_login", "--username", "admin", "--password", password, "--demo-password", "demo")
+    # Created once, kept across restarts; its password never goes on a command line
+    # (ensure_login generates it, or takes CERTBODY_ADMIN_PASSWORD, and prints it once).
+    login = manage(
+        "ensure_login", "--username", "admin", "--demo-users", capture_output=True, text=True
+    ).stdout.strip()
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     procs = [
@@ -92,7 +94,7 @@ def up() -> None:
     ]
     print(
         f"\ncertbody is running: http://127.0.0.1:{port}/admin/  (中文: /zh-hans/admin/)\n"
-        f"  login: admin   password: {password}\n"
+        f"  {login}\n"
         "  demo users (password 'demo'): staff_demo, auditor_demo, auditor2_demo, decider_demo\n"
         "  web, Celery worker and beat are running; Ctrl-C stops all.\n",
         flush=True,
