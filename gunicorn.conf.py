@@ -16,6 +16,10 @@ WEB_CONCURRENCY.
 Environment: WEB_CONCURRENCY (workers, default 2 per core, at most 8), GUNICORN_THREADS (threads per
 worker, default 2), GUNICORN_KEEPALIVE (seconds an idle connection stays open, default 5),
 GUNICORN_TIMEOUT (seconds before a stuck worker is restarted, default 60).
+
+With more than one worker and no shared cache (CACHE_URL), each worker counts the public rate
+limit on its own: gunicorn logs a warning when it starts (as `manage.py check --deploy` does,
+certbody.W001).
 """
 
 import os
@@ -30,3 +34,29 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 # A burst of new connections (a crowd of QR scans) waits in the kernel's queue, not refused.
 backlog = 2048
+
+
+def when_ready(server):
+    """Warn when several workers would each count the public rate limit on their own."""
+    if server.cfg.workers <= 1:
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.production")
+    from django.core.exceptions import ImproperlyConfigured
+
+    from certbody.checks import (
+        RATE_LIMIT_CACHE_HINT,
+        per_process_rate_limit_cache,
+        rate_limit_cache_message,
+    )
+
+    try:
+        backend = per_process_rate_limit_cache()
+    except ImproperlyConfigured:  # the workers report the settings' error themselves
+        return
+    if backend is not None:
+        server.log.warning(
+            "certbody.W001 (%d workers): %s %s",
+            server.cfg.workers,
+            rate_limit_cache_message(backend),
+            RATE_LIMIT_CACHE_HINT,
+        )

@@ -15,6 +15,9 @@ class CertbodyConfig(AppConfig):
         from certbody.login_language import remember_login_language
 
         checks.register(check_policy)
+        # Deployment checks: the rate limit's cache, docker-compose.yml's example secrets.
+        import certbody.checks  # noqa: F401
+
         user_logged_in.connect(remember_login_language, dispatch_uid="certbody.login_language")
 
 
