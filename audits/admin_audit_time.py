@@ -144,7 +144,8 @@ class AuditTimeTableAdmin(admin.ModelAdmin):
 @admin.register(AuditTimeRow)
 class AuditTimeRowAdmin(SafeImportExportMixin, ImportExportModelAdmin):
     """All bands of all tables, for import and export (a spreadsheet replaces the bands of the
-    standards it names; see audits/resources.py)."""
+    standards it names; see audits/resources.py). CSV and XLSX only, with the import's limits
+    and CSV formula neutralisation (certbody/importexport.py)."""
 
     resource_classes = [AuditTimeRowResource]
     list_display = ("table", "min_personnel", "max_personnel", "days")
