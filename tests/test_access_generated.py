@@ -23,6 +23,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -43,22 +44,31 @@ STAFF_NAMESPACES = ("admin", "audits")
 NOT_PAGES = {"logout", "view_on_site", None}
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="module")
+def _demo_users(django_db_setup, django_db_blocker):
     """The demo data (every lifecycle state, audits in every state, findings) and one user
-    per role."""
-    call_command("seed_demo", "--clients", "32", "--walk", "30", stdout=StringIO())
-    User = get_user_model()
-    users = {
-        "CB staff": User.objects.get(username="staff_demo"),
-        "Auditor": User.objects.get(username="auditor_demo"),
-        "Decision maker": User.objects.get(username="decider_demo"),
-        "Administrator": UserFactory(username="administrator", role="Administrator"),
-        "superuser": UserFactory(username="root", is_superuser=True),
-        # Staff status but no group: the admin lets them in, and nothing else should.
-        "no group": UserFactory(username="nobody"),
-    }
-    return users
+    per role, seeded once for the module inside a transaction that is rolled back at its end;
+    each test runs in a savepoint of it (pytest-django's ``db``), so none sees another's
+    changes."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--clients", "32", "--walk", "30", stdout=StringIO())
+        User = get_user_model()
+        users = {
+            "CB staff": User.objects.get(username="staff_demo"),
+            "Auditor": User.objects.get(username="auditor_demo"),
+            "Decision maker": User.objects.get(username="decider_demo"),
+            "Administrator": UserFactory(username="administrator", role="Administrator"),
+            "superuser": UserFactory(username="root", is_superuser=True),
+            # Staff status but no group: the admin lets them in, and nothing else should.
+            "no group": UserFactory(username="nobody"),
+        }
+        yield users
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_users, db):
+    return _demo_users
 
 
 def _client(user) -> Client:
