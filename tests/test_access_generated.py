@@ -468,11 +468,22 @@ def test_auditors_read_only_what_their_audits_need(demo):
         shown = {o.pk for o in cl.result_list}
         if cl.result_count != len(theirs) or not shown <= theirs:
             failures.append(f"{label}: the auditor's list shows {shown}, expected {theirs}")
+        transitions = getattr(admin.site._registry.get(model), "transition_actions", {})
         for obj in others[:3]:
             url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
-            status = client.get(url).status_code
-            if status != 404:
-                failures.append(f"{label}: the auditor opened {url} ({status})")
+            pages = [
+                url,
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[obj.pk]),
+            ]
+            pages += [
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_transition", args=[obj.pk, name])
+                for name in transitions
+                if _available(obj, name)
+            ]
+            for page in pages:
+                status = client.get(page).status_code
+                if status != 404:
+                    failures.append(f"{label}: the auditor opened {page} ({status})")
             for office in (staff, decider):
                 if office.get(url).status_code != 200:
                     failures.append(f"{label}: the office could not open {url}")
