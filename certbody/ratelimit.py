@@ -23,12 +23,19 @@ Settings (the names django-ratelimit used):
 - ``RATELIMIT_IP_META_KEY``: the request.META key holding the client address behind a reverse
   proxy (``DJANGO_REAL_IP_HEADER``; for a list, its last address), else REMOTE_ADDR;
 - ``RATELIMIT_USE_CACHE``: the cache alias (default "default");
-- ``RATELIMIT_SYNC_INTERVAL``: seconds between a process's batches (default 0.1; 0: none).
+- ``RATELIMIT_SYNC_INTERVAL``: seconds between a process's batches (default 0.1; 0: none);
+- ``RATELIMIT_CACHE_RETRY_AFTER``: seconds the cache is not asked after it timed out (default 5).
 
 A cache that cannot be reached lets the request through and logs a warning (at most once a
 minute); the batch it did not take is not sent again (after a timeout the cache may have added
 it already): the public check of a certificate stays up when Redis is down. The Redis cache has
-short socket timeouts (settings), so a Redis that hangs costs a request at most about a second.
+short socket timeouts (settings), so a Redis that hangs costs one request about a second. After
+such a slow failure the process does not ask the cache again for ``RATELIMIT_CACHE_RETRY_AFTER``
+seconds (default 5): meanwhile it counts in memory alone (each process enforces the limit on
+what it saw) and its requests wait for nothing; the hits it counted go to the cache with the
+next batch. With a Redis that hung, every request took the 1.0 s timeout (about 8 requests a
+second for a whole server); now one request in 5 seconds per process does. A failure that is
+quick (connection refused) costs nothing and is not waited out: the next batch tries again.
 """
 
 from __future__ import annotations
@@ -54,6 +61,9 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _EXPIRY_MARGIN = 5
 # An address whose count reaches limit / _EXACT_FROM is counted with a round trip a hit.
 _EXACT_FROM = 4
+# A failed send that took at least this long (seconds) was a timeout, not a refusal: the cache is
+# then skipped for RATELIMIT_CACHE_RETRY_AFTER seconds instead of paying it at every request.
+_SLOW_FAILURE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,7 @@ class _Counts:
         self.pending: dict[str, int] = {}  # key -> hits not sent yet
         self.ends: dict[str, int] = {}  # key -> end of its window (its expiry; forgotten after)
         self.sent_at = float("-inf")  # time.monotonic() of the last batch
+        self.skip_until = float("-inf")  # time.monotonic() until which the cache is not asked
         self.swept_at = float("-inf")  # time.time() windows were last forgotten
 
     def take(self, now: float, clock: float) -> dict:
@@ -206,6 +217,11 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
         hits = counts.pending[key] = counts.pending.get(key, 0) + 1
         estimate = counts.known.get(key, 0) + hits
         clock = time.monotonic()
+        if clock < counts.skip_until:
+            # The cache timed out a moment ago: judge on this process's counts alone (the hits
+            # stay pending and go with the first batch after the pause).
+            counts.forget_ended(now)
+            return Usage(count=estimate, limit=limit, time_left=time_left)
         if interval > 0 and estimate * _EXACT_FROM < limit and clock - counts.sent_at < interval:
             return Usage(count=estimate, limit=limit, time_left=time_left)
         counts.forget_ended(now)
@@ -216,6 +232,11 @@ def hit(request, *, group: str, rate: str) -> Usage | None:
     except (RedisError, OSError, ValueError) as err:  # the page still answers
         # The batch is not sent again: after a timeout the cache may well have added it, and
         # adding it twice would refuse honest clients; uncounted is the safe side.
+        if time.monotonic() - clock >= _SLOW_FAILURE:  # a timeout: do not wait for it again
+            with counts.lock:
+                counts.skip_until = time.monotonic() + getattr(
+                    settings, "RATELIMIT_CACHE_RETRY_AFTER", 5.0
+                )
         _warn_unavailable(err)
         return None
     with counts.lock:

@@ -149,22 +149,23 @@ LOGIN_URL = "admin:login"
 # development server.
 # ---------------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://certbody")}
-# Import progress (clients/imports/jobs.py) must be seen by the web process while the worker
-# imports: the shared cache when there is one, else files under var/ (the default run).
-CACHES["progress"] = (
-    dict(CACHES["default"])
-    if "redis" in CACHES["default"]["BACKEND"].lower()
-    else env.cache("PROGRESS_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'progress'}")
-)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's backend with one redis-py client per pool and a one-round-trip incr.
     CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"
     # redis-py waits without limit by default: a Redis that drops packets or hangs would hold
     # every public request (the rate limit counts there). Short timeouts; the limiter then
-    # lets the request through (certbody/ratelimit.py). CACHE_URL's query string can override.
+    # lets the request through and skips the cache for RATELIMIT_CACHE_RETRY_AFTER seconds
+    # (certbody/ratelimit.py). CACHE_URL's query string can override.
     options = CACHES["default"].setdefault("OPTIONS", {})
     options.setdefault("socket_connect_timeout", 0.5)
     options.setdefault("socket_timeout", 1.0)
+# Import progress (clients/imports/jobs.py) must be seen by the web process while the worker
+# imports: the shared cache (with its timeouts) when there is one, else files under var/.
+CACHES["progress"] = (
+    {**CACHES["default"], "OPTIONS": dict(CACHES["default"].get("OPTIONS", {}))}
+    if "redis" in CACHES["default"]["BACKEND"].lower()
+    else env.cache("PROGRESS_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'progress'}")
+)
 # The public pages limit requests per client address (certbody/ratelimit.py), counted in the
 # default cache: a memory cache counts per process, enough for the one development server only.
 # Behind a reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
@@ -172,6 +173,9 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Each web process sends its counts to the cache in batches, at most this often (seconds); an
 # address near its limit is counted at every request (certbody/ratelimit.py). 0: every request.
 RATELIMIT_SYNC_INTERVAL = env.float("RATELIMIT_SYNC_INTERVAL", default=0.1)
+# After the cache timed out, a process counts alone for this many seconds instead of waiting
+# for the cache's timeout at every request (a Redis that hangs).
+RATELIMIT_CACHE_RETRY_AFTER = env.float("RATELIMIT_CACHE_RETRY_AFTER", default=5.0)
 REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
 RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
 
@@ -225,10 +229,46 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Short timeouts on every Redis use: redis-py and kombu wait for ever by default, and a Redis
+# that accepted connections and never answered held a decision's request for minutes. Requests
+# never publish themselves (certbody/queueing.py: after commit, a background thread does); a
+# publish gives up after about one socket timeout, and what could not be queued is done by the
+# sweep every 10 minutes (certbody/celery.py): missing certificate PDFs, unsent reminders.
+BROKER_CONNECT_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=0.5)
+BROKER_SOCKET_TIMEOUT = env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    }
+# Connecting to publish: give up after this long (kombu retried for 4 s by default).
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
+# A publish that failed is tried once more at once, on a fresh connection (a pooled connection
+# that Redis closed); no retry loop.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
+# A Redis result backend (none by default: results are ignored) gets the same timeouts.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_SOCKET_TIMEOUT
+# After a publish timed out, this process queues nothing for this many seconds (each publish
+# would wait for the timeout again): the sweep does that work (certbody/queueing.py).
+QUEUEING_RETRY_AFTER = env.float("QUEUEING_RETRY_AFTER", default=10.0)
+# The sweep renders at most this many missing certificate PDFs a run (newest first).
+QUEUEING_SWEEP_MAX_PDFS = env.int("QUEUEING_SWEEP_MAX_PDFS", default=200)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child whose resident memory passed this many KiB after a task (a large import
+# reaches a few hundred MB) is replaced by a fresh one, so that a big job does not leave the
+# worker holding the memory; the task itself always completes. 0 turns it off.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
+    env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300 * 1024) or None
+)
 CELERY_TIMEZONE = TIME_ZONE
 # Creates missing schedule rows at beat start and keeps what staff changed in the admin
 # (certbody/beat.py; `manage.py sync_beat_schedule --reset` restores the code's schedules).
@@ -265,10 +305,37 @@ CERTBODY = {
     # Bulk import (clients/imports): largest CSV or XLSX file accepted, in bytes; a larger one
     # is refused with its size and this limit before anything is read.
     "IMPORT_MAX_BYTES": env.int("CERTBODY_IMPORT_MAX_BYTES", default=50 * 1024 * 1024),
+    # An .xlsx workbook is a ZIP that a few hundred KB can make unpack to gigabytes, all of it
+    # in the memory of the process reading it. Before anything is unpacked (from the ZIP
+    # directory: clients/imports/tabular.py check_workbook), a workbook is refused that
+    # unpacks to more than IMPORT_MAX_UNPACKED_BYTES in all (a 100,000-row client list is
+    # ~40 MB), holds more than IMPORT_MAX_ZIP_MEMBERS parts (Excel writes ~15), has a part
+    # over 1 MB packed more than IMPORT_MAX_COMPRESSION_RATIO times (worksheets pack 5-20
+    # times; a bomb ~1000), or a part other than a worksheet or its shared strings (openpyxl
+    # parses those whole: styles, pictures, charts...) over IMPORT_MAX_XML_PART_BYTES. A cell
+    # past column IMPORT_MAX_COLUMNS is refused before the rows are read. Each message names
+    # the setting. The same limits hold for the audit-time tables' import in the admin.
+    "IMPORT_MAX_UNPACKED_BYTES": env.int(
+        "CERTBODY_IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
+    ),
+    "IMPORT_MAX_ZIP_MEMBERS": env.int("CERTBODY_IMPORT_MAX_ZIP_MEMBERS", default=1000),
+    "IMPORT_MAX_COMPRESSION_RATIO": env.int("CERTBODY_IMPORT_MAX_COMPRESSION_RATIO", default=100),
+    "IMPORT_MAX_XML_PART_BYTES": env.int(
+        "CERTBODY_IMPORT_MAX_XML_PART_BYTES", default=8 * 1024 * 1024
+    ),
+    "IMPORT_MAX_COLUMNS": env.int("CERTBODY_IMPORT_MAX_COLUMNS", default=256),
     # PostgreSQL work_mem for the import's transaction only (SET LOCAL): the GIN indexes of the
     # client name search merge their pending entries in work_mem-sized batches while the
     # import writes; 4 MB (the server default) makes that merge ~10 % of an import.
     "IMPORT_WORK_MEM": env.str("CERTBODY_IMPORT_WORK_MEM", default="64MB"),
+    # Imports from the admin (clients/imports/jobs.py): files up to this size, and workbooks
+    # that also unpack to at most IMPORT_INLINE_MAX_UNPACKED_BYTES (~3,000 rows, as many as a
+    # 256 KB CSV), are checked and imported in the request; larger ones on the Celery worker
+    # with a progress bar.
+    "IMPORT_INLINE_MAX_BYTES": env.int("CERTBODY_IMPORT_INLINE_MAX_BYTES", default=256 * 1024),
+    "IMPORT_INLINE_MAX_UNPACKED_BYTES": env.int(
+        "CERTBODY_IMPORT_INLINE_MAX_UNPACKED_BYTES", default=2 * 1024 * 1024
+    ),
     # Prefix of certificate numbers, e.g. CB-ITSM-000042-V1.
     "CERTIFICATE_NUMBER_PREFIX": env("CERTBODY_CERTIFICATE_NUMBER_PREFIX", default="CB"),
     # Intake: management system operating at least this many months before application.
@@ -291,12 +358,6 @@ CERTBODY = {
     # First surveillance due no later than this many months after the decision.
     "FIRST_SURVEILLANCE_MONTHS": env.int("CERTBODY_FIRST_SURVEILLANCE_MONTHS", default=12),
     # Suspension lasts at most this long before withdrawal or scope reduction.
-# A worker child whose resident memory passed this many KiB after a task (a large import
-# reaches a few hundred MB) is replaced by a fresh one, so that a big job does not leave the
-# worker holding the memory; the task itself always completes. 0 turns it off.
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
-    env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300 * 1024) or None
-)
     "SUSPENSION_MAX_MONTHS": env.int("CERTBODY_SUSPENSION_MAX_MONTHS", default=6),
     # After expiry, restoration is possible within this many months.
     "RESTORATION_WINDOW_MONTHS": env.int("CERTBODY_RESTORATION_WINDOW_MONTHS", default=6),
@@ -333,37 +394,10 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
     "CONFLICT_OF_INTEREST_YEARS": env.int("CERTBODY_CONFLICT_OF_INTEREST_YEARS", default=2),
     # Warn when the same team leader led more than this many consecutive audits of a client.
     "ROTATION_MAX_CONSECUTIVE": env.int("CERTBODY_ROTATION_MAX_CONSECUTIVE", default=3),
-    # An .xlsx workbook is a ZIP that a few hundred KB can make unpack to gigabytes, all of it
-    # in the memory of the process reading it. Before anything is unpacked (from the ZIP
-    # directory: clients/imports/tabular.py check_workbook), a workbook is refused that
-    # unpacks to more than IMPORT_MAX_UNPACKED_BYTES in all (a 100,000-row client list is
-    # ~40 MB), holds more than IMPORT_MAX_ZIP_MEMBERS parts (Excel writes ~15), has a part
-    # over 1 MB packed more than IMPORT_MAX_COMPRESSION_RATIO times (worksheets pack 5-20
-    # times; a bomb ~1000), or a part other than a worksheet or its shared strings (openpyxl
-    # parses those whole: styles, pictures, charts...) over IMPORT_MAX_XML_PART_BYTES. A cell
-    # past column IMPORT_MAX_COLUMNS is refused before the rows are read. Each message names
-    # the setting. The same limits hold for the audit-time tables' import in the admin.
-    "IMPORT_MAX_UNPACKED_BYTES": env.int(
-        "CERTBODY_IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
-    ),
-    "IMPORT_MAX_ZIP_MEMBERS": env.int("CERTBODY_IMPORT_MAX_ZIP_MEMBERS", default=1000),
-    "IMPORT_MAX_COMPRESSION_RATIO": env.int("CERTBODY_IMPORT_MAX_COMPRESSION_RATIO", default=100),
-    "IMPORT_MAX_XML_PART_BYTES": env.int(
-        "CERTBODY_IMPORT_MAX_XML_PART_BYTES", default=8 * 1024 * 1024
-    ),
-    "IMPORT_MAX_COLUMNS": env.int("CERTBODY_IMPORT_MAX_COLUMNS", default=256),
     # -- Reminders (certbody/reminders.py) --
     # Remind staff this many days before a surveillance is due (comma-separated in the env).
     "REMINDER_SURVEILLANCE_DUE_DAYS": env.list(
         "CERTBODY_REMINDER_SURVEILLANCE_DUE_DAYS", cast=int, default=[90, 30, 7]
-    # Imports from the admin (clients/imports/jobs.py): files up to this size, and workbooks
-    # that also unpack to at most IMPORT_INLINE_MAX_UNPACKED_BYTES (~3,000 rows, as many as a
-    # 256 KB CSV), are checked and imported in the request; larger ones on the Celery worker
-    # with a progress bar.
-    "IMPORT_INLINE_MAX_BYTES": env.int("CERTBODY_IMPORT_INLINE_MAX_BYTES", default=256 * 1024),
-    "IMPORT_INLINE_MAX_UNPACKED_BYTES": env.int(
-        "CERTBODY_IMPORT_INLINE_MAX_UNPACKED_BYTES", default=2 * 1024 * 1024
-    ),
     ),
     # A surveillance not held this many days after its due date is overdue: staff and
     # decision makers are told (a suspension must then be considered).
