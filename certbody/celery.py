@@ -39,4 +39,10 @@ app.conf.beat_schedule = {
         "task": "certbody.tasks.send_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
+    # What a task lost to a broker outage would have done (certbody/queueing.py): certificate
+    # PDFs still missing, reminders never sent. Staff are told "rendered by" this schedule.
+    "sweep-unqueued-work": {
+        "task": "certbody.tasks.sweep_unqueued",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -728,8 +728,9 @@ def scan_all(*, today: datetime.date, enqueue: bool = True) -> ScanResult:
 
 
 def enqueue_send() -> None:
-    """Queue the sender. The reminders are already committed: if the broker is down they wait
-    for the next send run instead of being lost."""
+    """Queue the sender (a Celery task, not a request: it may wait the broker's short timeouts).
+    The reminders are already committed: if the broker is down they wait for the next send run
+    (the sweep, every 10 minutes, or the daily run) instead of being lost."""
     from certbody.tasks import send_reminders
 
     try:
@@ -961,27 +962,29 @@ class SendResult:
     failed: int = 0
 
 
-def send_due_reminders(*, today: datetime.date, now: datetime.datetime | None = None) -> SendResult:
+def send_due_reminders(
+    *, today: datetime.date, now: datetime.datetime | None = None, never_attempted: bool = False
+) -> SendResult:
     """Mail every unsent reminder, one digest per recipient.
 
     Per recipient, in one transaction: lock that recipient's unsent rows (skip_locked: a
     concurrent sender takes the others or nothing), send, and mark them sent. A failed send
     records the attempt and the error and leaves them unsent for the next run. The only window
     for a duplicate is a crash between the mail server accepting the mail and the commit.
+
+    ``never_attempted``: only reminders no send was tried for (the sweep: their queued sending
+    was lost); those whose mail failed wait for the daily send run.
     """
     now = now or timezone.now()
     result = SendResult()
-    recipients = (
-        Reminder.objects.unsent()
-        .order_by("recipient_id")
-        .values_list("recipient_id", flat=True)
-        .distinct()
-    )
+    unsent = Reminder.objects.unsent()
+    if never_attempted:
+        unsent = unsent.filter(attempts=0)
+    recipients = unsent.order_by("recipient_id").values_list("recipient_id", flat=True).distinct()
     for recipient_id in list(recipients):
         with transaction.atomic():
             reminders = list(
-                Reminder.objects.unsent()
-                .filter(recipient_id=recipient_id)
+                unsent.filter(recipient_id=recipient_id)
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient__preference", "content_type")
                 .order_by("due_date", "pk")

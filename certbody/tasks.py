@@ -1,5 +1,5 @@
-"""Thin Celery adapters for reminders (certbody/reminders.py). The date is the body's local
-date."""
+"""Thin Celery adapters for reminders (certbody/reminders.py) and the sweep of work the task
+queue did not take (certbody/queueing.py). The date is the body's local date."""
 
 import datetime
 
@@ -25,3 +25,19 @@ def send_reminders() -> dict[str, int]:
 
     result = send_due_reminders(today=local_today())
     return {"mails": result.mails, "sent": result.sent, "failed": result.failed}
+
+
+@shared_task
+def sweep_unqueued() -> dict[str, int]:
+    """Every 10 minutes (beat): do what a lost task would have done. Render the certificate PDFs
+    still missing or out of date (at most QUEUEING_SWEEP_MAX_PDFS a run, newest first) and mail
+    the reminders no send was tried for; a mail that failed waits for the daily send run. Safe
+    to run twice or beside the tasks it stands in for."""
+    from django.conf import settings
+
+    from certbody.reminders import send_due_reminders
+    from certificates.documents import render_missing_pdfs
+
+    pdfs = render_missing_pdfs(limit=getattr(settings, "QUEUEING_SWEEP_MAX_PDFS", 200))
+    sent = send_due_reminders(today=local_today(), never_attempted=True)
+    return {"pdfs": pdfs, "mails": sent.mails, "sent": sent.sent, "failed": sent.failed}

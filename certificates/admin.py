@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,7 @@ from certbody.admin_transitions import (
     TransitionForm,
 )
 from certbody.dates import local_today
+from certbody.queueing import next_sweep_at, publish
 
 from . import services as svc
 from .certsearch import (
@@ -37,7 +40,12 @@ from .certsearch import (
     certsearch_download,
     certsearch_record_upload,
 )
-from .documents import certificate_pdf_file, certificate_pdf_name, certificate_store_pdf
+from .documents import (
+    certificate_pdf_file,
+    certificate_pdf_name,
+    certificate_pdf_pending,
+    certificate_store_pdf,
+)
 from .models import Certificate, Certification, CertSearchUpload, Decision
 
 
@@ -216,9 +224,23 @@ def _pdf_download(certificate):
     if certificate.pk is None:  # the blank row of an inline formset
         return "-"
     url = reverse("admin:certificates_certificate_pdf", args=[certificate.pk])
+    if certificate_pdf_pending(certificate):
+        # Queued after the decision; should the queue have lost it, the sweep renders it.
+        return format_html('<a href="{}">{}</a> ({})', url, _("PDF"), _pdf_pending_note())
     if certificate.pdf:
         return format_html('<a href="{}">{}</a>', url, _("PDF"))
     return format_html('<a href="{}">{}</a> ({})', url, _("PDF"), _("not generated yet"))
+
+
+def _pdf_pending_note():
+    """When a pending PDF is rendered at the latest: the next run of the sweep
+    (certbody/queueing.py), as staff read it ("14:30", with the date if not today)."""
+    at = next_sweep_at()
+    if at is None:  # the sweep is disabled in the admin
+        return _("PDF pending: rendered by the worker or when downloaded")
+    local = timezone.localtime(at)
+    when = date_format(local, "H:i" if local.date() == timezone.localdate() else "Y-m-d H:i")
+    return _("PDF pending: the sweep at %(time)s renders it if the worker has not") % {"time": when}
 
 
 class CertificateInline(admin.TabularInline):
@@ -350,6 +372,28 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
 
     def has_delete_permission(self, request, obj=None):
         return False  # records are kept (ISO/IEC 17021-1 8.4)
+
+    def transition_view(self, request, object_id, name):
+        newest = None
+        if request.method == "POST" and str(object_id).isdigit():
+            versions = Certificate.objects.filter(certification_id=int(object_id))
+            newest = versions.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = super().transition_view(request, object_id, name)
+        if newest is not None and response.status_code == 302:
+            self._tell_pdf_pending(request, versions.filter(pk__gt=newest))
+        return response
+
+    def _tell_pdf_pending(self, request, issued):
+        """After a decision that issued a version: its PDF is queued after commit, not there
+        yet; say when it is there at the latest (should the task queue be down, the sweep
+        renders it)."""
+        for certificate in issued:
+            if certificate_pdf_pending(certificate):
+                self.message_user(
+                    request,
+                    format_html("{}: {}.", certificate.full_number, _pdf_pending_note()),
+                    messages.INFO,
+                )
 
     def transition_initial(self, obj, name):
         if name in ("reduce_scope", "extend_scope"):
@@ -507,12 +551,25 @@ class CertificateAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
 
         count = queryset.count()
         if count > self.REGENERATE_IN_REQUEST_MAX:
-            for pk in queryset.values_list("pk", flat=True).iterator():
-                generate_certificate_pdf.delay(pk)
+            # Short broker timeouts, no waiting out a broker that hangs (certbody/queueing.py).
+            queued = sum(
+                publish(generate_certificate_pdf, pk)
+                for pk in queryset.values_list("pk", flat=True).iterator()
+            )
             self.message_user(
                 request,
-                _("Certificate PDFs queued for regeneration: %(count)d.") % {"count": count},
+                _("Certificate PDFs queued for regeneration: %(count)d.") % {"count": queued},
             )
+            if queued < count:
+                self.message_user(
+                    request,
+                    _(
+                        "%(count)d certificate PDFs could not be queued (the task queue is not "
+                        "available): try again later."
+                    )
+                    % {"count": count - queued},
+                    messages.WARNING,
+                )
             return
         changed = sum(certificate_store_pdf(certificate) for certificate in queryset)
         self.message_user(

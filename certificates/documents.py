@@ -10,6 +10,7 @@ served from MEDIA_URL: staff download them through the admin, which checks permi
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Certificate
@@ -52,6 +53,9 @@ def certificate_store_pdf(certificate) -> bool:
         written = _stored_bytes(locked) != content
         if written:
             _replace_file(locked, content)
+        elif locked.pdf_generated_at is None:  # marked out of date, found current: say so
+            locked.pdf_generated_at = timezone.now()
+            locked.save(update_fields=["pdf_generated_at"])
     # The caller's instance names the stored file (someone else may have written it).
     certificate.pdf = locked.pdf.name
     certificate.pdf_generated_at = locked.pdf_generated_at
@@ -75,8 +79,39 @@ def _replace_file(locked, content: bytes) -> None:
     locked.save(update_fields=["pdf", "pdf_generated_at"])
 
 
+def swept_for_pdf():
+    """The versions whose PDF the sweep renders (certbody/queueing.py): missing, or out of date
+    (no generation time: a superseded version before its mark is printed). Only versions issued
+    through the services, which record the holder; those written without them (seed_demo's bulk
+    path) are left to ``generate_certificate_pdfs`` or the first download."""
+    return Certificate.objects.filter(Q(pdf="") | Q(pdf_generated_at__isnull=True)).exclude(
+        holder={}
+    )
+
+
+def certificate_pdf_pending(certificate) -> bool:
+    """Its PDF is missing or out of date, and the sweep renders it (unless a worker or a
+    download does first)."""
+    return bool(certificate.holder) and (not certificate.pdf or not certificate.pdf_generated_at)
+
+
+def render_missing_pdfs(*, limit: int) -> int:
+    """Render the PDFs the task queue did not (a broker that was down, a task that failed for
+    good): at most ``limit``, newest first (the ones staff are waiting for). Returns how many
+    were rendered."""
+    rendered = 0
+    for pk in list(swept_for_pdf().order_by("-pk").values_list("pk", flat=True)[:limit]):
+        certificate = swept_for_pdf().filter(pk=pk).first()
+        if certificate is None:
+            continue  # rendered meanwhile (the worker, a download)
+        certificate_store_pdf(certificate)
+        rendered += 1
+    return rendered
+
+
 def certificate_pdf_file(certificate):
-    """The stored PDF, opened for reading; rendered and stored first if it is missing."""
-    if certificate_pdf_missing(certificate):
+    """The stored PDF, opened for reading; rendered and stored first if it is missing or out of
+    date (a superseded version whose mark is not printed yet)."""
+    if certificate_pdf_missing(certificate) or not certificate.pdf_generated_at:
         certificate_store_pdf(certificate)
     return certificate.pdf.open("rb")

@@ -17,6 +17,7 @@ from audits.models import AuditKind
 from audits.services import audit_create, programme_cancel, programme_generate
 from certbody.errors import ConflictError, DomainError
 from certbody.policy import policy
+from certbody.queueing import enqueue_after_commit
 from certbody.transitions import run_transition
 from clients.models import Application
 
@@ -116,9 +117,11 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
         cert.certificate_number = _certificate_number(cert)
         cert.save(update_fields=["certificate_number"])
     previous = cert.certificates.order_by("-version").first()
+    # No generation time: its PDF lacks the superseded mark until re-rendered (the sweep, in
+    # certbody/queueing.py, renders it if the queued task is lost).
     cert.certificates.filter(
         status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
-    ).update(status=CertificateStatus.SUPERSEDED)
+    ).update(status=CertificateStatus.SUPERSEDED, pdf_generated_at=None)
     certificate = Certificate.objects.create(
         certification=cert,
         number=cert.certificate_number,
@@ -140,18 +143,14 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
 
 def _render_pdfs_after_commit(*certificates):
     """Queue the PDFs once the decision is committed: the new version, and the one it replaced
-    (re-rendered with its superseded mark; unchanged bytes are not rewritten). robust: a broker
-    outage must not fail a committed decision; a missing PDF renders on first download."""
+    (re-rendered with its superseded mark; unchanged bytes are not rewritten). The request does
+    not wait on the broker (certbody/queueing.py); a PDF whose task was lost is rendered by the
+    sweep (every 10 minutes) or on first download."""
     from .tasks import generate_certificate_pdf  # tasks import this module
 
     for certificate in certificates:
         if certificate is not None:
-            # A named function, not functools.partial: Django logs a robust callback's failure
-            # by its __qualname__, which a partial lacks (the logging itself would raise).
-            def queue_pdf(pk=certificate.pk):
-                generate_certificate_pdf.delay(pk)
-
-            transaction.on_commit(queue_pdf, robust=True)
+            enqueue_after_commit(generate_certificate_pdf, certificate.pk)
 
 
 def _set_certificate_status(cert, status):

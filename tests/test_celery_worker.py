@@ -35,3 +35,23 @@ def test_worker_expires_certification_through_broker(people, worker):
     log.seek(0)
     assert cert.state == State.EXPIRED, f"worker log:\n{log.read()[-3000:]}"
     assert cert.expired_on == datetime.date(2024, 3, 1)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_renders_a_decisions_pdf_queued_after_commit(people, worker):
+    """The decision's PDF task goes out from the publisher thread (certbody/queueing.py), not
+    the committing thread, and reaches the worker."""
+    from certbody import queueing
+
+    proc, log = worker
+    cert = lc.certified(people, decided_on=datetime.date(2025, 1, 15))
+    assert queueing.drain(timeout=10)
+    certificate = cert.certificates.get()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        certificate.refresh_from_db()
+        if certificate.pdf:
+            break
+        time.sleep(0.5)
+    log.seek(0)
+    assert certificate.pdf and certificate.pdf_generated_at, f"worker log:\n{log.read()[-3000:]}"
