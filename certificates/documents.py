@@ -10,10 +10,9 @@ served from MEDIA_URL: staff download them through the admin, which checks permi
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from .models import Certificate
+from .models import PDF_PENDING, Certificate
 from .pdf import render_certificate_pdf
 
 
@@ -84,9 +83,7 @@ def swept_for_pdf():
     (no generation time: a superseded version before its mark is printed). Only versions issued
     through the services, which record the holder; those written without them (seed_demo's bulk
     path) are left to ``generate_certificate_pdfs`` or the first download."""
-    return Certificate.objects.filter(Q(pdf="") | Q(pdf_generated_at__isnull=True)).exclude(
-        holder={}
-    )
+    return Certificate.objects.filter(PDF_PENDING)  # partial index certificate_pdf_pending
 
 
 def certificate_pdf_pending(certificate) -> bool:

@@ -942,6 +942,11 @@ class CertificateStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+# A version whose PDF the sweep renders: missing or out of date (no generation time), and issued
+# through the services, which record the holder (certificates/documents.py, swept_for_pdf).
+PDF_PENDING = (models.Q(pdf="") | models.Q(pdf_generated_at__isnull=True)) & ~models.Q(holder={})
+
+
 class Certificate(models.Model):
     """One version of the certificate document. A revised certificate (recertification,
     scope change, restoration) is a new version with a suffix (-V2), and the old one is kept
@@ -993,6 +998,11 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["-version"]
+        indexes = [
+            # The sweep (certificates/documents.py, every 10 minutes) looks for the few versions
+            # whose PDF is pending among a million: this index holds only those.
+            models.Index(fields=["id"], condition=PDF_PENDING, name="certificate_pdf_pending"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["number", "version"], name="unique_certificate_version"
