@@ -374,14 +374,27 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
         return False  # records are kept (ISO/IEC 17021-1 8.4)
 
     def transition_view(self, request, object_id, name):
-        newest = None
+        newest = newest_audit = None
         if request.method == "POST" and str(object_id).isdigit():
             versions = Certificate.objects.filter(certification_id=int(object_id))
             newest = versions.order_by("-pk").values_list("pk", flat=True).first() or 0
+            planned = Audit.objects.filter(certification_id=int(object_id))
+            newest_audit = planned.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = super().transition_view(request, object_id, name)
         if newest is not None and response.status_code == 302:
             self._tell_pdf_pending(request, versions.filter(pk__gt=newest))
+            self._tell_audit_time_short(request, planned.filter(pk__gt=newest_audit))
         return response
+
+    def _tell_audit_time_short(self, request, audits):
+        """After planning a stage: warn (never refuse) when the team x the planned days fall
+        short of the stage's calculated audit time."""
+        from audits.services import audit_time_shortfall
+
+        for audit in audits:
+            warning = audit_time_shortfall(audit)
+            if warning:
+                self.message_user(request, f"{audit}: {warning}", messages.WARNING)
 
     def _tell_pdf_pending(self, request, issued):
         """After a decision that issued a version: its PDF is queued after commit, not there

@@ -63,6 +63,11 @@ TRACE_FROM_CALCULATION = _(
     "From the audit-time calculation of %(on)s (#%(pk)d), %(what)s: %(days)s auditor-days, "
     "of which at least %(onsite)s on site."
 )
+TRACE_STAGE_ONSITE = _(
+    "The on-site minimum, %(whole)s days, is for the initial audit as a whole (stage 1 + stage "
+    "2): stage 2 on site at least %(stage2)s of its %(stage2_days)s days, stage 1 at least "
+    "%(stage1)s of its %(stage1_days)s days."
+)
 TRACE_WHAT = {
     AuditKind.STAGE1: _("stage 1"),
     AuditKind.STAGE2: _("stage 2"),
@@ -71,9 +76,10 @@ TRACE_WHAT = {
 }
 
 # Keys of an AuditTimeCalculation's results[str(standard.pk)] for each kind of audit:
-# (auditor-days, on-site minimum).
+# (auditor-days, on-site minimum). The stages' "onsite_min" is the initial audit's as a whole
+# (stage 1 + stage 2): _stage_onsite splits it between them.
 _RESULT_KEYS = {
-    AuditKind.STAGE1: ("stage1", None),
+    AuditKind.STAGE1: ("stage1", "onsite_min"),
     AuditKind.STAGE2: ("stage2", "onsite_min"),
     AuditKind.SURVEILLANCE: ("surveillance", "surveillance_onsite_min"),
     AuditKind.RECERTIFICATION: ("recertification", "recertification_onsite_min"),
@@ -103,6 +109,21 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+def _stage_onsite(figures) -> tuple | None:
+    """(whole, stage 1, stage 2) on-site minima of the initial audit: the minimum applies to
+    stage 1 + stage 2 together (IAF MD 5; AUDIT_TIME_MIN_ONSITE_PERCENT). Stage 2 takes as much
+    of it as its own days hold, stage 1 the rest, so that no stage's on-site days exceed its
+    days."""
+    whole = _decimal(figures.get("onsite_min"))
+    stage1 = _decimal(figures.get("stage1"))
+    stage2 = _decimal(figures.get("stage2"))
+    if whole is None or stage1 is None or stage2 is None:
+        return None
+    on_stage2 = min(whole, stage2)
+    on_stage1 = min(max(whole - on_stage2, Decimal(0)), stage1)
+    return whole, on_stage1, on_stage2
+
+
 def audit_time_for(certification, kind: str, *, calculation=None) -> tuple:
     """(audit days, on-site days, trace lines) for an audit of ``kind`` from the latest
     calculation; empty days with a trace line saying why when there is none."""
@@ -124,6 +145,10 @@ def audit_time_for(certification, kind: str, *, calculation=None) -> tuple:
             ],
         )
     onsite = _decimal(figures.get(onsite_key)) if onsite_key else None
+    stages = None
+    if kind in (AuditKind.STAGE1, AuditKind.STAGE2):
+        stages = _stage_onsite(figures)
+        onsite = None if stages is None else stages[1 if kind == AuditKind.STAGE1 else 2]
     line = TRACE_FROM_CALCULATION % {
         "on": calc.calculated_on.isoformat(),
         "pk": calc.pk,
@@ -131,7 +156,21 @@ def audit_time_for(certification, kind: str, *, calculation=None) -> tuple:
         "days": days,
         "onsite": onsite if onsite is not None else "-",
     }
-    return days, onsite, [str(line)]
+    trace = [str(line)]
+    if stages is not None:
+        trace.append(
+            str(
+                TRACE_STAGE_ONSITE
+                % {
+                    "whole": stages[0],
+                    "stage1": stages[1],
+                    "stage1_days": figures.get("stage1"),
+                    "stage2": stages[2],
+                    "stage2_days": figures.get("stage2"),
+                }
+            )
+        )
+    return days, onsite, trace
 
 
 def apply_audit_time(audit, *, calculation=None) -> None:

@@ -97,6 +97,11 @@ WARN_ROTATION = _(
 )
 WARN_NO_DECLARATION = _("%(person)s has not signed the impartiality declaration for %(year)d.")
 WARN_RELATIONSHIP = _("%(person)s declared a %(kind)s relationship with %(client)s (%(period)s).")
+WARN_AUDIT_TIME_SHORT = _(
+    "Audit time: %(auditors)d auditor(s) on the team x %(days)d planned day(s) = %(planned)d "
+    "auditor-days, less than the calculated %(needed)s auditor-days (technical experts do not "
+    "count): add auditors or days."
+)
 MSG_UNACKNOWLEDGED = _(
     "Read the warnings above and confirm that you have, to save this team anyway."
 )
@@ -507,6 +512,29 @@ def _write_bookings(audit, team) -> None:
             ) from None
 
 
+def audit_time_shortfall(audit, *, auditors=None, start=None, end=None) -> str | None:
+    """A warning when the planned auditor-days (team leader and auditors x calendar days
+    planned) fall short of ``audit``'s calculated audit time (IAF MD 5), else None. A warning,
+    not a refusal: staff may still be settling the team or the dates."""
+    needed = audit.audit_days
+    start = start or audit.planned_start
+    end = end or audit.planned_end
+    if not needed or not start or not end:
+        return None
+    if auditors is None:
+        auditors = audit.bookings.filter(
+            role__in=[AuditRole.TEAM_LEADER, AuditRole.AUDITOR]
+        ).count()
+    days = (end - start).days + 1
+    planned = auditors * days
+    if planned >= needed:
+        return None
+    return str(
+        WARN_AUDIT_TIME_SHORT
+        % {"auditors": auditors, "days": days, "planned": planned, "needed": needed}
+    )
+
+
 def assign_team(
     audit,
     *,
@@ -535,7 +563,10 @@ def assign_team(
     audit.save(update_fields=["team_leader"])
     audit.members.set([*members, *technical_experts])
     _write_bookings(audit, _team(team_leader, members, technical_experts))
-    return TeamResult(audit=audit, warnings=check.warnings)
+    # Said after the team is accepted, never blocking it (the acknowledgement is for the
+    # impartiality and rotation warnings above).
+    short = audit_time_shortfall(audit, auditors=1 + len(members))
+    return TeamResult(audit=audit, warnings=[*check.warnings, *([short] if short else [])])
 
 
 def rebook_team(audit) -> None:
@@ -704,6 +735,7 @@ __all__ = [
     "TeamWarnings",
     "audit_set_team",
     "audit_team_problems",
+    "audit_time_shortfall",
     "auditor_suggestions",
     "check_team",
     "free_bookings",

@@ -409,3 +409,17 @@ def test_cancelling_an_audit_frees_its_auditors(people):
     assert Booking.objects.filter(audit=s1).count() == 2
     audit_svc.audit_cancel(audit=s1, reason="client asked", by=people.staff, on=D(2025, 9, 2))
     assert not Booking.objects.filter(audit=s1).exists()
+
+
+def test_the_stages_share_the_on_site_minimum_of_the_initial_audit(people):
+    """Issue 15 item 9: 5 auditor-days, stage 1 1.5 and stage 2 3.5, at least 4.0 on site for
+    the initial audit as a whole: stage 2 is wholly on site (3.5, not 4.0), stage 1 carries
+    the other 0.5; neither stage's on-site days exceed its days."""
+    cert = granted_with_calculation(
+        people, initial="5.0", stage1="1.5", stage2="3.5", onsite_min="4.0"
+    )
+    stage1, stage2 = cert.latest_stage1(), cert.latest_stage2()
+    assert (stage2.audit_days, stage2.onsite_days) == (Decimal("3.5"), Decimal("3.5"))
+    assert (stage1.audit_days, stage1.onsite_days) == (Decimal("1.5"), Decimal("0.5"))
+    assert stage1.onsite_days + stage2.onsite_days == Decimal("4.0")
+    assert "for the initial audit as a whole" in stage2.audit_time_trace[1]
