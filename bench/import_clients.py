@@ -152,6 +152,13 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+def org_check(code8: str) -> str:
+    """The organisation code's check character of GB 11714 (as clients.validators)."""
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    check = 11 - sum(int(c, 36) * w for c, w in zip(code8, weights, strict=True)) % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
 def uscc_check(body: str) -> str:
     """The check character of GB 32100-2015 (as stdnum.cn.uscc.calc_check_digit)."""
     total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
@@ -174,9 +181,10 @@ def generate(path: Path, rows: int, *, variant: int = 0, applications: bool = Fa
             brand = ident.choice(BRAND) + ident.choice(BRAND)
             kind = ident.choice(INDUSTRY)
             branch = ident.random() < 0.15
-            # The organisation code (positions 9-17): distinct for every row (7919 and 10**9
-            # are coprime), so every credit code is distinct.
-            body = f"91{region}{(i * 7919 + 12345) % 10**9:09d}"
+            # The organisation code (positions 9-17): 8 characters distinct for every row (7919
+            # and 10**8 are coprime), so every credit code is distinct, and its GB 11714 check.
+            org = f"{(i * 7919 + 12345) % 10**8:08d}"
+            body = f"91{region}{org}{org_check(org)}"
             name = f"{city}{brand}{kind}有限公司" + (f"{district}分公司" if branch else "")
             contact = ident.choice(SURNAMES) + ident.choice(GIVEN) + ident.choice(("", *GIVEN))
             if ident.random() < 0.6:

@@ -14,6 +14,9 @@ from certbody.policy import policy
 
 from .validators import normalise_uscc, validate_uscc
 
+MSG_REGISTRATION_MISSING = _("The registration id is empty.")
+MSG_REGISTRATION_INVALID = _("The client's registration id %(id)s is not valid: %(problem)s")
+
 
 def normalise_search(text: str) -> str:
     """Text as the public name search compares it: NFKC (full-width to half-width), case folded,
@@ -154,14 +157,20 @@ class Client(models.Model):
 
     @property
     def registration_is_valid(self) -> bool:
-        """Whether the registration id is well formed (USCC check character for China)."""
+        """Whether the registration id is well formed (for China both USCC check characters:
+        the organisation code's, GB 11714, and the 18th, GB 32100)."""
+        return not self.registration_problems()
+
+    def registration_problems(self) -> list[str]:
+        """What is wrong with the registration id, in the words of the client form (which
+        check failed); empty when it is well formed."""
         if self.country != "CN":
-            return bool(self.registration_id.strip())
+            return [] if self.registration_id.strip() else [str(MSG_REGISTRATION_MISSING)]
         try:
             validate_uscc(self.registration_id)
-        except ValidationError:
-            return False
-        return True
+        except ValidationError as err:
+            return [str(m) for m in err.messages]
+        return []
 
 
 class Site(models.Model):
@@ -324,8 +333,15 @@ class Application(models.Model):
         Empty means every intake condition holds and every required document was received.
         """
         problems = []
-        if not self.client.registration_is_valid:
-            problems.append(str(_("The client's registration id is not valid.")))
+        # The same words as the client form (e.g. which check character failed), for a code
+        # saved without it (imported, or before a check was added).
+        for problem in self.client.registration_problems():
+            problems.append(
+                str(
+                    MSG_REGISTRATION_INVALID
+                    % {"id": self.client.registration_id, "problem": problem}
+                )
+            )
         if not self.legal_registration_checked:
             problems.append(str(_("The legal registration (business licence) is not checked.")))
         months = policy("MIN_OPERATING_MONTHS")

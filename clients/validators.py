@@ -1,6 +1,12 @@
 """Registration ids. Chinese entities carry the 18-character unified social credit code of
 GB 32100-2015; python-stdnum implements its check character (stdnum.cn.uscc).
 
+Two check characters are verified: characters 9-17 are the organisation code of GB 11714,
+whose 9th character (position 17 of the code) checks its first 8 (weights 3 7 9 10 5 8 4 2,
+mod 11, 10 written X); position 18 checks the 17 before it (GB 32100). stdnum.cn.uscc checks
+only the latter (914403005YQ8KD2B3F passes it, though its organisation code should end in 2)
+and has no organisation-code module, so that check is computed here.
+
 Layout (GB 32100-2015 4): 1 registration authority (e.g. 9 market regulation, 5 civil affairs,
 N agriculture, Y other), 2 entity category, 3-8 administrative division (digits), 9-17 the
 organisation code, 18 the check character. stdnum's own ``validate`` insists on digits in
@@ -23,6 +29,10 @@ MSG_USCC_CHECK = _(
     "The check character of this unified social credit code is wrong "
     "(GB 32100-2015): expected %(expected)s, found %(found)s."
 )
+MSG_USCC_ORG_CHECK = _(
+    "The organisation code (characters 9-17) of this unified social credit code fails its "
+    "check character (GB 11714): expected %(expected)s, found %(found)s."
+)
 
 
 def normalise_uscc(value: str) -> str:
@@ -43,19 +53,48 @@ def uscc_check_character(body: str) -> str:
     return ALPHABET[(31 - total) % 31]
 
 
+# GB 11714-1997: the organisation code's 8 characters are digits or capital letters (A=10 ...
+# Z=35, as int(c, 36)), weighted; the 9th is 11 - sum mod 11, 10 as X and 11 as 0.
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def organisation_code_check_character(body: str) -> str:
+    """The check character (9th) of the 8-character organisation code ``body`` (GB 11714)."""
+    total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
 def uscc_error(code: str) -> ValidationError | None:
     """What is wrong with an already normalised (:func:`normalise_uscc`) code, or None: the
-    error validate_uscc() raises, without normalising again (the import cleans every row)."""
+    error validate_uscc() raises, without normalising again (the import cleans every row).
+    When both check characters fail (a typo in position 17 breaks both), both are named."""
     if len(code) != 18:
         return ValidationError(MSG_USCC_LENGTH, code="uscc_length", params={"n": len(code)})
     if not code[2:8].isdigit() or any(c not in _VALUE for c in code):
         return ValidationError(MSG_USCC_FORMAT, code="uscc_format")
+    errors = []
+    expected = organisation_code_check_character(code[8:16])
+    if code[16] != expected:
+        errors.append(
+            ValidationError(
+                MSG_USCC_ORG_CHECK,
+                code="uscc_organisation_checksum",
+                params={"expected": expected, "found": code[16]},
+            )
+        )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        return ValidationError(
-            MSG_USCC_CHECK, code="uscc_checksum", params={"expected": expected, "found": code[17]}
+        errors.append(
+            ValidationError(
+                MSG_USCC_CHECK,
+                code="uscc_checksum",
+                params={"expected": expected, "found": code[17]},
+            )
         )
-    return None
+    if not errors:
+        return None
+    return errors[0] if len(errors) == 1 else ValidationError(errors)
 
 
 def validate_uscc(value: str) -> None:

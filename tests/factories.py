@@ -13,8 +13,12 @@ _serial = itertools.count(1)
 
 
 def make_uscc(n: int) -> str:
-    """A valid 18-character unified social credit code derived from ``n``."""
-    body = f"91{110000 + n % 800000:06d}{n % 10**9:09d}"
+    """A valid 18-character unified social credit code derived from ``n``: its organisation
+    code (characters 9-17) carries its GB 11714 check character, the 18th GB 32100's."""
+    from clients.validators import organisation_code_check_character
+
+    org = f"{n % 10**8:08d}"
+    body = f"91{110000 + n % 800000:06d}{org}{organisation_code_check_character(org)}"
     return body + uscc.calc_check_digit(body)
 
 

@@ -109,6 +109,20 @@ def test_a_good_file_creates_clients_sites_contacts_and_applications(db):
     assert cert.application.system_operating_since == D(2024, 3, 5)
 
 
+def test_organisation_code_check_character_is_verified_per_row(db):
+    """914403005YQ8KD2B3F passes the GB 32100 check (its 18th character) but its organisation
+    code 5YQ8KD2B-3 should end in 2 (GB 11714): the row is refused, naming that check."""
+    report = import_clients(io.BytesIO(csv_bytes([row(1), row(2, code="914403005YQ8KD2B3F")])))
+    assert not report.ok and not report.committed
+    [error] = report.errors
+    assert (error.row, error.column, error.value) == (3, "统一社会信用代码", "914403005YQ8KD2B3F")
+    assert error.message == (
+        "The organisation code (characters 9-17) of this unified social credit code fails its "
+        "check character (GB 11714): expected 2, found 3."
+    )
+    assert counts() == (0, 0, 0, 0, 0)
+
+
 def test_gbk_csv_with_good_and_bad_rows_reports_each_problem_and_writes_nothing(db):
     rows = [
         row(1),

@@ -119,12 +119,58 @@ def test_minimum_operating_months_is_a_setting(people, settings):
     ]
 
 
+MSG_BAD_CHECK = (
+    "The client's registration id 91110000600037341X is not valid: The check character of "
+    "this unified social credit code is wrong (GB 32100-2015): expected L, found X."
+)
+
+
 def test_invalid_unified_social_credit_code_blocks_acceptance(people):
-    # Stored without Client.clean() (e.g. imported): the last character should be "L".
+    # Stored without Client.clean() (e.g. imported): the last character should be "L". The
+    # refusal says what the client form says: which check character failed.
     client = ClientFactory(registration_id="91110000600037341X")
     assert not client.registration_is_valid
     cert = under_review(people, client=client)
-    assert refusal(cert, people) == ["The client's registration id is not valid."]
+    assert refusal(cert, people) == [MSG_BAD_CHECK]
+
+
+def test_organisation_code_check_character_blocks_acceptance(people):
+    # The 18th character is right for the first 17, but the organisation code 5YQ8KD2B-3
+    # should end in 2 (GB 11714).
+    client = ClientFactory(registration_id="914403005YQ8KD2B3F")
+    assert not client.registration_is_valid
+    cert = under_review(people, client=client)
+    assert refusal(cert, people) == [
+        "The client's registration id 914403005YQ8KD2B3F is not valid: The organisation code "
+        "(characters 9-17) of this unified social credit code fails its check character "
+        "(GB 11714): expected 2, found 3."
+    ]
+
+
+def test_the_admin_client_form_names_the_failed_check(rf, people):
+    from django.contrib import admin
+
+    from clients.models import Client
+
+    request = rf.post("/admin/clients/client/add/")
+    request.user = people.staff
+    form_class = admin.site._registry[Client].get_form(request)
+    data = {
+        "legal_name": "深圳示例科技有限公司",
+        "registration_id": "914403005YQ8KD2B3F",
+        "country": "CN",
+        "city": "深圳",
+        "address": "南山区科技园路1号",
+        "effective_personnel": 50,
+    }
+    form = form_class(data=data)
+    assert not form.is_valid()
+    assert form.errors["registration_id"] == [
+        "The organisation code (characters 9-17) of this unified social credit code fails its "
+        "check character (GB 11714): expected 2, found 3."
+    ]
+    form = form_class(data={**data, "registration_id": "914403005YQ8KD2B2C"})  # corrected
+    assert "registration_id" not in form.errors
 
 
 def test_foreign_client_needs_a_registration_id_only(people):
@@ -204,7 +250,7 @@ def test_every_problem_is_listed_at_once(people):
             application=cert.application, required_document=doc, received_on=RECEIVED
         )
     assert refusal(cert, people) == [
-        "The client's registration id is not valid.",
+        MSG_BAD_CHECK,
         "The legal registration (business licence) is not checked.",
         "The management system has operated less than 3 months before the application "
         "(since 2024-08-01).",

@@ -40,7 +40,7 @@ def test_valid_codes_pass(code):
         ("91110000600037341X", "L", "X"),
         ("91350100M000100Y44", "3", "4"),
         ("9144030071526726XH", "G", "H"),
-        ("91310000MA1FL8B2X5", "T", "5"),
+        ("91310000MA1FL8B255", "G", "5"),
     ],
 )
 def test_wrong_check_character_names_the_expected_one(code, expected, found):
@@ -48,6 +48,44 @@ def test_wrong_check_character_names_the_expected_one(code, expected, found):
         "The check character of this unified social credit code is wrong (GB 32100-2015): "
         f"expected {expected}, found {found}."
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected", "found"),
+    [
+        # Its 18th character is right for its first 17, but the organisation code 5YQ8KD2B-3
+        # should end in 2 (GB 11714): only the organisation code's check fails.
+        ("914403005YQ8KD2B3F", "2", "3"),
+        ("91110000600037342P", "1", "2"),  # 60003734-2, the 18th recomputed for it
+    ],
+)
+def test_organisation_code_check_character_is_verified(code, expected, found):
+    from stdnum.cn import uscc
+
+    assert uscc.is_valid(code)  # stdnum checks only the 18th character
+    assert messages(code) == [
+        "The organisation code (characters 9-17) of this unified social credit code fails its "
+        f"check character (GB 11714): expected {expected}, found {found}."
+    ]
+
+
+def test_a_typo_in_position_17_names_both_checks():
+    # 91310000MA1FL8B25G is valid; X in position 17 breaks both check characters.
+    assert messages("91310000MA1FL8B2X5") == [
+        "The organisation code (characters 9-17) of this unified social credit code fails its "
+        "check character (GB 11714): expected 5, found X.",
+        "The check character of this unified social credit code is wrong (GB 32100-2015): "
+        "expected T, found 5.",
+    ]
+
+
+def test_organisation_code_check_character_examples():
+    from clients.validators import organisation_code_check_character as check
+
+    assert check("60003734") == "1"  # in stdnum's example 91110000600037341L
+    assert check("D2143569") == "X"  # 10 is written X
+    assert check("5YQ8KD2B") == "2"
+    assert check("MA1FL8B2") == "5"
 
 
 @pytest.mark.parametrize(
@@ -83,8 +121,7 @@ def test_letter_registration_authority_codes_are_valid(prefix):
     or Y (other authorities); only positions 3-8 must be digits."""
     from stdnum.cn import uscc
 
-    body = f"{prefix}110000MA01ABCD"
-    body = body + "0" * (17 - len(body))
+    body = f"{prefix}110000MA01ABCD5"  # the organisation code MA01ABCD-5 (GB 11714)
     code = body + uscc.calc_check_digit(body)
     validate_uscc(code)  # does not raise
     with pytest.raises(ValidationError):
