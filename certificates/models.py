@@ -140,6 +140,23 @@ def _surveillances_done(dues, *, last_audit=None, next_due=None) -> int:
     return 0
 
 
+def decision_transitions() -> frozenset[str]:
+    """The certification decisions: every transition of Certification.state that needs the
+    permission certificates.decide_certification (grant, refuse, recertify, restore, suspend,
+    lift a suspension, withdraw, scope changes, imports)."""
+    if not _DECISIONS:
+        field = Certification._meta.get_field("state")
+        _DECISIONS.update(
+            t.name
+            for t in field.get_all_transitions(Certification)
+            if t.permission == "certificates.decide_certification"
+        )
+    return frozenset(_DECISIONS)
+
+
+_DECISIONS: set[str] = set()
+
+
 class Certification(RuleMixin, FSMModelMixin, models.Model):
     """One client's certification to one standard, across its three-year cycles.
 
@@ -361,6 +378,36 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         stage2 = self.latest_stage2()
         if stage2 is None or stage2.state != "closed":
             yield _("The stage 2 audit is not closed yet.")
+
+    def blockers(self, name: str) -> list[str]:
+        reasons = super().blockers(name)
+        if name in decision_transitions():
+            reasons += self._conflict_of_interest_blockers()
+        return reasons
+
+    def _conflict_of_interest_blockers(self) -> list[str]:
+        """Nobody with consultancy or employment for the client in the last
+        CONFLICT_OF_INTEREST_YEARS takes a decision on it (ISO/IEC 17021-1 5.2, 9.5.2): every
+        transition with permission decide_certification. The rule is the audit team's
+        (audits.impartiality), asked on the decision date."""
+        from audits.impartiality import decision_conflicts
+
+        return decision_conflicts(self.ctx.by, client=self.client, on=self.ctx.on)
+
+    def clean(self):
+        """The designated decision maker must be free to decide: no consultancy or
+        employment for the client in the last CONFLICT_OF_INTEREST_YEARS (as of today)."""
+        super().clean()
+        if self.decision_maker_id and self.client_id:
+            from django.core.exceptions import ValidationError
+
+            from audits.impartiality import decision_conflicts
+            from certbody.dates import local_today
+
+            today = local_today()
+            problems = decision_conflicts(self.decision_maker, client=self.client, on=today)
+            if problems:
+                raise ValidationError({"decision_maker": problems})
 
     def _decision_maker_blockers(self, audits):
         by = self.ctx.by

@@ -26,15 +26,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import add_years
 from certbody.geo import coordinates, distance_km
 from certbody.policy import policy
 
+from ..impartiality import barring_relationships, bars, conflict_until, is_relevant
 from ..models import (
-    BARRING_RELATIONSHIPS,
     Audit,
     AuditorProfile,
     AuditRole,
@@ -259,16 +258,16 @@ def _qualification_problems(user, role, quals, *, standard, codes, start, end):
 
 
 def _relationship_messages(rel, *, start, client):
-    """(refusal or None, warning or None) for one declared relationship."""
+    """(refusal or None, warning or None) for one declared relationship (the rule:
+    audits.impartiality, shared with the certification decisions)."""
     years = policy("CONFLICT_OF_INTEREST_YEARS")
     name = person_name(rel.profile.user)
     kind = rel.get_kind_display()
     ongoing = rel.ended_on is None
-    until = None if ongoing else add_years(rel.ended_on, years)
-    relevant = ongoing or until > start
-    if not relevant:
+    until = conflict_until(rel)
+    if not is_relevant(rel, on=start):
         return None, None
-    if rel.kind in BARRING_RELATIONSHIPS:
+    if bars(rel, on=start):
         if ongoing:
             return str(
                 MSG_CONFLICT_ONGOING
@@ -693,14 +692,7 @@ def auditor_suggestions(
             )
         )
     )
-    barred = set(
-        RelationshipDeclaration.objects.filter(client=client, kind__in=BARRING_RELATIONSHIPS)
-        .filter(
-            Q(ended_on__isnull=True)
-            | Q(ended_on__gt=add_years(start, -policy("CONFLICT_OF_INTEREST_YEARS")))
-        )
-        .values_list("profile_id", flat=True)
-    )
+    barred = {rel.profile_id for rel in barring_relationships(client=client, on=start)}
     busy = set(
         overlapping_bookings(
             user_ids=quals.values("profile__user"), start=start, end=end, audit=audit

@@ -496,3 +496,99 @@ def test_team_member_cannot_recertify(people):
         people.decider,
         D(2027, 11, 15),
     )
+
+
+# -- Conflict of interest bars deciding (issue 15 item 5) -------------------------------------
+def test_recent_consultancy_bars_the_grant_naming_the_relationship(people):
+    """Consultancy for the client 2022-03-01 .. 2023-06-30: on 2025-01-15 that ended less than
+    2 years before, so the grant is refused, with the dates; another decision maker grants."""
+    from tests.audits.factories import declare_relationship
+
+    dual = dual_role_user()
+    cert, _, _ = lc.pending(people)
+    declare_relationship(dual, cert.client, started_on=D(2022, 3, 1), ended_on=D(2023, 6, 30))
+    before = snapshot(cert)
+    with pytest.raises(CertificationError) as err:
+        svc.certification_grant(certification=cert, by=dual, on=D(2025, 1, 15))
+    assert err.value.messages == [
+        f"dual had a Consultancy relationship with {cert.client} from 2022-03-01 to 2023-06-30, "
+        "less than 2 years before this decision (2025-01-15): not before 2025-06-30 may they "
+        "take a certification decision on it."
+    ]
+    assert snapshot(cert) == before
+    certificate = svc.certification_grant(certification=cert, by=people.decider, on=D(2025, 1, 15))
+    assert certificate.decision.decided_by == people.decider
+
+
+def test_consultancy_ended_two_years_before_no_longer_bars(people):
+    from tests.audits.factories import declare_relationship
+
+    dual = dual_role_user()
+    cert, _, _ = lc.pending(people)
+    declare_relationship(dual, cert.client, started_on=D(2021, 3, 1), ended_on=D(2023, 1, 15))
+    certificate = svc.certification_grant(certification=cert, by=dual, on=D(2025, 1, 15))
+    assert certificate.decision.decided_by == dual
+
+
+def test_employment_bars_every_decision_transition(people):
+    """Every transition with permission decide_certification (grant, refuse, recertify,
+    restore, suspend, lift the suspension, withdraw, scope changes, import) is refused to
+    someone employed by the client (ongoing since 2024-04-01); suspension is taken as the
+    example end to end."""
+    from certificates.models import decision_transitions
+    from tests.audits.factories import declare_relationship
+
+    dual = dual_role_user()
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    declare_relationship(
+        dual,
+        cert.client,
+        kind="employment",
+        started_on=D(2024, 4, 1),
+        ended_on=None,
+    )
+    message = (
+        f"dual has an ongoing Employment relationship with {cert.client} (since 2024-04-01) and "
+        "may not take a certification decision on it."
+    )
+    names = decision_transitions()
+    assert names >= {
+        "grant",
+        "refuse",
+        "recertify",
+        "restore_after_expiry",
+        "suspend",
+        "lift_suspension",
+        "withdraw",
+        "reduce_scope",
+        "extend_scope",
+    }
+    for name in names:
+        assert message in cert.rule_context(on=D(2025, 6, 2), by=dual).blockers(name), name
+    # Not a decision: staff expire a certificate whatever their relationships.
+    assert message not in cert.rule_context(on=D(2025, 6, 2), by=dual).blockers("expire")
+    before = snapshot(cert)
+    with pytest.raises(CertificationError) as err:
+        svc.certification_suspend(
+            certification=cert, reason="Missed surveillance", by=dual, on=D(2025, 6, 2)
+        )
+    assert err.value.messages == [message]
+    assert snapshot(cert) == before
+
+
+def test_a_designated_decision_maker_with_a_conflict_is_refused(people):
+    from django.core.exceptions import ValidationError
+
+    from tests.audits.factories import declare_relationship
+
+    dual = dual_role_user()
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    declare_relationship(
+        dual, cert.client, kind="employment", started_on=D(2024, 4, 1), ended_on=None
+    )
+    cert.decision_maker = dual
+    with pytest.raises(ValidationError) as err:
+        cert.full_clean()
+    assert "may not take a certification decision" in str(err.value.message_dict["decision_maker"])
+    cert.decision_maker = people.decider
+    cert.full_clean()
