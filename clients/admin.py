@@ -27,6 +27,7 @@ from .models import (
     Client,
     Contact,
     ImportJob,
+    Penalty,
     RequiredDocument,
     Site,
     Standard,
@@ -43,6 +44,15 @@ class ContactInline(admin.TabularInline):
     extra = 0
 
 
+class PenaltyInline(admin.TabularInline):
+    """Administrative penalties found for the client: one during operation or in the year
+    before it bars acceptance of an application (shared/domain.md, Intake 4)."""
+
+    model = Penalty
+    extra = 0
+    fields = ("decided_on", "authority", "reference", "decision")
+
+
 @admin.register(Client)
 class ClientAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -55,7 +65,7 @@ class ClientAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("country", "city", "restricted_listing")
     search_fields = ("legal_name", "english_name", "registration_id", "city")
-    inlines = [SiteInline, ContactInline]
+    inlines = [SiteInline, ContactInline, PenaltyInline]
     actions = ["export_xlsx", "export_csv"]
 
     def has_delete_permission(self, request, obj=None):

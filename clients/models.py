@@ -16,6 +16,19 @@ from .validators import normalise_uscc, validate_uscc
 
 MSG_REGISTRATION_MISSING = _("The registration id is empty.")
 MSG_REGISTRATION_INVALID = _("The client's registration id %(id)s is not valid: %(problem)s")
+MSG_INTERNAL_AUDIT_BEFORE_OPERATION = _(
+    "The internal audit of %(day)s is before the management system started operating "
+    "(%(since)s): it must fall within the operating period."
+)
+MSG_REVIEW_BEFORE_OPERATION = _(
+    "The management review of %(day)s is before the management system started operating "
+    "(%(since)s): it must fall within the operating period."
+)
+MSG_PENALTY = _(
+    "An administrative penalty of %(day)s by %(authority)s falls within the operation of the "
+    "management system or the year before it (from %(start)s): the application cannot be "
+    "accepted."
+)
 
 
 def normalise_search(text: str) -> str:
@@ -173,6 +186,33 @@ class Client(models.Model):
         return []
 
 
+class Penalty(models.Model):
+    """An administrative penalty imposed on the client by a regulator (shared/domain.md,
+    Intake 4). Recorded by staff from what they found (e.g. the national enterprise credit
+    information system); the client's no-penalty declaration on the application is its own
+    statement, not proof. A penalty during the operation of the management system or in the
+    year before it bars acceptance."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="penalties", verbose_name=_("client")
+    )
+    decided_on = models.DateField(_("date of the penalty decision"))
+    authority = models.CharField(
+        _("authority"), max_length=255, help_text=_("The regulator that imposed it.")
+    )
+    reference = models.CharField(_("decision number"), max_length=100, blank=True)
+    decision = models.TextField(_("decision"), help_text=_("What was found and the penalty."))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("administrative penalty")
+        verbose_name_plural = _("administrative penalties")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.decided_on} {self.authority}"
+
+
 class Site(models.Model):
     """A place where the client runs its management system. Exactly one central function."""
 
@@ -282,9 +322,12 @@ class RequiredDocument(models.Model):
 class Application(models.Model):
     """An application for certification and its review (ISO/IEC 17021-1 9.1.1, 9.1.2).
 
-    Intake conditions (shared/domain.md): legal registration, system operating at least
-    MIN_OPERATING_MONTHS before application, one internal audit and one management review
-    done, no administrative penalty declared; plus the standard's document checklist.
+    Intake conditions (shared/domain.md): legal registration (both check characters of a
+    credit code), system operating at least MIN_OPERATING_MONTHS before application, one
+    internal audit and one management review done within the operating period, no
+    administrative penalty declared and none recorded (Penalty) during operation or in the year
+    before it; plus the standard's document checklist. The CNCA rule on recent suspensions and
+    withdrawals is checked on acceptance (certificates.models, _blockers_accept).
     """
 
     client = models.ForeignKey(
@@ -357,15 +400,55 @@ class Application(models.Model):
                     % {"months": months, "since": self.system_operating_since.isoformat()}
                 )
             )
+        # Both within the period the system has been operating: on or after it started, not
+        # after the application (shared/domain.md, Intake 3).
+        since = self.system_operating_since
         if self.internal_audit_on is None or self.internal_audit_on > self.received_on:
             problems.append(str(_("No internal audit completed before the application.")))
+        elif since is not None and self.internal_audit_on < since:
+            problems.append(
+                str(
+                    MSG_INTERNAL_AUDIT_BEFORE_OPERATION
+                    % {"day": self.internal_audit_on.isoformat(), "since": since.isoformat()}
+                )
+            )
         if self.management_review_on is None or self.management_review_on > self.received_on:
             problems.append(str(_("No management review completed before the application.")))
+        elif since is not None and self.management_review_on < since:
+            problems.append(
+                str(
+                    MSG_REVIEW_BEFORE_OPERATION
+                    % {"day": self.management_review_on.isoformat(), "since": since.isoformat()}
+                )
+            )
         if not self.no_penalty_declared:
             problems.append(str(_("The declaration of no administrative penalty is missing.")))
+        problems += self.penalty_problems()
         for title in self.missing_documents(standard=standard):
             problems.append(str(_("Missing document: %(title)s") % {"title": title}))
         return problems
+
+    def penalty_window_start(self):
+        """The first day on which a recorded penalty bars acceptance: a year before the system
+        started operating (a year before the application when that date is not recorded)."""
+        return add_months(self.system_operating_since or self.received_on, -12)
+
+    def penalty_problems(self) -> list[str]:
+        """The client's recorded administrative penalties during the operation of the system or
+        in the year before it (shared/domain.md, Intake 4): each bars acceptance, whatever the
+        client declared. A penalty after the application counts too (still during operation)."""
+        start = self.penalty_window_start()
+        return [
+            str(
+                MSG_PENALTY
+                % {
+                    "day": p.decided_on.isoformat(),
+                    "authority": p.authority,
+                    "start": start.isoformat(),
+                }
+            )
+            for p in self.client.penalties.filter(decided_on__gte=start).order_by("decided_on")
+        ]
 
     def missing_documents(self, *, standard: Standard) -> list[str]:
         """Titles of the standard's required documents not yet received."""

@@ -99,6 +99,89 @@ def test_each_intake_condition_blocks_acceptance(people, fields, message):
     assert refusal(cert, people) == [message]
 
 
+# -- internal audit and management review within the operating period (domain.md, Intake 3) ------
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"internal_audit_on": D(2024, 1, 14)},
+            "The internal audit of 2024-01-14 is before the management system started operating "
+            "(2024-01-15): it must fall within the operating period.",
+        ),
+        (
+            {"management_review_on": D(2023, 11, 30)},
+            "The management review of 2023-11-30 is before the management system started "
+            "operating (2024-01-15): it must fall within the operating period.",
+        ),
+    ],
+    ids=["internal_audit_before_operation", "management_review_before_operation"],
+)
+def test_internal_audit_and_review_fall_within_the_operating_period(people, fields, message):
+    cert = under_review(people, system_operating_since=D(2024, 1, 15), **fields)
+    assert refusal(cert, people) == [message]
+
+
+def test_internal_audit_and_review_on_the_first_day_of_operation_count(people):
+    cert = under_review(
+        people,
+        system_operating_since=D(2024, 1, 15),
+        internal_audit_on=D(2024, 1, 15),
+        management_review_on=D(2024, 1, 15),
+    )
+    cert = svc.certification_accept(certification=cert, by=people.staff, on=D(2024, 9, 10))
+    assert cert.state == State.ACCEPTED
+
+
+# -- recorded administrative penalties (domain.md, Intake 4) ------------------------------------
+def msg_penalty(day, authority, start):
+    return (
+        f"An administrative penalty of {day} by {authority} falls within the operation of the "
+        f"management system or the year before it (from {start}): the application cannot be "
+        "accepted."
+    )
+
+
+def test_a_recorded_penalty_blocks_acceptance_despite_the_declaration(people):
+    from clients.models import Penalty
+
+    client = ClientFactory()
+    # Operating since 2024-01-15: penalties from 2023-01-15 on count, whatever is declared.
+    Penalty.objects.create(
+        client=client, decided_on=D(2023, 1, 14), authority="海淀区市场监督管理局", decision="x"
+    )
+    cert = under_review(
+        people, client=client, system_operating_since=D(2024, 1, 15), no_penalty_declared=True
+    )
+    assert cert.application.intake_problems(standard=cert.standard) == []  # a day too early
+    Penalty.objects.create(
+        client=client,
+        decided_on=D(2023, 1, 15),
+        authority="海淀区市场监督管理局",
+        reference="京海市监罚〔2023〕15号",
+        decision="虚假宣传，罚款 5 万元",
+    )
+    Penalty.objects.create(
+        client=client, decided_on=D(2024, 5, 20), authority="北京市通信管理局", decision="y"
+    )
+    assert refusal(cert, people) == [
+        msg_penalty("2023-01-15", "海淀区市场监督管理局", "2023-01-15"),
+        msg_penalty("2024-05-20", "北京市通信管理局", "2023-01-15"),
+    ]
+
+
+def test_penalties_are_recorded_on_the_clients_admin_page(client, people):
+    from django.urls import reverse
+
+    holder = ClientFactory()
+    client.force_login(people.staff)
+    page = client.get(reverse("admin:clients_client_change", args=[holder.pk])).content.decode()
+    assert "penalties-TOTAL_FORMS" in page
+    assert people.staff.has_perm("clients.add_penalty")
+    assert not people.staff.has_perm("clients.delete_penalty")
+    assert people.decider.has_perm("clients.view_penalty")
+    assert not people.decider.has_perm("clients.add_penalty")
+
+
 def test_three_months_of_operation_is_enough(people):
     cert = under_review(
         people,
