@@ -157,8 +157,8 @@ def test_a_recorded_penalty_blocks_acceptance_despite_the_declaration(people):
         client=client,
         decided_on=D(2023, 1, 15),
         authority="海淀区市场监督管理局",
-        reference="京海市监罚〔2023〕15号",
-        decision="虚假宣传，罚款 5 万元",
+        reference="京海市监罚[2023]15号",
+        decision="虚假宣传, 罚款 5 万元",
     )
     Penalty.objects.create(
         client=client, decided_on=D(2024, 5, 20), authority="北京市通信管理局", decision="y"
