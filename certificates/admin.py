@@ -122,6 +122,27 @@ def _reasoned(service):
     return lambda obj, d, user, on: service(certification=obj, reason=d["reason"], by=user, on=on)
 
 
+class SanctionForm(ReasonForm):
+    """Suspension and withdrawal: the reason, and whether the client asked for it (then it is
+    not for its own failings and does not bar a new application, CNCA-QMS-01:2025)."""
+
+    at_client_request = forms.BooleanField(
+        label=_("At the client's request"),
+        required=False,
+        help_text=_("Suspended or withdrawn because the client asked for it."),
+    )
+
+
+def _sanction(service):
+    return lambda obj, d, user, on: service(
+        certification=obj,
+        reason=d["reason"],
+        by=user,
+        on=on,
+        at_client_request=d["at_client_request"],
+    )
+
+
 def _scoped(service):
     return lambda obj, d, user, on: service(
         certification=obj, scope=d["scope"], reason=d["reason"], by=user, on=on
@@ -358,11 +379,11 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
             ),
         ),
         "expire": TransitionAction(TransitionForm, _simple(svc.certification_expire)),
-        "suspend": TransitionAction(ReasonForm, _reasoned(svc.certification_suspend)),
+        "suspend": TransitionAction(SanctionForm, _sanction(svc.certification_suspend)),
         "lift_suspension": TransitionAction(
             ReasonForm, _reasoned(svc.certification_lift_suspension)
         ),
-        "withdraw": TransitionAction(ReasonForm, _reasoned(svc.certification_withdraw)),
+        "withdraw": TransitionAction(SanctionForm, _sanction(svc.certification_withdraw)),
         "reduce_scope": TransitionAction(ScopeForm, _scoped(svc.certification_reduce_scope)),
         "extend_scope": TransitionAction(ScopeForm, _scoped(svc.certification_extend_scope)),
     }

@@ -336,6 +336,8 @@ REASONS = {
     ),
     "extend": ("监督审核同时验证了扩大的范围 / Extension verified at the surveillance audit.",),
 }
+# Reasons of suspensions and withdrawals the client asked for (Decision.at_client_request).
+AT_CLIENT_REQUEST = {"suspend_request", "withdraw_request"}
 STAGE1_REPEAT_JUSTIFICATION = (
     "第一阶段审核结论为尚未准备好；客户完善文件后重新安排第一阶段审核，由另一名审核组长实施以"
     "降低公正性风险 / Stage 1 found the client not ready; repeated after the documents were "
@@ -1085,6 +1087,7 @@ class Walker:
             reason=self.rng.choice(REASONS[key]),
             by=self.people.decider,
             on=self._at(on),
+            at_client_request=key in AT_CLIENT_REQUEST,
         )
 
     def withdraw(self, cert, on, key):
@@ -1094,6 +1097,7 @@ class Walker:
             reason=self.rng.choice(REASONS[key]),
             by=self.people.decider,
             on=self._at(on),
+            at_client_request=key in AT_CLIENT_REQUEST,
         )
 
     def expire(self, cert):
@@ -1591,6 +1595,8 @@ class BulkWriter:
                     decided_on=on,
                     decided_by_id=self.decider_id,
                     reason=reason,
+                    # The bulk withdrawals are the client's request (plan_decisions).
+                    at_client_request=outcome == DecisionOutcome.WITHDRAW,
                 )
                 decisions.append(decision)
                 if outcome == DecisionOutcome.GRANT:

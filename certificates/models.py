@@ -128,6 +128,18 @@ MSG_IMPORT_NEXT_OUTSIDE_CYCLE = _(
     "The next audit must fall within the certification cycle (%(start)s to %(end)s)."
 )
 
+# China, CNCA-QMS-01:2025 (Certification._recent_sanctions).
+MSG_SUSPENDED_RECENTLY = _(
+    "The client's %(standard)s certificate was suspended on %(day)s for its own failings, "
+    "within %(months)d months before this application (received on %(received)s): it cannot "
+    "be accepted (CNCA-QMS-01:2025; policy CERTBODY_REFUSE_AFTER_SUSPENSION_MONTHS)."
+)
+MSG_WITHDRAWN_RECENTLY = _(
+    "The client's %(standard)s certificate was withdrawn on %(day)s for its own failings, "
+    "within %(months)d months before this application (received on %(received)s): it cannot "
+    "be accepted (CNCA-QMS-01:2025; policy CERTBODY_REFUSE_AFTER_SUSPENSION_MONTHS)."
+)
+
 
 def _surveillances_done(dues, *, last_audit=None, next_due=None) -> int:
     """How many of the cycle's surveillances (due dates ``dues``) an imported certification
@@ -345,6 +357,38 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
                 "No audit-time calculation is recorded with this application for %(standard)s: "
                 "calculate it before accepting."
             ) % {"standard": self.standard}
+        yield from self._recent_sanctions()
+
+    def _recent_sanctions(self):
+        """China, CNCA-QMS-01:2025 (policy REFUSE_AFTER_SUSPENSION_MONTHS, 0 turns it off): an
+        applicant whose certificate for this standard (any edition) was suspended or withdrawn
+        for its own failings in the months before the application is not accepted. A
+        suspension or withdrawal at the client's own request does not count."""
+        months = policy("REFUSE_AFTER_SUSPENSION_MONTHS")
+        if not months:
+            return
+        received = self.application.received_on
+        start = add_months(received, -months)
+        recent = Decision.objects.filter(
+            certification__client_id=self.client_id,
+            certification__standard__code=self.standard.code,
+            outcome__in=[DecisionOutcome.SUSPEND, DecisionOutcome.WITHDRAW],
+            at_client_request=False,
+            decided_on__gte=start,
+            decided_on__lte=max(received, self.ctx.on),
+        ).order_by("decided_on", "pk")
+        for decision in recent:
+            message = (
+                MSG_SUSPENDED_RECENTLY
+                if decision.outcome == DecisionOutcome.SUSPEND
+                else MSG_WITHDRAWN_RECENTLY
+            )
+            yield message % {
+                "standard": self.standard.code,
+                "day": decision.decided_on.isoformat(),
+                "months": months,
+                "received": received.isoformat(),
+            }
 
     def _blockers_repeat_stage1(self):
         # latest_stage1 ignores cancelled audits: replacing a stage 1 that never took place is
@@ -970,6 +1014,13 @@ class Decision(models.Model):
         help_text=_("Empty when the system decided (e.g. automatic suspension)."),
     )
     reason = models.TextField(_("reason"), blank=True)
+    # A suspension or withdrawal the client asked for (ISO/IEC 17021-1 9.6.5.1 c) is not one
+    # for its own failings: it does not bar a new application (CNCA-QMS-01:2025, accept).
+    at_client_request = models.BooleanField(
+        _("at the client's request"),
+        default=False,
+        help_text=_("Suspended or withdrawn because the client asked for it."),
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -96,9 +96,14 @@ def certification_touch(certification, *, by, permission: str) -> Certification:
     return cert
 
 
-def _decide(cert, outcome, *, by, on, reason, audits=()) -> Decision:
+def _decide(cert, outcome, *, by, on, reason, audits=(), at_client_request=False) -> Decision:
     decision = Decision.objects.create(
-        certification=cert, outcome=outcome, decided_on=on, decided_by=by, reason=reason or ""
+        certification=cert,
+        outcome=outcome,
+        decided_on=on,
+        decided_by=by,
+        reason=reason or "",
+        at_client_request=at_client_request,
     )
     ids = [a.pk for a in audits]
     if ids:
@@ -419,12 +424,21 @@ def certification_expire(*, certification, by=None, on) -> Certification:
         return cert
 
 
-def certification_suspend(*, certification, reason, by, on) -> Decision:
-    """Suspension: invalid until restored; deadline SUSPENSION_MAX_MONTHS later."""
+def certification_suspend(*, certification, reason, by, on, at_client_request=False) -> Decision:
+    """Suspension: invalid until restored; deadline SUSPENSION_MAX_MONTHS later.
+    ``at_client_request``: the client asked for it (not for its own failings, so it does not
+    bar a new application under CNCA-QMS-01:2025)."""
     with transaction.atomic():
         cert = _apply(certification, "suspend", by=by, on=on, reason=reason)
         _set_certificate_status(cert, CertificateStatus.SUSPENDED)
-        return _decide(cert, DecisionOutcome.SUSPEND, by=by, on=on, reason=reason)
+        return _decide(
+            cert,
+            DecisionOutcome.SUSPEND,
+            by=by,
+            on=on,
+            reason=reason,
+            at_client_request=at_client_request,
+        )
 
 
 def certification_lift_suspension(*, certification, reason, by, on) -> Decision:
@@ -435,9 +449,10 @@ def certification_lift_suspension(*, certification, reason, by, on) -> Decision:
         return _decide(cert, DecisionOutcome.LIFT_SUSPENSION, by=by, on=on, reason=reason)
 
 
-def certification_withdraw(*, certification, reason, by, on) -> Decision:
+def certification_withdraw(*, certification, reason, by, on, at_client_request=False) -> Decision:
     """Withdrawal is final for the cycle; a new application starts over. The cycle's
-    still-planned programme audits are cancelled with the reason."""
+    still-planned programme audits are cancelled with the reason. ``at_client_request`` as
+    for certification_suspend."""
     with transaction.atomic():
         cert = _apply(certification, "withdraw", by=by, on=on, reason=reason)
         _set_certificate_status(cert, CertificateStatus.WITHDRAWN)
@@ -447,7 +462,14 @@ def certification_withdraw(*, certification, reason, by, on) -> Decision:
             by=by,
             on=on,
         )
-        return _decide(cert, DecisionOutcome.WITHDRAW, by=by, on=on, reason=reason)
+        return _decide(
+            cert,
+            DecisionOutcome.WITHDRAW,
+            by=by,
+            on=on,
+            reason=reason,
+            at_client_request=at_client_request,
+        )
 
 
 def certification_reduce_scope(*, certification, scope, reason, by, on) -> Certificate:

@@ -357,6 +357,12 @@ CERTBODY = {
     "EXPIRY_MINUS_ONE_DAY": env.bool("CERTBODY_EXPIRY_MINUS_ONE_DAY", default=True),
     # First surveillance due no later than this many months after the decision.
     "FIRST_SURVEILLANCE_MONTHS": env.int("CERTBODY_FIRST_SURVEILLANCE_MONTHS", default=12),
+    # China, CNCA-QMS-01:2025: an applicant whose certificate for the standard was suspended or
+    # withdrawn for its own failings (not at its request) in this many months before the
+    # application is not accepted. 0 turns the rule off.
+    "REFUSE_AFTER_SUSPENSION_MONTHS": env.int(
+        "CERTBODY_REFUSE_AFTER_SUSPENSION_MONTHS", default=12
+    ),
     # Suspension lasts at most this long before withdrawal or scope reduction.
     "SUSPENSION_MAX_MONTHS": env.int("CERTBODY_SUSPENSION_MAX_MONTHS", default=6),
     # After expiry, restoration is possible within this many months.
