@@ -20,7 +20,7 @@ from certbody.admin_transitions import (
     TransitionAdminMixin,
     TransitionForm,
 )
-from certbody.dates import local_today
+from certbody.dates import local_today, not_after_today
 from certbody.errors import DomainError
 
 from . import access
@@ -190,12 +190,17 @@ class FindingForm(forms.ModelForm):
 
     class Meta:
         model = Finding
-        fields = ("audit", "grade", "clause", "description")
+        fields = ("audit", "grade", "clause", "description", "raised_on")
+        widgets = {"raised_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "audit" in self.fields:
             self.fields["audit"].queryset = access.audits_user_may_raise_findings_on(self.user)
+        if "raised_on" in self.fields:
+            # The day the finding was raised in the audit: today or a past day of the audit.
+            self.fields["raised_on"].initial = local_today
+            self.fields["raised_on"].validators.append(not_after_today)
 
     def clean(self):
         data = super().clean()
@@ -591,7 +596,7 @@ class FindingAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin)
 
     def get_readonly_fields(self, request, obj=None):
         base = (
-            "raised_on",
+            *(("raised_on",) if obj is not None else ()),  # a new finding says when it was raised
             "plan_due",
             "correction_due",
             "verification_due",
@@ -626,7 +631,7 @@ class FindingAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin)
             clause=obj.clause,
             description=obj.description,
             by=request.user,
-            on=local_today(),
+            on=obj.raised_on or local_today(),
         )
         obj.pk = created.pk
 

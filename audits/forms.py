@@ -8,7 +8,7 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import local_today
+from certbody.dates import local_today, not_after_today
 
 from .models import (
     RECOMMENDATIONS_BY_KIND,
@@ -39,8 +39,13 @@ UNAVAILABILITY_KINDS = [
 
 
 def _date_field(label, **kwargs):
+    """The day an action is recorded on: today or a past day, never a future one."""
     return forms.DateField(
-        label=label, widget=forms.DateInput(attrs={"type": "date"}), initial=local_today, **kwargs
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=local_today,
+        validators=[not_after_today],
+        **kwargs,
     )
 
 

@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 
-from .dates import local_today
+from .dates import local_today, not_after_today
 from .errors import DomainError
 from .transitions import available_transitions, transition_label, user_may
 
@@ -34,6 +34,7 @@ class TransitionForm(forms.Form):
     on = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[not_after_today],
         help_text=_("The date the action is taken on (today unless recording a past event)."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

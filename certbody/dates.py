@@ -15,6 +15,20 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
     return day + relativedelta(years=years)
 
 
+def not_after_today(value: datetime.date) -> None:
+    """A form validator for the date an action is recorded on: a past event may be recorded,
+    a future one may not (a decision, a report, a verification dated after today)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    today = local_today()
+    if value is not None and value > today:
+        raise ValidationError(
+            _("%(day)s is after today (%(today)s): an action cannot be recorded in advance.")
+            % {"day": value.isoformat(), "today": today.isoformat()}
+        )
+
+
 def local_today() -> datetime.date:
     """Today in the body's time zone. Only views, commands and tasks call this (the boundary);
     rules receive the date as an ``on`` argument."""

@@ -12,6 +12,13 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+MSG_BEFORE_STATE_SINCE = _(
+    "This %(object)s has been “%(state)s” since %(since)s: an action on it cannot be dated "
+    "%(on)s, before that."
+)
+
 
 @dataclass
 class RuleContext:
@@ -50,7 +57,23 @@ class RuleMixin:
     def blockers(self, name: str) -> list[str]:
         """Plain-language reasons the transition ``name`` may not be taken now (empty: go)."""
         check = getattr(self, f"_blockers_{name}", None)
-        return [str(m) for m in check()] if check else []
+        reasons = [str(m) for m in self._chronology_blockers()]
+        return reasons + ([str(m) for m in check()] if check else [])
+
+    def _chronology_blockers(self):
+        """Time runs forwards: no transition is dated before the day the object entered its
+        current state (``state_since``, set from the ``on`` of the transition that led there).
+        A decision is not dated before the file was submitted for decision, an audit does not
+        close before its report, a correction is not verified before it was reported (ISO/IEC
+        17021-1 9.5, 9.4.9: the records show what happened in the order it happened)."""
+        since = getattr(self, "state_since", None)
+        if since is not None and self.ctx.on < since:
+            yield MSG_BEFORE_STATE_SINCE % {
+                "object": self._meta.verbose_name,
+                "state": self.get_state_display(),
+                "since": since.isoformat(),
+                "on": self.ctx.on.isoformat(),
+            }
 
 
 def rules_hold(name: str):
@@ -73,3 +96,34 @@ def logged_transition(**kwargs):
         return fsm_log_by(fsm_log_description(transition(**kwargs)(func)))
 
     return decorate
+
+
+def backfill_state_since(model_names):
+    """The day each row entered its current state: the local date of its newest state-log row
+    (rows without a history, e.g. bulk-seeded ones, keep no date: the rule then waits for their
+    next transition)."""
+
+    def forwards(apps, schema_editor):
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+        from django.db.models import OuterRef, Subquery
+        from django.db.models.functions import TruncDate
+
+        StateLog = apps.get_model("django_fsm_log", "StateLog")
+        ContentType = apps.get_model("contenttypes", "ContentType")
+        zone = ZoneInfo(settings.TIME_ZONE)
+        for app_label, model_name in model_names:
+            model = apps.get_model(app_label, model_name)
+            ct = ContentType.objects.filter(app_label=app_label, model=model_name).first()
+            if ct is None:
+                continue
+            newest = (
+                StateLog.objects.filter(content_type=ct, object_id=OuterRef("pk"))
+                .order_by("-timestamp", "-pk")
+                .annotate(day=TruncDate("timestamp", tzinfo=zone))
+                .values("day")[:1]
+            )
+            model.objects.update(state_since=Subquery(newest))
+
+    return forwards

@@ -66,4 +66,6 @@ def run_transition(obj, name, *, by, on, error=DomainError, description="", **ex
     if blockers:
         raise error(*blockers)
     method(by=by, description=(description or "").strip() or None)
+    if hasattr(obj, "state_since"):
+        obj.state_since = on  # the day it entered the new state (RuleMixin's chronology)
     return obj

@@ -203,6 +203,9 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         verbose_name=_("current application"),
     )
     state = FSMField(_("state"), default=State.APPLIED, choices=State.choices, protected=True)
+    # The day the current state was entered (the ``on`` of the transition that led here):
+    # no transition is dated before it (certbody/rules.py, RuleMixin._chronology_blockers).
+    state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     scope = models.TextField(_("scope"))
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
     certificate_number = models.CharField(
@@ -422,6 +425,11 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         stage2 = self.latest_stage2()
         if stage2 is None or stage2.state != "closed":
             yield _("The stage 2 audit is not closed yet.")
+        elif stage2.closed_on and self.ctx.on < stage2.closed_on:
+            yield _(
+                "The stage 2 audit was closed on %(closed)s: the file cannot be submitted for "
+                "decision before that."
+            ) % {"closed": stage2.closed_on.isoformat()}
 
     def blockers(self, name: str) -> list[str]:
         reasons = super().blockers(name)
@@ -511,11 +519,24 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             ) % {"months": policy("MAJOR_VERIFICATION_LIMIT_MONTHS"), "day": limit.isoformat()}
         else:
             yield from self._findings_blockers(audits)
+        yield from self._after_audits_blockers(audits)
         yield from self._decision_maker_blockers(audits)
 
     def _blockers_refuse(self):
         yield from self._need("reason", _("A reason is required."))
-        yield from self._decision_maker_blockers(list(self.audits_under_decision()))
+        audits = list(self.audits_under_decision())
+        yield from self._after_audits_blockers(audits)
+        yield from self._decision_maker_blockers(audits)
+
+    def _after_audits_blockers(self, audits):
+        """A decision is dated on or after the closure of every audit it decides on (ISO/IEC
+        17021-1 9.5: the decision rests on the reviewed audit reports)."""
+        closed = max((a.closed_on for a in audits if a.closed_on), default=None)
+        if closed and self.ctx.on < closed:
+            yield _(
+                "The audit decided on was closed on %(closed)s: the decision cannot be dated "
+                "%(on)s, before that."
+            ) % {"closed": closed.isoformat(), "on": self.ctx.on.isoformat()}
 
     def _recert_blockers(self):
         audits = list(self.audits_under_decision("recertification", "special"))
@@ -529,6 +550,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         ):
             yield _("There is no closed recertification audit awaiting a decision.")
         yield from self._findings_blockers(audits)
+        yield from self._after_audits_blockers(audits)
         yield from self._decision_maker_blockers(audits)
 
     def _blockers_recertify(self):

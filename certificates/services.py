@@ -215,6 +215,7 @@ def application_open_certifications(*, application, by) -> list[Certification]:
                             standard=standard,
                             application=application,
                             scope=application.scope,
+                            state_since=application.received_on,
                         )
                 except IntegrityError:
                     raise CertificationConflict(

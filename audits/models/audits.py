@@ -109,6 +109,9 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
     state = FSMField(
         _("state"), default=AuditState.PLANNED, choices=AuditState.choices, protected=True
     )
+    # The day the current state was entered (the ``on`` of the transition that led here):
+    # no transition is dated before it (certbody/rules.py, RuleMixin._chronology_blockers).
+    state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
@@ -241,8 +244,8 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
             yield _("Choose a recommendation: %(choices)s.") % {
                 "choices": ", ".join(str(Recommendation(r).label) for r in sorted(allowed))
             }
-        if self.actual_start and self.ctx.on < self.actual_start:
-            yield _("The last day cannot be before the first day of the audit.")
+        # A last day before the first: the chronology rule (certbody/rules.py) refuses it, the
+        # audit having been in progress since its first day.
 
     def _blockers_cancel(self):
         if not (self.ctx.extra.get("reason") or "").strip():
@@ -374,6 +377,9 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
     state = FSMField(
         _("state"), default=FindingState.OPEN, choices=FindingState.choices, protected=True
     )
+    # The day the current state was entered (the ``on`` of the transition that led here):
+    # no transition is dated before it (certbody/rules.py, RuleMixin._chronology_blockers).
+    state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     raised_on = models.DateField(_("raised on"))
     plan_due = models.DateField(_("plan due"), null=True, blank=True)
     # Majors: the client's correction is due first, the body's verification of correction and

@@ -40,6 +40,9 @@ MSG_STAGE_FROM_CERTIFICATION = _(
 MSG_RESTORATION_LATE = _(
     "The certificate expired on %(day)s: this audit is for its restoration within the window."
 )
+MSG_FINDING_BEFORE_START = _(
+    "A finding cannot be raised on %(on)s, before the audit started (%(start)s)."
+)
 MSG_FINDING_PERMISSION = _("You do not have permission to raise findings.")
 MSG_FINDING_STATE = _("Findings can be raised only while the audit is in progress or reported.")
 MSG_AUDIT_KIND_STATE = _(
@@ -270,6 +273,11 @@ def finding_raise(
     problems = finding_raise_problems(audit, by)
     if problems:
         raise AuditError(*problems)
+    if audit.actual_start and on < audit.actual_start:
+        raise AuditError(
+            MSG_FINDING_BEFORE_START
+            % {"on": on.isoformat(), "start": audit.actual_start.isoformat()}
+        )
     if grade not in Grade.values:
         raise AuditError(_("Unknown grade: %(g)s.") % {"g": grade})
     if not description.strip():
@@ -281,6 +289,7 @@ def finding_raise(
         description=description.strip(),
         raised_on=on,
         state=Finding.initial_state(grade),
+        state_since=on,
     )
     finding.set_deadlines()
     finding.save()

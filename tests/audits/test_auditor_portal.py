@@ -369,7 +369,8 @@ def test_refusals_are_form_errors_not_tracebacks(client, team, today):
         {"recommendation": "continue", "on": "2025-03-09"},
     )
     assert response.status_code == 400
-    assert "The last day cannot be before the first day of the audit." in response.content.decode()
+    html = response.content.decode()
+    assert "since 2025-03-10: an action on it cannot be dated 2025-03-09" in html
     response = client.post(reverse("audits:audit_start", args=[audit.pk]), {"on": "not a date"})
     assert response.status_code == 400
     assert "Enter a valid date." in response.content.decode()

@@ -223,7 +223,10 @@ def test_audit_runs_planned_to_closed(people):
         audit_svc.audit_submit_report(
             audit=audit, recommendation="recommend", by=people.auditor, on=D(2024, 11, 3)
         )
-    assert err.value.messages == ["The last day cannot be before the first day of the audit."]
+    assert err.value.messages == [
+        "This audit has been “In progress” since 2024-11-04: an action on it cannot be dated "
+        "2024-11-03, before that."
+    ]
     audit.refresh_from_db()
     assert (audit.state, audit.actual_end, audit.recommendation) == ("in_progress", None, "")
 

@@ -128,6 +128,7 @@ def test_application_to_certificate_in_the_admin(client, people):
             "grade": "minor",
             "clause": "8.5.1",
             "description": "Change records",
+            "raised_on": "2024-11-19",
         },
     )
     finding = Finding.objects.get(audit=stage2)

@@ -183,7 +183,8 @@ def lifecycle_mix(people):
     )  # fmt: skip
     made["extended"] = wider
 
-    refused, _, _ = lc.pending(people, stage1_start=D(2024, 9, 20), stage2_start=D(2024, 11, 4))
+    # Stage 1 planned 14 days ahead, on the day of acceptance (2024-09-10) at the earliest.
+    refused, _, _ = lc.pending(people, stage1_start=D(2024, 9, 24), stage2_start=D(2024, 11, 4))
     svc.certification_refuse(
         certification=refused, reason="Not effective", by=people.decider, on=D(2024, 11, 20)
     )  # neither this nor the application below is exported
