@@ -382,9 +382,13 @@ def test_team_leader_is_not_also_a_member(people):
 
 
 # -- Stage 2 start and the age of stage 1 --------------------------------------------------------
-def test_new_stage2_after_a_new_application_checks_the_new_stage1(people):
+def test_new_stage2_after_a_new_application_checks_the_new_stage1(people, settings):
     """A stage 2 after a withdrawal and a new application is a first stage 2 again: the new
     stage 1 must be fresh when it starts (the stage 2 of the old cycle does not count)."""
+    # The withdrawal (2025-06-01) is within 12 months of the new application: a body that does
+    # not apply CNCA-QMS-01's refusal (policy 0) accepts it (tests/clients/test_intake_history.py
+    # covers the refusal).
+    settings.CERTBODY = {**settings.CERTBODY, "REFUSE_AFTER_SUSPENSION_MONTHS": 0}
     cert = lc.build(people, State.WITHDRAWN)
     lc.apply(people, client=cert.client, received_on=D(2025, 9, 1))
     cert = lc.accept(Certification.objects.get(pk=cert.pk), people, D(2025, 9, 10))
