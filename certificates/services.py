@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditKind
 from audits.services import audit_create, programme_cancel, programme_generate
+from certbody.dates import add_months
 from certbody.errors import ConflictError, DomainError
 from certbody.policy import policy
 from certbody.queueing import enqueue_after_commit
@@ -488,10 +489,23 @@ def certification_extend_scope(*, certification, scope, reason, by, on) -> Certi
 
 
 def certification_record_surveillance(certification, *, audit) -> Certification:
-    """A surveillance audit closed: count it and move the next due date on."""
+    """A surveillance audit closed: when it was held for the surveillance due (ended within
+    the 12 months before the due date, or after it: held late), count it and move the next
+    due date on.
+
+    Surveillance is a minimum: at least one in each calendar year of the cycle but the
+    recertification year (ISO/IEC 17021-1 9.6.2.2), one per due date of
+    ``surveillance_due_dates`` (the first within 12 months of the decision). A second one in
+    the same period is allowed but neither counts nor stands for the next due date: the next
+    year still needs its own, and a due date with none is overdue
+    (``CertificationQuerySet.surveillance_overdue``)."""
     cert = Certification.objects.select_for_update().get(pk=certification.pk)
     if audit.cycle != cert.cycle:
         return cert
+    due = cert.next_surveillance_due
+    held = audit.actual_end or audit.planned_end
+    if due is None or held is None or held < add_months(due, -12):
+        return cert  # an additional surveillance: the due date stays
     cert.surveillances_done += 1
     dues = cert.surveillance_due_dates()
     cert.next_surveillance_due = (

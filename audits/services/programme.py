@@ -42,10 +42,6 @@ MSG_LATE_NEEDS_REASON = _(
     "The audit is due by %(due)s: ending it on %(end)s is late. Record the reason for holding "
     "it after its deadline."
 )
-MSG_SURVEILLANCE_YEAR = _(
-    "A surveillance is held once per calendar year: %(other)s is already planned in %(year)d "
-    "(%(day)s)."
-)
 MSG_BEFORE_CYCLE = _("A surveillance cannot be held before the cycle starts (%(day)s).")
 MSG_RECERT_AFTER_WINDOW = _(
     "The certificate expires on %(expiry)s and can be restored only until %(window)s: a "
@@ -353,9 +349,11 @@ def reschedule_problems(audit, *, planned_start, planned_end, reason="") -> list
 
     - only a planned audit moves;
     - ending after ``due_by`` is allowed only with a recorded reason (then flagged late);
-    - a surveillance stays in a calendar year of its own: no other surveillance of the cycle
-      (held, or planned with confirmed dates) in the same year (one per calendar year,
-      9.6.2.2), and not before the cycle starts;
+    - a surveillance is not held before the cycle starts. Surveillance is a minimum (at least
+      once per calendar year, 9.6.2.2): a second one in the same year is allowed; a year
+      without one is what is flagged (the certification's next_surveillance_due, which a
+      surveillance moves on only for the due date it was held for, then the overdue
+      reminders);
     - a recertification ending after expiry is late (reason needed: the certificate expires
       meanwhile and can only be restored), and after the restoration window it is refused,
       since only a new stage 2 can lead back then.
@@ -367,33 +365,12 @@ def reschedule_problems(audit, *, planned_start, planned_end, reason="") -> list
         problems.append(str(MSG_DATES))
         return problems
     cert = audit.certification
-    if audit.kind == AuditKind.SURVEILLANCE:
-        if cert.cycle_start and planned_start < cert.cycle_start:
-            problems.append(str(MSG_BEFORE_CYCLE % {"day": cert.cycle_start.isoformat()}))
-        same_year = (
-            Audit.objects.filter(
-                certification=cert,
-                cycle=audit.cycle,
-                kind=AuditKind.SURVEILLANCE,
-                planned_start__year=planned_start.year,
-            )
-            .exclude(state=AuditState.CANCELLED)
-            # A proposal nobody confirmed yet does not hold its year: it moves next.
-            .exclude(state=AuditState.PLANNED, dates_confirmed=False)
-            .exclude(pk=audit.pk)
-            .first()
-        )
-        if same_year is not None:
-            problems.append(
-                str(
-                    MSG_SURVEILLANCE_YEAR
-                    % {
-                        "other": _programme_label(same_year),
-                        "year": planned_start.year,
-                        "day": same_year.planned_start.isoformat(),
-                    }
-                )
-            )
+    if (
+        audit.kind == AuditKind.SURVEILLANCE
+        and cert.cycle_start
+        and planned_start < cert.cycle_start
+    ):
+        problems.append(str(MSG_BEFORE_CYCLE % {"day": cert.cycle_start.isoformat()}))
     if audit.kind == AuditKind.RECERTIFICATION and cert.expiry_date and audit.cycle == cert.cycle:
         window = cert.restoration_window_end()
         if window and planned_end > window:
@@ -411,12 +388,6 @@ def reschedule_problems(audit, *, planned_start, planned_end, reason="") -> list
             )
         )
     return problems
-
-
-def _programme_label(audit) -> str:
-    if audit.programme_year:
-        return f"{audit.get_kind_display()} ({_('year %(n)d') % {'n': audit.programme_year}})"
-    return str(audit.get_kind_display())
 
 
 def move_audit(audit, *, planned_start, planned_end, reason="") -> Audit:

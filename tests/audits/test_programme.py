@@ -18,7 +18,7 @@ from audits.services.programme import (
     sample_seed,
 )
 from certificates import services as svc
-from certificates.models import State
+from certificates.models import Certification, State
 from clients.models import Site
 from tests import lifecycle as lc
 from tests.audits.factories import calculation, leave
@@ -210,25 +210,67 @@ def test_moving_past_the_deadline_needs_a_reason_and_is_flagged(people):
     assert not s1.is_late and s1.late_reason == ""
 
 
-def test_one_surveillance_per_calendar_year(people):
-    cert = lc.certified(people, decided_on=D(2025, 1, 15))
-    audits = programme(cert)
-    s1, s2 = audits["surveillance", 1], audits["surveillance", 2]
-    # Surveillance 1 confirmed early in 2026 (still before its deadline).
-    audit_svc.audit_confirm_dates(
-        audit=s1,
-        planned_start=D(2026, 1, 8),
-        planned_end=D(2026, 1, 9),
+def hold_surveillance(cert, people, start, end=None, late_reason=""):
+    """Plan (filling the next programme slot), run and close a surveillance."""
+    audit = audit_svc.audit_plan(
+        certification=cert,
+        kind="surveillance",
+        planned_start=start,
+        planned_end=end or start,
+        team_leader=people.auditor,
         by=people.staff,
-        on=D(2025, 10, 1),
+        late_reason=late_reason,
     )
-    with pytest.raises(AuditError) as err:
-        move(s2, people, D(2026, 12, 1))
-    assert err.value.messages == [
-        "A surveillance is held once per calendar year: Surveillance (year 1) is already planned "
-        "in 2026 (2026-01-08)."
-    ]
-    move(s2, people, D(2027, 1, 5))  # in 2027, before its due date 2027-01-15
+    lc.run_audit(audit, people, start=start, end=end or start, recommendation="continue")
+    cert.refresh_from_db()
+    return audit
+
+
+def test_a_second_surveillance_in_the_same_calendar_year_is_allowed(people):
+    """Issue 15 item 4: granted 2025-01-15, surveillance 1 due 2026-01-15 is held late, on
+    2026-02-10 (reason recorded); surveillance 2 (due 2027-01-15) may still be held in 2026:
+    surveillance is at least, not at most, once per calendar year."""
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    s1 = hold_surveillance(cert, people, D(2026, 2, 10), late_reason="Client's office move")
+    assert s1.is_late and s1.programme_year == 1
+    assert (cert.surveillances_done, cert.next_surveillance_due) == (1, D(2027, 1, 15))
+
+    s2 = hold_surveillance(cert, people, D(2026, 11, 16))  # refused before: "once per year"
+    assert s2.programme_year == 2 and not s2.is_late
+    assert (cert.surveillances_done, cert.next_surveillance_due) == (2, None)
+
+
+def test_a_year_without_a_surveillance_is_flagged(people):
+    """Granted 2025-01-15; surveillance 1 on 2025-11-17, a second on 2025-12-09 (allowed):
+    the second does not stand for 2026, so the surveillance due 2027-01-15 is still owed and
+    overdue from 2027-01-16."""
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    hold_surveillance(cert, people, D(2025, 11, 17))
+    assert cert.next_surveillance_due == D(2027, 1, 15)
+    hold_surveillance(cert, people, D(2025, 12, 9))
+    # Not counted for 2027-01-15 (held more than 12 months before it): the due date stays.
+    assert (cert.surveillances_done, cert.next_surveillance_due) == (1, D(2027, 1, 15))
+    overdue = Certification.objects.surveillance_overdue
+    assert not overdue(on=D(2027, 1, 15)).filter(pk=cert.pk).exists()
+    assert overdue(on=D(2027, 1, 16)).filter(pk=cert.pk).exists()
+    # Held on 2026-10-05 (within the 12 months before 2027-01-15): nothing more is owed.
+    audit_svc.audit_plan(
+        certification=cert,
+        kind="surveillance",
+        planned_start=D(2026, 10, 5),
+        planned_end=D(2026, 10, 5),
+        team_leader=people.auditor,
+        by=people.staff,
+    )
+    extra = cert.audits.get(kind="surveillance", planned_start=D(2026, 10, 5))
+    lc.run_audit(extra, people, start=D(2026, 10, 5), end=D(2026, 10, 5), recommendation="continue")
+    cert.refresh_from_db()
+    assert (cert.surveillances_done, cert.next_surveillance_due) == (2, None)
+
+
+def test_a_surveillance_is_not_held_before_the_cycle_starts(people):
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    s1 = programme(cert)["surveillance", 1]
     with pytest.raises(AuditError) as err:
         move(s1, people, D(2024, 12, 1))
     assert "A surveillance cannot be held before the cycle starts (2025-01-15)." in (
