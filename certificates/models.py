@@ -155,13 +155,14 @@ def _surveillances_done(dues, *, last_audit=None, next_due=None) -> int:
 def decision_transitions() -> frozenset[str]:
     """The certification decisions: every transition of Certification.state that needs the
     permission certificates.decide_certification (grant, refuse, recertify, restore, suspend,
-    lift a suspension, withdraw, scope changes, imports)."""
+    lift a suspension, withdraw, scope changes). Not import_existing: it records a decision
+    taken before certbody (or by another body), not one the importing user takes."""
     if not _DECISIONS:
         field = Certification._meta.get_field("state")
         _DECISIONS.update(
             t.name
             for t in field.get_all_transitions(Certification)
-            if t.permission == "certificates.decide_certification"
+            if t.permission == "certificates.decide_certification" and t.name != "import_existing"
         )
     return frozenset(_DECISIONS)
 

@@ -532,7 +532,7 @@ def test_consultancy_ended_two_years_before_no_longer_bars(people):
 
 def test_employment_bars_every_decision_transition(people):
     """Every transition with permission decide_certification (grant, refuse, recertify,
-    restore, suspend, lift the suspension, withdraw, scope changes, import) is refused to
+    restore, suspend, lift the suspension, withdraw, scope changes) is refused to
     someone employed by the client (ongoing since 2024-04-01); suspension is taken as the
     example end to end."""
     from certificates.models import decision_transitions
