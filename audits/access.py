@@ -142,6 +142,14 @@ def may_conduct(audit, step: str, user) -> bool:
     return conduct_refusal(audit, step, user) is None
 
 
+def may_edit_finding(finding, user) -> bool:
+    """Rewording a finding is raising it again: its audit's team leader, while the audit is
+    open for findings (in progress or reported). Once the audit is closed or cancelled its
+    findings are records, read-only for everyone."""
+    audit = finding.audit
+    return audit.state in _OPEN_FOR_FINDINGS and may_conduct(audit, "raise_finding", user)
+
+
 class TeamPermission:
     """A django-fsm ``permission=`` for a step of the audit team: the user holds
     ``audits.conduct_audit`` and is on the team of the audit in the step's role.

@@ -613,8 +613,8 @@ class FindingAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin)
         return False
 
     def has_change_permission(self, request, obj=None):
-        # Editing a finding's words is auditing: the auditors of its team (audits.access).
-        if obj is not None and not access.may_conduct(obj.audit, "accept_plan", request.user):
+        # Rewording a finding is its team leader's while the audit is open (audits.access).
+        if obj is not None and not access.may_edit_finding(obj, request.user):
             return False
         return super().has_change_permission(request, obj)
 

@@ -146,7 +146,7 @@ class AuditorProfileAdmin(admin.ModelAdmin):
         if obj is not None and not (
             _can_edit(request, AuditorProfile) or obj.user_id == request.user.pk
         ):
-            return [QualificationInline]
+            return []  # the list's "qualified for" column says enough; evidence is personal
         return super().get_inlines(request, obj)
 
     def get_fields(self, request, obj=None):
@@ -184,6 +184,10 @@ class QualificationAdmin(admin.ModelAdmin):
     search_fields = ("profile__user__username", "profile__user__last_name", "evidence")
     autocomplete_fields = ("profile", "technical_area")
     date_hierarchy = "valid_until"
+
+    def get_queryset(self, request):
+        # Evidence (diplomas, training records) is personal: an auditor sees their own.
+        return _own_profile_unless_staff(request, super().get_queryset(request), self.model)
 
 
 @admin.register(RelationshipDeclaration)

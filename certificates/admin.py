@@ -32,6 +32,7 @@ from certbody.admin_transitions import (
 )
 from certbody.dates import local_today
 from certbody.queueing import next_sweep_at, publish
+from clients.models import Client
 
 from . import services as svc
 from .certsearch import (
@@ -181,6 +182,25 @@ class SurveillanceDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClientCityFilter(admin.SimpleListFilter):
+    """The clients' cities, from the clients the user may see (Django's filter on
+    ``client__city`` would list every client's city: an auditor would learn where the body's
+    other clients are)."""
+
+    title = _("city")
+    parameter_name = "client__city"
+
+    def lookups(self, request, model_admin):
+        clients = access.visible(Client.objects.exclude(city=""), request.user)
+        cities = clients.order_by("city").values_list("city", flat=True).distinct()
+        return [(city, city) for city in cities]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(client__city=self.value())
+        return queryset
+
+
 class AuditInline(admin.TabularInline):
     """The certification's audits, the programme included: year of the cycle, deadline,
     whether the dates are confirmed, the team and the audit time."""
@@ -312,7 +332,7 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
         "next_surveillance_due",
         "city",
     )
-    list_filter = ("state", "standard", SurveillanceDueFilter, "client__city")
+    list_filter = ("state", "standard", SurveillanceDueFilter, ClientCityFilter)
     search_fields = (
         "client__legal_name",
         "client__english_name",

@@ -255,9 +255,10 @@ def may_change(user, obj) -> bool:
         )
     )
     if isinstance(obj, Finding) and not (
-        _on_team(obj.audit, user) and not _expert(obj.audit, user)
+        obj.audit.team_leader_id == user.pk
+        and obj.audit.state in ("in_progress", "report_submitted")
     ):
-        return False  # a finding's words are its team's (even for the office)
+        return False  # a finding is reworded by its leader while the audit is open (only)
     return office or _seen_by_auditor(obj, user)
 
 
