@@ -1,5 +1,6 @@
 """Calendar arithmetic used by the rules. Every rule takes its ``on`` date as a parameter."""
 
+import calendar
 import datetime
 
 from dateutil.relativedelta import relativedelta
@@ -11,8 +12,23 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
-    """Same day ``years`` later; 29 Feb becomes 28 Feb in a common year."""
+    """Same day ``years`` later; 29 Feb becomes 28 Feb in a common year (clamped, as
+    add_months). For a limit that must not be overrun (a date "at the latest"). For the end of
+    a period counted in years use ``anniversary``."""
     return day + relativedelta(years=years)
+
+
+def anniversary(day: datetime.date, years: int) -> datetime.date:
+    """The ``years``-th anniversary of ``day``. Convention: the anniversary of 29 February in
+    a common year is 1 March (the day after 28 February), so a period of whole years starting
+    on ``day`` ends the day before: 2024-02-29 + 3 years ends on 2027-02-28, like a start on
+    2024-03-01 (anniversary 2027-03-01), one day after a start on 2024-02-28 (2027-02-27).
+    ``add_years`` would give 28 February, and the day before it, 27 February, would cut a day
+    off the period (issue 15, item 7)."""
+    year = day.year + years
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return datetime.date(year, 3, 1)
+    return day.replace(year=year)
 
 
 def not_after_today(value: datetime.date) -> None:

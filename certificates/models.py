@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin
 
-from certbody.dates import add_months, add_years
+from certbody.dates import add_months, anniversary
 from certbody.policy import policy
 from certbody.rules import RuleMixin, logged_transition, rules_hold
 
@@ -318,15 +318,20 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     @staticmethod
     def expiry_for(start: datetime.date) -> datetime.date:
-        """Expiry of a cycle starting on ``start`` (policy: 3 years, minus one day)."""
-        end = add_years(start, policy("CYCLE_YEARS"))
+        """Expiry of a cycle starting on ``start`` (policy: 3 years, minus one day): the day
+        before the third anniversary, where the anniversary of 29 February in a common year is
+        1 March (certbody.dates.anniversary). A cycle from 2024-02-29 runs to 2027-02-28, one
+        from 2024-02-28 to 2027-02-27."""
+        end = anniversary(start, policy("CYCLE_YEARS"))
         if policy("EXPIRY_MINUS_ONE_DAY"):
             end -= datetime.timedelta(days=1)
         return end
 
     def surveillance_due_dates(self) -> list[datetime.date]:
         """Due dates of this cycle's surveillances: every 12 months from the cycle start,
-        so one falls in each calendar year but the recertification year (9.6.2.2)."""
+        so one falls in each calendar year but the recertification year (9.6.2.2). Month
+        arithmetic clamps to the month's end, so a limit is never overrun: a cycle from
+        2024-02-29 has surveillances due 2025-02-28 and 2026-02-28."""
         if not self.cycle_start:
             return []
         first = policy("FIRST_SURVEILLANCE_MONTHS")
@@ -345,6 +350,16 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _blockers_reject(self):
         yield from self._need("reason", _("A reason is required."))
+    @staticmethod
+    def renewed_expiry(old_expiry: datetime.date) -> datetime.date:
+        """Expiry after a recertification or restoration: the old expiry + 3 years, the new
+        cycle starting the day after the old expiry. With the minus-one-day policy, the day
+        before the third anniversary of that new start (as ``expiry_for``): from an old expiry
+        of 2025-02-28 the new cycle starts 2025-03-01 and ends 2028-02-29."""
+        if policy("EXPIRY_MINUS_ONE_DAY"):
+            return Certification.expiry_for(old_expiry + datetime.timedelta(days=1))
+        return anniversary(old_expiry, policy("CYCLE_YEARS"))
+
 
     def _blockers_accept(self):
         if self.application is None:
@@ -853,7 +868,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.cycle += 1
         self._start_cycle(
             start=old_expiry + datetime.timedelta(days=1),
-            expiry=add_years(old_expiry, policy("CYCLE_YEARS")),
+            expiry=self.renewed_expiry(old_expiry),
         )
 
     @logged_transition(
@@ -884,7 +899,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         self.cycle += 1
         self._start_cycle(
             start=old_expiry + datetime.timedelta(days=1),
-            expiry=add_years(old_expiry, policy("CYCLE_YEARS")),
+            expiry=self.renewed_expiry(old_expiry),
         )
         self.expired_on = None
 

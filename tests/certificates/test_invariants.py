@@ -73,8 +73,12 @@ class Scripted:
 
 
 def three_years_minus_a_day(start: D) -> D:
-    """Written out here, independently of Certification.expiry_for."""
-    return start + relativedelta(years=3) - DAY
+    """Written out here, independently of Certification.expiry_for: the day before the third
+    anniversary, which for 29 February in a common year is 1 March."""
+    try:
+        return start.replace(year=start.year + 3) - DAY
+    except ValueError:
+        return D(start.year + 3, 3, 1) - DAY
 
 
 def make_machine(people, decider_auditor, auditors=()):
@@ -428,7 +432,7 @@ def make_machine(people, decider_auditor, auditors=()):
                 a.kind == "recertification" and a.actual_end >= old.cycle_start for a in audits
             ), "the recertification audit decided was not run in the cycle being renewed"
             self.cycle_start = old.expiry_date + DAY
-            self.expiry = old.expiry_date + relativedelta(years=3)
+            self.expiry = three_years_minus_a_day(self.cycle_start)
             self.cycle_by_grant = False
             self.recert_audit_since_cycle_start = False
             assert certificate.effective_date == self.today
@@ -806,8 +810,7 @@ def make_machine(people, decider_auditor, auditors=()):
             assert (cert.cycle_start, cert.expiry_date) == (self.cycle_start, self.expiry)
             if cert.cycle_start is not None:
                 assert cert.expiry_date > cert.cycle_start
-                if self.cycle_by_grant:
-                    assert cert.expiry_date == three_years_minus_a_day(cert.cycle_start)
+                assert cert.expiry_date == three_years_minus_a_day(cert.cycle_start)
 
             # Audits of a certification never end in the future, findings follow their grade.
             assert not Audit.objects.filter(certification=cert, actual_end__gt=today).exists()

@@ -14,7 +14,7 @@ from django_fsm_log.models import StateLog
 from stdnum.cn import uscc
 
 from audits.models import Audit, Finding
-from certbody.dates import add_years
+from certbody.dates import anniversary
 from certificates import demo
 from certificates.models import (
     Certificate,
@@ -64,7 +64,7 @@ def assert_consistent(today=TODAY):
         assert latest.number == number
         assert latest.status == CERTIFIED[cert.state], cert
         assert latest.expiry_date == cert.expiry_date
-        assert cert.expiry_date == add_years(cert.cycle_start, 3) - datetime.timedelta(days=1)
+        assert cert.expiry_date == anniversary(cert.cycle_start, 3) - datetime.timedelta(days=1)
         assert cert.decisions.filter(outcome__in=["grant", "recertify", "restore_after_expiry"])
         if cert.state == State.ACTIVE:
             current = cert.current_certificate()
