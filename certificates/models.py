@@ -832,8 +832,12 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     )
     def grant(self, *, by=None, description=None):
         on = self.ctx.on
-        if self.original_certification_date is None:
-            self.original_certification_date = on
+        # A grant is an initial certification: the first, or after a break (withdrawal,
+        # refusal, expiry not restored in time): certification was not continuous, so it starts
+        # a new original certification date. Only recertify and restore_after_expiry (with its
+        # gap on the certificate) carry the original date on. Earlier certificate versions
+        # keep the date they were issued with (the public history).
+        self.original_certification_date = on
         self._start_cycle(start=on, expiry=self.expiry_for(on))
         self.expired_on = None
 

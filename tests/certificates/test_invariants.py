@@ -120,6 +120,7 @@ def make_machine(people, decider_auditor, auditors=()):
             self.certificates = 0
             self.programme_cancelled = 0
             self.original_date = None
+            self.original_from_version = 1  # the first version carrying original_date
             self.cycle_start = None  # expected cycle start and expiry
             self.expiry = None
             self.cycle_by_grant = None  # the cycle was started by a grant (first cycles)
@@ -354,8 +355,10 @@ def make_machine(people, decider_auditor, auditors=()):
             limit = stage2.actual_end + relativedelta(months=6)
             for f in Finding.objects.filter(audit__in=audits, grade=Grade.MAJOR):
                 assert f.verified_on <= limit, ("major verified after the limit", f.verified_on)
-            if self.original_date is None:
-                self.original_date = self.today
+            # A grant is an initial certification (the first, or after withdrawal, refusal or
+            # an expiry not restored): a new original certification date from this version on.
+            self.original_date = self.today
+            self.original_from_version = self.certificates
             self.cycle_start = self.today
             self.expiry = three_years_minus_a_day(self.today)
             self.cycle_by_grant = True
@@ -770,7 +773,11 @@ def make_machine(people, decider_auditor, auditors=()):
                 assert c.number == cert.certificate_number
                 assert c.effective_date <= c.expiry_date
                 assert c.effective_date >= c.decision.decided_on
-                assert c.original_certification_date == self.original_date
+                if c.version >= self.original_from_version:
+                    assert c.original_certification_date == self.original_date
+                else:  # an earlier certification, before a break
+                    assert c.original_certification_date <= self.original_date
+                assert c.original_certification_date <= c.effective_date
                 if c.gap_from:
                     assert c.gap_from <= c.gap_to < c.effective_date
 

@@ -459,7 +459,11 @@ def test_after_the_restoration_window_only_a_new_stage2_leads_back(people):
     assert cert.state == State.ACTIVE
     assert cert.cycle == 2
     assert (cert.cycle_start, cert.expiry_date) == (D(2028, 10, 2), D(2031, 10, 1))
-    assert cert.original_certification_date == D(2025, 1, 15)
+    # Not restored in time: a break, so a new initial certification and a new original date
+    # (version 1 keeps its own).
+    assert cert.original_certification_date == D(2028, 10, 2)
+    assert certificate.original_certification_date == D(2028, 10, 2)
+    assert cert.certificates.get(version=1).original_certification_date == D(2025, 1, 15)
     assert cert.expired_on is None
     assert cert.next_surveillance_due == D(2029, 10, 2)
     assert certificate.version == 2
