@@ -128,6 +128,18 @@ MSG_IMPORT_NEXT_OUTSIDE_CYCLE = _(
     "The next audit must fall within the certification cycle (%(start)s to %(end)s)."
 )
 
+
+# Dates rule, not jobs (shared/domain.md): past its expiry date a certification is expired for
+# every transition, whether or not the nightly task (certificates.tasks.expire_certifications)
+# has recorded it yet.
+MSG_EXPIRED_NO_SUSPEND = _(
+    "The certificate expired on %(day)s: it can no longer be suspended. The expiry is recorded "
+    "tonight (or now, with “Expire”); then it can be restored."
+)
+MSG_EXPIRED_NO_WITHDRAW = _(
+    "The certificate expired on %(day)s: it can no longer be withdrawn. The expiry is recorded "
+    "tonight (or now, with “Expire”)."
+)
 # China, CNCA-QMS-01:2025 (Certification._recent_sanctions).
 MSG_SUSPENDED_RECENTLY = _(
     "The client's %(standard)s certificate was suspended on %(day)s for its own failings, "
@@ -316,6 +328,15 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         """Whether the certificate may be relied on now: only when active."""
         return self.state == State.ACTIVE
 
+    def past_expiry_on(self, on: datetime.date) -> bool:
+        """Active or suspended but past its expiry date on ``on``: expired by the dates, the
+        nightly task has not recorded it yet."""
+        return (
+            self.state in (State.ACTIVE, State.SUSPENDED)
+            and self.expiry_date is not None
+            and on > self.expiry_date
+        )
+
     @staticmethod
     def expiry_for(start: datetime.date) -> datetime.date:
         """Expiry of a cycle starting on ``start`` (policy: 3 years, minus one day): the day
@@ -326,6 +347,16 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         if policy("EXPIRY_MINUS_ONE_DAY"):
             end -= datetime.timedelta(days=1)
         return end
+
+    @staticmethod
+    def renewed_expiry(old_expiry: datetime.date) -> datetime.date:
+        """Expiry after a recertification or restoration: the old expiry + 3 years, the new
+        cycle starting the day after the old expiry. With the minus-one-day policy, the day
+        before the third anniversary of that new start (as ``expiry_for``): from an old expiry
+        of 2025-02-28 the new cycle starts 2025-03-01 and ends 2028-02-29."""
+        if policy("EXPIRY_MINUS_ONE_DAY"):
+            return Certification.expiry_for(old_expiry + datetime.timedelta(days=1))
+        return anniversary(old_expiry, policy("CYCLE_YEARS"))
 
     def surveillance_due_dates(self) -> list[datetime.date]:
         """Due dates of this cycle's surveillances: every 12 months from the cycle start,
@@ -350,16 +381,6 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _blockers_reject(self):
         yield from self._need("reason", _("A reason is required."))
-    @staticmethod
-    def renewed_expiry(old_expiry: datetime.date) -> datetime.date:
-        """Expiry after a recertification or restoration: the old expiry + 3 years, the new
-        cycle starting the day after the old expiry. With the minus-one-day policy, the day
-        before the third anniversary of that new start (as ``expiry_for``): from an old expiry
-        of 2025-02-28 the new cycle starts 2025-03-01 and ends 2028-02-29."""
-        if policy("EXPIRY_MINUS_ONE_DAY"):
-            return Certification.expiry_for(old_expiry + datetime.timedelta(days=1))
-        return anniversary(old_expiry, policy("CYCLE_YEARS"))
-
 
     def _blockers_accept(self):
         if self.application is None:
@@ -592,6 +613,8 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _blockers_suspend(self):
         yield from self._need("reason", _("A reason is required."))
+        if self.past_expiry_on(self.ctx.on):
+            yield MSG_EXPIRED_NO_SUSPEND % {"day": self.expiry_date.isoformat()}
 
     def _blockers_lift_suspension(self):
         yield from self._need("reason", _("A reason is required."))
@@ -605,6 +628,8 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _blockers_withdraw(self):
         yield from self._need("reason", _("A reason is required."))
+        if self.past_expiry_on(self.ctx.on):
+            yield MSG_EXPIRED_NO_WITHDRAW % {"day": self.expiry_date.isoformat()}
 
     def _scope_change_blockers(self):
         yield from self._need("reason", _("A reason is required."))
