@@ -315,6 +315,13 @@ CERTBODY = {
     # parses those whole: styles, pictures, charts...) over IMPORT_MAX_XML_PART_BYTES. A cell
     # past column IMPORT_MAX_COLUMNS is refused before the rows are read. Each message names
     # the setting. The same limits hold for the audit-time tables' import in the admin.
+    # The shared strings (the text of the cells, kept once per distinct text) are not streamed:
+    # openpyxl makes a list of every one of them before the first row, taking 4-20 times
+    # their XML in memory (~100-180 bytes per string). So the part is refused over
+    # IMPORT_MAX_SHARED_STRINGS_BYTES (from the ZIP directory) or, counted in one streamed
+    # pass before openpyxl opens the workbook, over IMPORT_MAX_SHARED_STRINGS strings: at the
+    # defaults a worker grows by at most ~200 MB, under CELERY_WORKER_MAX_MEMORY_PER_CHILD
+    # (300 MB). A 100,000-row client list holds ~10-20 MB of them; a larger list goes as CSV.
     "IMPORT_MAX_UNPACKED_BYTES": env.int(
         "CERTBODY_IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
     ),
@@ -324,6 +331,10 @@ CERTBODY = {
         "CERTBODY_IMPORT_MAX_XML_PART_BYTES", default=8 * 1024 * 1024
     ),
     "IMPORT_MAX_COLUMNS": env.int("CERTBODY_IMPORT_MAX_COLUMNS", default=256),
+    "IMPORT_MAX_SHARED_STRINGS_BYTES": env.int(
+        "CERTBODY_IMPORT_MAX_SHARED_STRINGS_BYTES", default=24 * 1024 * 1024
+    ),
+    "IMPORT_MAX_SHARED_STRINGS": env.int("CERTBODY_IMPORT_MAX_SHARED_STRINGS", default=1_000_000),
     # PostgreSQL work_mem for the import's transaction only (SET LOCAL): the GIN indexes of the
     # client name search merge their pending entries in work_mem-sized batches while the
     # import writes; 4 MB (the server default) makes that merge ~10 % of an import.

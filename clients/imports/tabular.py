@@ -17,9 +17,15 @@ A workbook is a ZIP of XML parts, and a few hundred KB of it can unpack to gigab
 openpyxl reads anything, :func:`check_workbook` refuses one whose ZIP directory holds more than
 IMPORT_MAX_ZIP_MEMBERS parts, that unpacks to more than IMPORT_MAX_UNPACKED_BYTES, with a part
 (of over 1 MB) packed more than IMPORT_MAX_COMPRESSION_RATIO times, or with a part larger than
-IMPORT_MAX_XML_PART_BYTES among those openpyxl parses whole (all but the worksheets and the
-shared strings, which it streams). The sizes in the directory can lie, but no more is ever
-unpacked than they declare: Python's zipfile stops a part there (and then fails its CRC check).
+IMPORT_MAX_XML_PART_BYTES among those openpyxl parses whole (all but the worksheets, which it
+streams, and the shared strings), or with shared strings over IMPORT_MAX_SHARED_STRINGS_BYTES.
+The shared strings (each distinct text of the cells) are not streamed: openpyxl's
+``read_string_table`` makes a list of all of them before the first row is read, 4-20 times the
+size of their XML. So they have their own, lower limit, and before openpyxl opens the workbook
+their ``<si>`` elements are counted in one streamed pass (:func:`check_shared_strings`) and
+more than IMPORT_MAX_SHARED_STRINGS refused. The sizes in the directory can lie, but no more is
+ever unpacked than they declare: Python's zipfile stops a part there (and then fails its CRC
+check).
 Before the rows are read, the worksheet is scanned (:func:`scan_sheet`): a cell past column
 IMPORT_MAX_COLUMNS or a row past Excel's last (1,048,576) is refused, as openpyxl would fill
 every row up to its last cell and every missing row up to the highest number. The sheet's
@@ -177,6 +183,18 @@ TOO_MANY_COLUMNS = _(
     "Cell %(cell)s is in column %(column)s; at most %(limit)s columns are accepted "
     "(CERTBODY_IMPORT_MAX_COLUMNS): delete the columns after %(last)s and upload again."
 )
+SHARED_STRINGS_TOO_BIG = _(
+    "The workbook's shared strings (the text of its cells, part %(part)s) unpack to %(size)s; "
+    "at most %(limit)s is accepted (CERTBODY_IMPORT_MAX_SHARED_STRINGS_BYTES), as they are all "
+    "read into memory at once. Split the list into smaller files, or save it as CSV (read row "
+    "by row, whatever its size up to the upload limit)."
+)
+TOO_MANY_SHARED_STRINGS = _(
+    "The workbook holds more than %(limit)s different texts (shared strings), the most accepted "
+    "(CERTBODY_IMPORT_MAX_SHARED_STRINGS), as they are all read into memory at once. Split the "
+    "list into smaller files, or save it as CSV (read row by row, whatever its size up to the "
+    "upload limit)."
+)
 ROW_PAST_EXCEL = _(
     "The worksheet has a row numbered %(row)s, past the last row of Excel (%(limit)s): the file "
     "is damaged. Open it in Excel, save it again and upload that."
@@ -224,8 +242,13 @@ _SHEET_TAG = re.compile(
 EXCEL_MAX_ROWS = 1_048_576
 # A part packed this well is a bomb only when it is large: below this size it cannot hurt.
 _RATIO_MIN_BYTES = _MB
-# The parts openpyxl streams rather than parsing whole: worksheets and the shared strings.
-_STREAMED_TYPES = ("/worksheet", "/sharedStrings")
+# The parts openpyxl streams rather than parsing whole: the worksheets only. The shared strings
+# are read into one list before the first row (openpyxl/reader/strings.py): they are held to
+# IMPORT_MAX_SHARED_STRINGS_BYTES and IMPORT_MAX_SHARED_STRINGS instead of the part limit.
+_STREAMED_TYPES = ("/worksheet",)
+_SHARED_STRINGS_REL = "/sharedStrings"
+# A shared string's start tag, any namespace prefix: <si>, <si/>, <x:si ...> (not <sst>).
+_SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
 _SHARED_STRINGS_TYPE = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 )
@@ -552,24 +575,35 @@ def _check_workbook_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]
     for info in infos:
         if info.filename == "[Content_Types].xml" or info.filename.endswith(".rels"):
             check(info)
-    streamed = _streamed_parts(archive, {info.filename for info in infos})
+    streamed, shared = _streamed_parts(archive, {info.filename for info in infos})
+    shared_limit = policy("IMPORT_MAX_SHARED_STRINGS_BYTES")
     for info in infos:
-        if info.filename not in streamed:
+        if info.filename in shared and info.file_size > shared_limit:
+            raise ImportFileError(
+                SHARED_STRINGS_TOO_BIG
+                % {
+                    "part": display_value(info.filename, 60),
+                    "size": human_size(info.file_size),
+                    "limit": human_size(shared_limit),
+                }
+            )
+        if info.filename not in streamed and info.filename not in shared:
             check(info)
 
 
-def _streamed_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
-    """The parts openpyxl's read-only mode streams (worksheets and the shared strings) rather
-    than parsing whole: the targets of worksheet relationships and the content types' shared
-    strings part, less any part that something else also points at (the workbook, styles, a
-    chart...): openpyxl finds its parts through those same files, which anyone can write."""
+def _streamed_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[set[str], set[str]]:
+    """(the parts openpyxl's read-only mode streams rather than parsing whole: the targets of
+    worksheet relationships; the shared strings parts: the content types' one, which openpyxl
+    reads, and any target of a shared strings relationship), each less any part that something
+    else also points at (the workbook, styles, a chart...): openpyxl finds its parts through
+    those same files, which anyone can write."""
     try:
         manifest = Manifest.from_tree(fromstring(archive.read("[Content_Types].xml")))
         workbook = _find_workbook_part(manifest).PartName.lstrip("/")
-        shared = manifest.find(_SHARED_STRINGS_TYPE)
-        streamed, other = set(), {workbook, "[Content_Types].xml"}
-        if shared is not None:
-            streamed.add(shared.PartName.lstrip("/"))
+        shared_part = manifest.find(_SHARED_STRINGS_TYPE)
+        streamed, shared, other = set(), set(), {workbook, "[Content_Types].xml"}
+        if shared_part is not None:
+            shared.add(shared_part.PartName.lstrip("/"))
         for name in names:
             if not name.endswith(".rels"):
                 continue
@@ -580,6 +614,8 @@ def _streamed_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
                 kind = rel.Type or ""
                 if kind.endswith(_STREAMED_TYPES) and "chartsheet" not in kind:
                     streamed.add(rel.target)
+                elif kind.endswith(_SHARED_STRINGS_REL):
+                    shared.add(rel.target)
                 else:
                     other.add(rel.target)
     except ImportFileError:
@@ -588,7 +624,7 @@ def _streamed_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
         raise ImportFileError(XLSX_BROKEN % {"error": display_value(exc, 80)}) from exc
     # openpyxl reads these whatever the relationships say.
     other |= {"xl/styles.xml", "docProps/core.xml", "docProps/custom.xml", "xl/theme/theme1.xml"}
-    return streamed - other
+    return streamed - other - shared, shared - other
 
 
 def _check_not_binary(stream, head: bytes, size: int):
@@ -837,7 +873,45 @@ class _CsvReader:
 # -- XLSX ------------------------------------------------------------------------------------
 
 
+def check_shared_strings(stream) -> None:
+    """Refuse an .xlsx workbook (a binary file object, left at its start) whose shared strings
+    part holds more than IMPORT_MAX_SHARED_STRINGS strings, before openpyxl reads them all into
+    one list. Counts the <si> elements of the part in one streamed pass (~0.1 s for 24 MB),
+    reading no more than the part's declared size, which check_workbook has held to
+    IMPORT_MAX_SHARED_STRINGS_BYTES. Call check_workbook first."""
+    limit = policy("IMPORT_MAX_SHARED_STRINGS")
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            manifest = Manifest.from_tree(fromstring(archive.read("[Content_Types].xml")))
+            part = manifest.find(_SHARED_STRINGS_TYPE)
+            if part is None or part.PartName.lstrip("/") not in archive.namelist():
+                return  # none, or openpyxl reports the missing part
+            count = 0
+            pending = b""
+            with archive.open(part.PartName.lstrip("/")) as xml:
+                while chunk := xml.read(_CHUNK):
+                    text = pending + chunk
+                    # A tag cut by the end of the chunk is counted with the next one.
+                    keep = max(len(text) - 64, 0)
+                    count += sum(1 for match in _SI_TAG.finditer(text) if match.start() < keep)
+                    pending = text[keep:]
+                    if count > limit:
+                        raise ImportFileError(TOO_MANY_SHARED_STRINGS % {"limit": f"{limit:,}"})
+                count += len(_SI_TAG.findall(pending))
+            if count > limit:
+                raise ImportFileError(TOO_MANY_SHARED_STRINGS % {"limit": f"{limit:,}"})
+    finally:
+        stream.seek(0)
+
+
 def _open_xlsx(stream, sheet: str | None, owned: list) -> Table:
+    try:
+        check_shared_strings(stream)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged part: a bad CRC, a size that lies, bad deflate data
+        raise ImportFileError(XLSX_BROKEN % {"error": display_value(exc, 80)}) from exc
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "no default style", unsupported extensions...

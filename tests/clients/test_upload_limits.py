@@ -285,6 +285,120 @@ def test_a_worksheet_also_used_as_another_part_is_held_to_the_part_limit():
         assert "xl/worksheets/sheet1.xml" in refusal(data)
 
 
+# -- shared strings ----------------------------------------------------------------------------
+# openpyxl reads every shared string into one list before the first row (a 12 MB workbook whose
+# shared strings unpack to 91 MB took a process from 86 to 853 MB): they have their own limits.
+def shared_strings_workbook(rows: int) -> bytes:
+    """A workbook as Excel writes it (openpyxl writes inline strings): the text of its cells in
+    xl/sharedStrings.xml, each distinct text once, the cells pointing at them."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    table = [["name", "city", "note"]]
+    table += [[f"北京示例科技有限公司{n}", "北京", f"note {n}"] for n in range(1, rows + 1)]
+    strings: dict[str, int] = {}
+    sheet_rows = []
+    for number, values in enumerate(table, 1):
+        cells = "".join(
+            f'<c r="{"ABC"[i]}{number}" t="s"><v>{strings.setdefault(v, len(strings))}</v></c>'
+            for i, v in enumerate(values)
+        )
+        sheet_rows.append(f'<row r="{number}">{cells}</row>')
+    items = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>'
+        ),
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}" uniqueCount="{len(strings)}">{items}</sst>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text.encode())
+    return out.getvalue()
+
+
+SHARED = shared_strings_workbook(119)
+SHARED_PART = zipfile.ZipFile(io.BytesIO(SHARED)).getinfo("xl/sharedStrings.xml").file_size
+SHARED_COUNT = zipfile.ZipFile(io.BytesIO(SHARED)).read("xl/sharedStrings.xml").count(b"<si>")
+
+
+def test_shared_strings_over_their_byte_limit_are_refused_before_parsing(no_parsing):
+    with limits(IMPORT_MAX_SHARED_STRINGS_BYTES=SHARED_PART - 1):
+        message = refusal(SHARED)
+    assert "xl/sharedStrings.xml" in message
+    assert "CERTBODY_IMPORT_MAX_SHARED_STRINGS_BYTES" in message and "CSV" in message
+    assert human_size(SHARED_PART - 1) in message
+    with limits(IMPORT_MAX_SHARED_STRINGS_BYTES=SHARED_PART - 1), pytest.raises(ImportFileError):
+        check_workbook(io.BytesIO(SHARED))  # from the ZIP directory, in the web request too
+
+
+def test_shared_strings_at_their_byte_limit_are_read():
+    with limits(IMPORT_MAX_SHARED_STRINGS_BYTES=SHARED_PART), open_table(io.BytesIO(SHARED)) as t:
+        assert t.total_rows == 119
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1024 * 1024])
+def test_more_shared_strings_than_the_limit_are_refused_before_parsing(chunk, monkeypatch):
+    monkeypatch.setattr(tabular, "_CHUNK", chunk)  # tags cut by the chunks are counted once
+    with limits(IMPORT_MAX_SHARED_STRINGS=SHARED_COUNT), open_table(io.BytesIO(SHARED)) as table:
+        assert table.total_rows == 119
+    monkeypatch.setattr(tabular, "load_workbook", None)  # not reached
+    with limits(IMPORT_MAX_SHARED_STRINGS=SHARED_COUNT - 1):
+        message = refusal(SHARED)
+    assert f"{SHARED_COUNT - 1:,}" in message
+    assert "CERTBODY_IMPORT_MAX_SHARED_STRINGS)" in message and "CSV" in message
+
+
+def test_shared_strings_are_counted_whatever_their_namespace_prefix(no_parsing):
+    strings = b"".join(b"<x:si><x:t>%d</x:t></x:si><x:si/>" % n for n in range(50))
+    part = b'<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    data = rebuild(SHARED, replace={"xl/sharedStrings.xml": part + strings + b"</x:sst>"})
+    with limits(IMPORT_MAX_SHARED_STRINGS=99):
+        assert "CERTBODY_IMPORT_MAX_SHARED_STRINGS)" in refusal(data)
+
+
+def test_a_shared_strings_part_is_not_exempt_through_a_relationship():
+    # A part the workbook's relationships call shared strings is held to their limit, not let
+    # through as streamed.
+    rels = zipfile.ZipFile(io.BytesIO(BASE)).read("xl/_rels/workbook.xml.rels")
+    extra = (
+        b'<Relationship Id="rIdX" Target="extra.xml" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+    )
+    data = rebuild(
+        BASE,
+        replace={"xl/_rels/workbook.xml.rels": rels.replace(b"</Relationships>", extra)},
+        add={"xl/extra.xml": b"<sst/>" + b" " * 20_000},
+    )
+    with limits(IMPORT_MAX_SHARED_STRINGS_BYTES=12_000):
+        assert "CERTBODY_IMPORT_MAX_SHARED_STRINGS_BYTES" in refusal(data)
+
+
 # -- columns and rows ------------------------------------------------------------------------
 def test_a_cell_far_to_the_right_is_refused_before_the_rows_are_read():
     book = openpyxl.Workbook()
@@ -396,6 +510,8 @@ def test_the_defaults_are_documented_settings():
     assert policy["IMPORT_MAX_ZIP_MEMBERS"] == 1000
     assert policy["IMPORT_MAX_XML_PART_BYTES"] == 8 * MB
     assert policy["IMPORT_MAX_COLUMNS"] == 256
+    assert policy["IMPORT_MAX_SHARED_STRINGS_BYTES"] == 24 * MB
+    assert policy["IMPORT_MAX_SHARED_STRINGS"] == 1_000_000
 
 
 def test_check_workbook_passes_anything_that_is_not_a_zip():
