@@ -4,6 +4,11 @@ After AXES_FAILURE_LIMIT (5) failed logins for one username from one address, th
 locked out for AXES_COOLOFF_TIME (15 minutes) after its last failure, even with the right
 password; the page says until when, in the login page's language. Other addresses and other
 usernames are not affected. Every event is recorded; an administrator unlocks in the admin.
+
+Wider, higher limits (the review of issue 14): an address with AXES_IP_FAILURE_LIMIT (20)
+failures across usernames is locked out for every username, even a correct password of one it
+never tried; a username with AXES_USERNAME_FAILURE_LIMIT (50) failures across addresses is
+locked out from every address. Other addresses, and other usernames, are not affected.
 """
 
 import datetime
@@ -46,6 +51,8 @@ def test_the_defaults_five_failures_fifteen_minutes_user_and_address():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_IP_FAILURE_LIMIT == 20
+    assert settings.AXES_USERNAME_FAILURE_LIMIT == 50
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
 
@@ -165,3 +172,95 @@ def test_unlock_from_the_shell(client, user):
     _fail(client, "li", 5)
     call_command("axes_reset_username", "li")
     assert _post(client, "li", PASSWORD).status_code == 302
+
+
+# -- per address, per username ---------------------------------------------------------------
+def _staff(username):
+    user = UserFactory(username=username, role="CB staff")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def test_one_address_guessing_across_accounts_is_locked_out_for_every_account(client, db):
+    accounts = [_staff(f"user{n}") for n in range(7)]
+    for account in accounts[:6]:
+        _fail(client, account.username, 4)  # under the per-account limit each: 24 failures
+    # The address is over AXES_IP_FAILURE_LIMIT (20): even the right password of an account it
+    # never tried is refused, and the page says why and until when.
+    response = _post(client, "user6", PASSWORD)
+    assert response.status_code == 429
+    assert not _logged_in(client)
+    assert "Logins from this address are locked after 20 failed attempts" in response.text
+    # The lock ends 15 minutes after the last failure of the oldest of the records that make
+    # the 20 (user1..user5: 20 failures), later failures from it extending it.
+    records = AccessAttempt.objects.filter(ip_address="127.0.0.1").order_by("-attempt_time")
+    counted, oldest = 0, None
+    for record in records:
+        counted += record.failures_since_start
+        if counted >= 20:
+            oldest = record.attempt_time
+            break
+    retry = timezone.localtime(oldest + datetime.timedelta(minutes=15))
+    assert retry.strftime("%Y-%m-%d %H:%M") in response.text
+    assert 14 * 60 <= int(response["Retry-After"]) <= 15 * 60
+    # Another address is not affected, for the same account or one tried from the locked one.
+    other = type(client)()
+    assert _post(other, "user6", PASSWORD, REMOTE_ADDR="10.9.8.7").status_code == 302
+    other = type(client)()
+    assert _post(other, "user0", PASSWORD, REMOTE_ADDR="10.9.8.7").status_code == 302
+
+
+def test_a_shared_office_address_under_the_address_limit_locks_only_the_typist(client, db):
+    accounts = [_staff(f"user{n}") for n in range(5)]
+    _fail(client, "user0", 5)  # locked: this account from this address
+    for account in accounts[1:4]:
+        _fail(client, account.username, 4)  # 17 failures in all
+    assert _post(client, "user0", PASSWORD).status_code == 429
+    assert _post(client, "user4", PASSWORD).status_code == 302
+
+
+def test_the_address_lock_ends_after_the_cool_off(client, db):
+    for n in range(5):
+        _fail(client, _staff(f"user{n}").username, 4)
+    assert _post(client, "user0", PASSWORD).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+    assert _post(client, "user0", PASSWORD).status_code == 302
+
+
+def test_an_administrator_unlocks_an_address(client, db):
+    for n in range(5):
+        _fail(client, _staff(f"user{n}").username, 4)
+    assert _post(client, "user0", PASSWORD).status_code == 429
+    call_command("axes_reset_ip", "127.0.0.1")
+    assert _post(client, "user0", PASSWORD).status_code == 302
+
+
+def test_one_account_guessed_from_many_addresses_is_locked_from_every_address(
+    client, user, settings
+):
+    settings.AXES_USERNAME_FAILURE_LIMIT = 12
+    for n in range(3):
+        _fail(client, "li", 4, REMOTE_ADDR=f"192.0.2.{n + 1}")  # 12 failures, 4 per address
+    response = _post(client, "li", PASSWORD, REMOTE_ADDR="192.0.2.200")
+    assert response.status_code == 429
+    assert "The login li is locked from every address after 12 failed attempts" in response.text
+    # Another account from those addresses is not affected.
+    _staff("wang")
+    assert _post(client, "wang", PASSWORD, REMOTE_ADDR="192.0.2.1").status_code == 302
+
+
+def test_zero_turns_the_wider_limits_off(client, db, settings):
+    settings.AXES_IP_FAILURE_LIMIT = 0
+    for n in range(7):
+        _fail(client, _staff(f"user{n}").username, 4)
+    assert _post(client, "user6", PASSWORD).status_code == 302
+
+
+def test_the_address_lock_page_in_chinese(client, db):
+    zh = "/zh-hans/admin/login/?next=/zh-hans/admin/"
+    for n in range(5):
+        _fail(client, _staff(f"user{n}").username, 4, login=zh)
+    response = _post(client, "user0", PASSWORD, login=zh)
+    assert response.status_code == 429
+    assert "此地址" in response.text and "请在" in response.text

@@ -183,7 +183,14 @@ RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
 # Login throttling (django-axes; certbody/login_throttle.py). After AXES_FAILURE_LIMIT failed
 # logins for one username from one client address, that pair is locked out for
 # AXES_COOLOFF_MINUTES after its last failure (another failure while locked out starts the wait
-# again); the page says until when. The address is the rate limiter's (DJANGO_REAL_IP_HEADER
+# again); the page says until when. Axes has one limit for all its lockout parameters, so two
+# wider, higher limits are counted by certbody's handler from the same records: an address with
+# AXES_IP_FAILURE_LIMIT failures (any usernames, each counting while within the cool-off of its
+# pair's last failure) is locked out for every username, so one address cannot try passwords
+# across all accounts; a username with AXES_USERNAME_FAILURE_LIMIT failures (any addresses) is
+# locked out from every address, against guessing one account from many addresses (the price:
+# someone with several addresses can keep that account locked; an administrator sees it in
+# Access attempts). 0 turns either off. The address is the rate limiter's (DJANGO_REAL_IP_HEADER
 # behind a proxy, else REMOTE_ADDR; an IPv6 address counts per /64). Every failure and login is
 # recorded (admin: Access attempts, Access failures, Access logs); an administrator unlocks by
 # deleting the access attempt, or `manage.py axes_reset_username USERNAME`.
@@ -196,6 +203,9 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=50)
+AXES_HANDLER = "certbody.login_throttle.ThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "certbody.login_throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "certbody.login_throttle.lockout_response"
