@@ -50,6 +50,19 @@ def manage(*args, **kwargs):
     return sh(PY, "manage.py", *args, **kwargs)
 
 
+DEMO_USERS = "staff_demo, auditor_demo, auditor2_demo, decider_demo"
+
+
+def demo_users_line(environ=os.environ) -> str:
+    """The startup line naming the demo users and their password: "demo" unless
+    CERTBODY_DEMO_PASSWORD set another when they were created (ensure_login --demo-users), which
+    is not echoed. A demo user's password is set once: changing the variable later does not
+    change it."""
+    if environ.get("CERTBODY_DEMO_PASSWORD"):
+        return f"demo users (the password in CERTBODY_DEMO_PASSWORD when created): {DEMO_USERS}"
+    return f"demo users (password 'demo', unless CERTBODY_DEMO_PASSWORD was set): {DEMO_USERS}"
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -95,7 +108,7 @@ def up() -> None:
     print(
         f"\ncertbody is running: http://127.0.0.1:{port}/admin/  (中文: /zh-hans/admin/)\n"
         f"  {login}\n"
-        "  demo users (password 'demo'): staff_demo, auditor_demo, auditor2_demo, decider_demo\n"
+        f"  {demo_users_line()}\n"
         "  web, Celery worker and beat are running; Ctrl-C stops all.\n",
         flush=True,
     )

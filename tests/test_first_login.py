@@ -93,3 +93,21 @@ def test_run_py_and_compose_put_no_password_on_a_command_line():
     assert "--password" not in compose
     assert "secrets.token" not in run_py  # run.py no longer makes a new password each start
     assert "CERTBODY_ADMIN_PASSWORD: ${ADMIN_PASSWORD" in compose
+
+
+def _run_py():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("certbody_run_py", ROOT / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # defines functions only; runs nothing
+    return module
+
+
+def test_run_py_names_the_demo_password_it_was_given():
+    run_py = _run_py()
+    assert "password 'demo'" in run_py.demo_users_line({})
+    line = run_py.demo_users_line({"CERTBODY_DEMO_PASSWORD": "s3cret-trial"})
+    assert "'demo'" not in line and "s3cret-trial" not in line  # not echoed
+    assert "CERTBODY_DEMO_PASSWORD" in line and "staff_demo" in line
+    assert "password 'demo')" not in (ROOT / "run.py").read_text()  # the line printed is this one
