@@ -49,20 +49,21 @@ class _Publisher:
         self.thread: threading.Thread | None = None
         self.pause_until = float("-inf")  # time.monotonic(): no publishing before this
 
-    def submit(self, task, args, kwargs) -> None:
+    def submit(self, task, args, kwargs, on_failure=None) -> None:
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
                     target=self._run, name="certbody-publisher", daemon=True
                 )
                 self.thread.start()
-        self.jobs.put((task, args, kwargs))
+        self.jobs.put((task, args, kwargs, on_failure))
 
     def _run(self) -> None:
         while True:
-            task, args, kwargs = self.jobs.get()
+            task, args, kwargs, on_failure = self.jobs.get()
             try:
-                self.publish(task, args, kwargs)
+                if not self.publish(task, args, kwargs) and on_failure is not None:
+                    _call_failure(on_failure)
             finally:
                 self.jobs.task_done()
 
@@ -139,17 +140,32 @@ def publish(task, *args, **kwargs) -> bool:
     return _publisher.publish(task, args, kwargs)
 
 
-def enqueue_after_commit(task, *args, **kwargs) -> None:
+def enqueue_after_commit(task, *args, on_failure=None, **kwargs) -> None:
     """Queue ``task`` once the current transaction commits (at once outside one), without the
-    committing thread waiting on the broker."""
+    committing thread waiting on the broker. ``on_failure()``, if given, is called (in the
+    publisher thread) when the broker did not take it: for work no sweep redoes, to record
+    that it was not queued (an import job is marked failed, and its page says so)."""
 
     def hand_over():
         if _eager():
-            _run_eagerly(task, args, kwargs)
+            if not _run_eagerly(task, args, kwargs) and on_failure is not None:
+                _call_failure(on_failure)
         else:
-            _publisher.submit(task, args, kwargs)
+            _publisher.submit(task, args, kwargs, on_failure)
 
     transaction.on_commit(hand_over)
+
+
+def _call_failure(on_failure) -> None:
+    from django.db import close_old_connections
+
+    try:
+        on_failure()
+    except Exception:  # a failing callback must not stop the publisher thread
+        logger.exception("The not-queued callback %r failed", on_failure)
+    finally:
+        if threading.current_thread().name == "certbody-publisher":
+            close_old_connections()
 
 
 def _run_eagerly(task, args, kwargs) -> bool:

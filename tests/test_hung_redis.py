@@ -237,3 +237,35 @@ def test_the_sweep_leaves_failed_mail_to_the_daily_send_run(
     Reminder.objects.update(attempts=1, last_error="SMTPServerDisconnected")
     assert sweep_unqueued() == {"pdfs": 0, "mails": 0, "sent": 0, "failed": 0}
     assert Reminder.objects.unsent().count() >= 2
+
+
+# -- an import started while the broker hangs ---------------------------------------------------
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_started_while_the_broker_hangs_answers_and_says_it_failed(
+    client, people, hung, monkeypatch, settings
+):
+    """Before: the upload's request published the import task after its commit, in the
+    request thread, and waited for the broker's timeouts. Now it answers at once; the publisher
+    thread gives up and marks the job failed, which its page then says."""
+    from clients.models import ImportJob
+    from tests.clients.test_import_admin import _upload
+    from tests.clients.test_import_clients import csv_bytes, row
+
+    settings.CERTBODY = {**settings.CERTBODY, "IMPORT_INLINE_MAX_BYTES": 10}  # to the worker
+    config = settings_for(monkeypatch, CELERY_BROKER_URL=hung.url)
+    client.force_login(people.staff)
+    with broker_at(
+        hung.url,
+        config.get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        config.get("CELERY_BROKER_CONNECTION_TIMEOUT", 4),
+    ):
+        elapsed, response = timed(
+            lambda: _upload(client, csv_bytes([row(n) for n in range(1, 4)])), limit=10
+        )
+        assert elapsed is not None and elapsed < 0.9, f"the upload took {elapsed} s (None: >10)"
+        assert response.status_code == 302
+        assert queueing.drain(timeout=10)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED
+    page = client.get(response["Location"]).content.decode()
+    assert "The task queue is not available: try again later." in page

@@ -14,11 +14,11 @@ task delivered twice does nothing the second time.
 import logging
 
 from django.core.cache import caches
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certbody.policy import policy
+from certbody.queueing import enqueue_after_commit
 
 from ..models import ImportJob
 from .tabular import unpacked_size
@@ -95,20 +95,19 @@ def _run_or_queue(job: ImportJob) -> None:
         return
     from ..tasks import run_import_job
 
-    def queue():
-        try:
-            run_import_job.delay(job.pk)
-        except Exception as err:  # the broker is down: say so on the job's page
-            logger.error("Could not queue import job %s: %s", job.pk, err)
-            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
-                status=ImportJob.Status.FAILED,
-                report={
-                    "ok": False,
-                    "file_error": [_("The task queue is not available: try again later.")],
-                },
-            )
+    def not_queued():  # the broker is down: say so on the job's page
+        logger.error("Could not queue import job %s", job.pk)
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.FAILED,
+            report={
+                "ok": False,
+                "file_error": [_("The task queue is not available: try again later.")],
+            },
+        )
 
-    transaction.on_commit(queue)
+    # Off the request (certbody/queueing.py): the user's page answers at once and shows the
+    # job queued, or failed once the broker refused it.
+    enqueue_after_commit(run_import_job, job.pk, on_failure=not_queued)
 
 
 def job_run(job_id: int) -> bool:
