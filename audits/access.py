@@ -79,6 +79,7 @@ _THROUGH_AUDITS = {
     ("certificates", "certification"): ("pk", "certification_id"),
     ("certificates", "decision"): ("certification_id", "certification_id"),
     ("certificates", "certificate"): ("certification_id", "certification_id"),
+    ("certificates", "scopeextension"): ("certification_id", "certification_id"),
     ("clients", "client"): ("pk", "certification__client_id"),
     ("clients", "site"): ("client_id", "certification__client_id"),
     ("clients", "contact"): ("client_id", "certification__client_id"),

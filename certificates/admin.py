@@ -30,7 +30,7 @@ from certbody.admin_transitions import (
     TransitionAdminMixin,
     TransitionForm,
 )
-from certbody.dates import local_today
+from certbody.dates import local_today, not_after_today
 from certbody.queueing import next_sweep_at, publish
 from clients.models import Client
 
@@ -47,7 +47,7 @@ from .documents import (
     certificate_pdf_pending,
     certificate_store_pdf,
 )
-from .models import Certificate, Certification, CertSearchUpload, Decision
+from .models import Certificate, Certification, CertSearchUpload, Decision, ScopeExtension
 
 
 def _auditors():
@@ -320,6 +320,25 @@ class DecisionInline(admin.TabularInline):
     can_delete = False
 
 
+class ScopeExtensionInline(admin.TabularInline):
+    """The certification's scope extension applications; each is reviewed, audited and
+    decided on its own page ("Add scope extension" there)."""
+
+    model = ScopeExtension
+    fields = ("received_on", "services", "state", "audit_needed", "decided_on", "decided_by")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Certification)
 class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -358,7 +377,13 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
         "expired_on",
         "revision",
     )
-    inlines = [AuditInline, CertificateInline, DecisionInline, HistoryInline]
+    inlines = [
+        AuditInline,
+        CertificateInline,
+        DecisionInline,
+        ScopeExtensionInline,
+        HistoryInline,
+    ]
     actions = [
         "export_certsearch",
         "export_certificates_xlsx",
@@ -406,7 +431,7 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
         ),
         "withdraw": TransitionAction(SanctionForm, _sanction(svc.certification_withdraw)),
         "reduce_scope": TransitionAction(ScopeForm, _scoped(svc.certification_reduce_scope)),
-        "extend_scope": TransitionAction(ScopeForm, _scoped(svc.certification_extend_scope)),
+        # extend_scope: only as the decision on a scope extension (ScopeExtensionAdmin).
     }
 
     def has_add_permission(self, request):
@@ -451,7 +476,7 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
                 )
 
     def transition_initial(self, obj, name):
-        if name in ("reduce_scope", "extend_scope"):
+        if name == "reduce_scope":
             return {"scope": obj.scope}
         return {}
 
@@ -749,3 +774,163 @@ class CertSearchUploadAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+# -- scope extension ----------------------------------------------------------------------------
+class ScopeExtensionForm(forms.ModelForm):
+    """A new extension application: on an active certification, sites of its client."""
+
+    class Meta:
+        model = ScopeExtension
+        fields = ("certification", "received_on", "services", "scope", "sites")
+        widgets = {"received_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "received_on" in self.fields:
+            self.fields["received_on"].validators.append(not_after_today)
+
+    def clean(self):
+        data = super().clean()
+        cert = data.get("certification")
+        if cert is not None:
+            for problem in svc.scope_extension_apply_problems(
+                certification=cert,
+                received_on=data.get("received_on"),
+                services=data.get("services"),
+                scope=data.get("scope"),
+                sites=data.get("sites") or (),
+            ):
+                self.add_error(None, problem)
+        return data
+
+
+class ExtensionReviewForm(TransitionForm):
+    audit_needed = forms.TypedChoiceField(
+        label=_("Special audit"),
+        choices=[
+            ("", "---------"),
+            ("yes", _("A special audit is needed")),
+            ("no", _("No audit is needed (record why)")),
+        ],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
+    justification = forms.CharField(
+        label=_("Why no audit is needed"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class ExtensionAuditForm(StagePlanForm):
+    justification = None  # the audit's purpose is the extension
+
+
+def _extension_plan_audit(obj, d, user, on):
+    return svc.scope_extension_plan_audit(
+        extension=obj,
+        planned_start=d["planned_start"],
+        planned_end=d["planned_end"],
+        team_leader=d["team_leader"],
+        members=d["members"],
+        technical_experts=d.get("technical_experts") or (),
+        by=user,
+        on=on,
+    )
+
+
+@admin.register(ScopeExtension)
+class ScopeExtensionAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
+    """Extension applications: recorded here, then reviewed, audited and decided with the
+    buttons (certificates/scope_extensions.py)."""
+
+    form = ScopeExtensionForm
+    list_display = ("certification", "received_on", "services", "state", "decided_on")
+    list_filter = ("state",)
+    search_fields = ("certification__client__legal_name", "certification__certificate_number")
+    list_select_related = ("certification__client", "certification__standard")
+    raw_id_fields = ("certification",)
+    filter_horizontal = ("sites",)
+    inlines = [HistoryInline]
+    transition_actions = {
+        "review": TransitionAction(
+            ExtensionReviewForm,
+            lambda obj, d, user, on: svc.scope_extension_review(
+                extension=obj,
+                audit_needed=d["audit_needed"],
+                justification=d["justification"],
+                by=user,
+                on=on,
+            ),
+        ),
+        "plan_audit": TransitionAction(ExtensionAuditForm, _extension_plan_audit),
+        "grant": TransitionAction(
+            ReasonForm,
+            lambda obj, d, user, on: svc.scope_extension_grant(
+                extension=obj, reason=d["reason"], by=user, on=on
+            ),
+        ),
+        "refuse": TransitionAction(
+            ReasonForm,
+            lambda obj, d, user, on: svc.scope_extension_refuse(
+                extension=obj, reason=d["reason"], by=user, on=on
+            ),
+        ),
+    }
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = (
+            "audit_needed",
+            "no_audit_justification",
+            "reviewed_on",
+            "reviewed_by",
+            "audit",
+            "decided_on",
+            "decided_by",
+            "decision",
+        )
+        if obj is not None:  # an application as received: changed only by its transitions
+            readonly = ("certification", "received_on", "services", "scope", "sites", *readonly)
+        return (*super().get_readonly_fields(request, obj), *readonly)
+
+    def preview_inputs(self, obj) -> dict:
+        return {**super().preview_inputs(obj), "audit_needed": True}
+
+    def has_add_permission(self, request):
+        # Recording an application is the application review's work (the service checks it).
+        return super().has_add_permission(request) and request.user.has_perm(
+            "certificates.review_application"
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records are kept (ISO/IEC 17021-1 8.4)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing to change by hand: the buttons take the steps
+        d = form.cleaned_data
+        created = svc.scope_extension_apply(
+            certification=d["certification"],
+            received_on=d["received_on"],
+            services=d["services"],
+            scope=d["scope"],
+            sites=d.get("sites") or (),
+            by=request.user,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+        # on add, the service has set the sites
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        cert = initial.get("certification")
+        if cert and str(cert).isdigit():
+            found = Certification.objects.filter(pk=int(cert)).first()
+            if found is not None:
+                initial.setdefault("scope", found.scope)
+        return initial

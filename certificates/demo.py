@@ -335,6 +335,7 @@ REASONS = {
         "客户因业务调整申请撤销认证 / Withdrawal requested by the client (business restructuring).",
     ),
     "extend": ("监督审核同时验证了扩大的范围 / Extension verified at the surveillance audit.",),
+    "extend_audited": ("特别审核确认了扩大的范围 / The special audit confirmed the extension.",),
 }
 # Reasons of suspensions and withdrawals the client asked for (Decision.at_client_request).
 AT_CLIENT_REQUEST = {"suspend_request", "withdraw_request"}
@@ -1370,14 +1371,46 @@ class Walker:
         return self.surveillances(cert, until=self.T, plan_next=True)
 
     def s_active_extended(self, client, std):
+        """The client applies to extend the scope; the review asks for a special audit, which
+        is held and closed; then the decision issues the new version (or, where no time is
+        left before today for an audit, the review records why none is needed)."""
         cert = self._active(client, std, self.T - self.r(200, 900), plan_next=False)
         cert.refresh_from_db()
-        svc.certification_extend_scope(
+        p = self.people
+        added = self.rng.choice(SCOPE_EXTENSIONS)
+        ext = svc.scope_extension_apply(
             certification=cert,
-            scope=cert.scope + self.rng.choice(SCOPE_EXTENSIONS),
-            reason=REASONS["extend"][0],
-            by=self.people.decider,
-            on=self._at(self.soon(3, 40)),
+            received_on=self._at(self.soon(3, 20)),
+            services=added.lstrip("；"),
+            scope=cert.scope + added,
+            sites=self.sites[-1:],
+            by=p.staff,
+        )
+        start = self.last + self.r(14, 30)
+        audit_needed = start + days(3) <= self.today
+        ext = svc.scope_extension_review(
+            extension=ext,
+            audit_needed=audit_needed,
+            justification="" if audit_needed else REASONS["extend"][0],
+            by=p.staff,
+            on=self._at(self.soon(2, 7)),
+        )
+        reason = REASONS["extend"][0]
+        if audit_needed:
+            start = max(start, self.last + days(7))
+            leader, _ = self.team(start)
+            ext, audit = svc.scope_extension_plan_audit(
+                extension=ext,
+                planned_start=start,
+                planned_end=start,
+                team_leader=leader,
+                by=p.staff,
+                on=self._at(self.plan_day(start, 5, 10)),
+            )
+            self.run_audit(audit, start=start, end=start, recommendation=Recommendation.CONTINUE)
+            reason = REASONS["extend_audited"][0]
+        svc.scope_extension_grant(
+            extension=ext, reason=reason, by=p.decider, on=self._at(self.soon(1, 10))
         )
         cert.refresh_from_db()
         return cert

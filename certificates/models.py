@@ -153,6 +153,14 @@ MSG_WITHDRAWN_RECENTLY = _(
 )
 
 
+# Scope extension (shared/domain.md): only through a reviewed, audited (or justified) and
+# granted extension application (certificates/scope_extensions.py).
+MSG_EXTENSION_NOT_GRANTED = _(
+    "A scope extension needs a reviewed extension application (and its audit, where the "
+    "review asked for one)."
+)
+
+
 def _surveillances_done(dues, *, last_audit=None, next_due=None) -> int:
     """How many of the cycle's surveillances (due dates ``dues``) an imported certification
     has had: those whose year the last audit reached (a surveillance is held up to 12 months
@@ -647,6 +655,14 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     def _blockers_extend_scope(self):
         yield from self._scope_change_blockers()
+        extension = self.ctx.extra.get("extension")
+        if (
+            extension is None
+            or extension.certification_id != self.pk
+            or extension.state != "granted"
+            or extension.decision_id is not None
+        ):
+            yield MSG_EXTENSION_NOT_GRANTED
 
     def _blockers_new_stage2(self):
         if self.state == State.EXPIRED:
@@ -1205,6 +1221,17 @@ def holder_of(certification) -> dict:
     client = certification.client
     application = certification.application
     sites = list(application.sites.all()) if application is not None else []
+    if sites:
+        # Sites added by the scope extensions granted on this application.
+        sites += (
+            client.sites.filter(
+                scope_extensions__certification=certification,
+                scope_extensions__application=application,
+                scope_extensions__state="granted",
+            )
+            .exclude(pk__in=[site.pk for site in sites])
+            .distinct()
+        )
     if not sites:
         sites = list(client.sites.all())
     sites.sort(key=lambda site: (not site.is_central, site.name, site.pk))
@@ -1267,3 +1294,7 @@ class CertSearchUpload(models.Model):
     def due_date(self) -> datetime.date:
         """The month's last day: the upload is due within the month."""
         return add_months(self.month, 1) - datetime.timedelta(days=1)
+
+
+# The scope extension application (its own module: a state machine of its own).
+from .scope_extensions import ExtensionState, ScopeExtension  # noqa: E402, F401

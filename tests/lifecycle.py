@@ -253,3 +253,27 @@ def build(people, state):
     cert.refresh_from_db()
     assert cert.state == state, (cert.state, state)
     return cert
+
+
+def extend_scope(*, certification, scope, reason, by, on, services=None, sites=()):
+    """A scope extension the review found no audit needed for, applied for and reviewed on
+    ``on`` by CB staff and decided on ``on`` by ``by`` (the new certificate version)."""
+    from .factories import UserFactory
+
+    reviewer = UserFactory(username="extension_reviewer", role="CB staff")
+    extension = svc.scope_extension_apply(
+        certification=certification,
+        received_on=on,
+        services=services or scope,
+        scope=scope,
+        sites=sites,
+        by=reviewer,
+    )
+    extension = svc.scope_extension_review(
+        extension=extension,
+        audit_needed=False,
+        justification="已在监督审核中验证 / Verified at the surveillance audit.",
+        by=reviewer,
+        on=on,
+    )
+    return svc.scope_extension_grant(extension=extension, reason=reason, by=by, on=on)

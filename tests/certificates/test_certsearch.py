@@ -281,7 +281,7 @@ def test_newest_version_only_with_the_same_identity_number(people):
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
     consent(cert)
     (before,) = certsearch_rows(on=D(2025, 2, 1))
-    svc.certification_extend_scope(
+    lc.extend_scope(
         certification=cert,
         scope="IT services and cloud",
         reason="Asked",

@@ -117,7 +117,7 @@ def _service_calls(state):
         "certification_extend_scope": (
             "extend_scope",
             lambda c, u: svc.certification_extend_scope(
-                certification=c, scope="Larger", reason="r", by=u, on=ON
+                certification=c, extension=None, reason="r", by=u, on=ON
             ),
         ),
     }
@@ -182,7 +182,7 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(people, state, 
 def test_stale_copy_conflicts_and_changes_nothing(people):
     cert = lc.build(people, State.ACTIVE)
     stale = Certification.objects.get(pk=cert.pk)
-    svc.certification_extend_scope(
+    lc.extend_scope(
         certification=cert, scope="Wider", reason="r", by=people.decider, on=D(2025, 3, 1)
     )
     before = snapshot(cert)

@@ -39,6 +39,7 @@ from certificates.models import (
     Decision,
     State,
 )
+from certificates.scope_extensions import ExtensionState, ScopeExtension
 from certificates.services import CertificationConflict, CertificationError
 from clients.models import Application
 from tests import lifecycle as lc
@@ -171,6 +172,11 @@ def make_machine(people, decider_auditor, auditors=()):
                     .values_list("pk", "state")
                 ),
                 "applications": Application.objects.filter(client_id=self.client_id).count(),
+                "extensions": list(
+                    ScopeExtension.objects.filter(certification=cert)
+                    .order_by("pk")
+                    .values_list("pk", "state", "audit_id", "decision_id", "revision")
+                ),
             }
 
         def attempt(self, fn):
@@ -532,7 +538,128 @@ def make_machine(people, decider_auditor, auditors=()):
             self.change_scope(data, svc.certification_reduce_scope)
 
         def do_extend_scope(self, data):
-            self.change_scope(data, svc.certification_extend_scope)
+            """The scope is never extended with a reason alone (only through an extension)."""
+            ok, _ = self.attempt(
+                lambda: svc.certification_extend_scope(
+                    certification=self.fresh(),
+                    extension=None,
+                    reason=self.reason(data),
+                    by=self.decider(data),
+                    on=self.today,
+                )
+            )
+            assert not ok
+
+        def open_extension(self):
+            return (
+                ScopeExtension.objects.filter(certification_id=self.pk)
+                .exclude(state__in=[ExtensionState.GRANTED, ExtensionState.REFUSED])
+                .order_by("pk")
+                .last()
+            )
+
+        def do_extension(self, data):
+            """Steps of a scope extension, as far as they go today: apply and review it (a
+            special audit, or a justification), plan and hold the special audit, decide (grant
+            or refuse)."""
+            for _step in range(4):
+                before = (self.cert_log, self.other_log, self.open_extension())
+                self.extension_step(data)
+                if (self.cert_log, self.other_log, self.open_extension()) == before:
+                    return  # refused
+                if self.open_extension() is None:
+                    return  # decided
+                if data.draw(st.integers(0, 3), label="go on with the extension") == 0:
+                    return
+
+        def extension_step(self, data):
+            ext = self.open_extension()
+            if ext is None:
+                current = self.fresh().scope
+                scope = data.draw(
+                    st.sampled_from([f"{current}; extra {self.today}", current]),
+                    label="extended scope",
+                )
+                ok, ext = self.attempt(
+                    lambda: svc.scope_extension_apply(
+                        certification=self.fresh(),
+                        received_on=self.today,
+                        services=f"extra services {self.today}",
+                        scope=scope,
+                        by=people.staff,
+                    )
+                )
+                if not ok:
+                    return
+            if ext.state == ExtensionState.APPLIED:
+                audit_needed = data.draw(st.booleans(), label="audit needed")
+                why = data.draw(st.sampled_from(["verified at surveillance", ""]), label="why")
+                ok, _ = self.attempt(
+                    lambda: svc.scope_extension_review(
+                        extension=ext,
+                        audit_needed=audit_needed,
+                        justification=why,
+                        by=people.staff,
+                        on=self.today,
+                    )
+                )
+                if ok:
+                    self.other_log += 1
+                    assert audit_needed or why
+            elif ext.state == ExtensionState.REVIEWED and ext.audit_needed:
+                members = self.team(data)
+                ok, planned = self.attempt(
+                    lambda: svc.scope_extension_plan_audit(
+                        extension=ext,
+                        planned_start=self.today,
+                        planned_end=self.today,
+                        team_leader=members[0],
+                        members=members[1:],
+                        by=people.staff,
+                        on=self.today,
+                    )
+                )
+                if ok:
+                    self.other_log += 1
+                    assert planned[1].kind == "special"
+                    if data.draw(st.integers(0, 3), label="hold the special audit") > 0:
+                        self.run_audit(planned[1], recommendation=Recommendation.CONTINUE)
+            elif ext.state == ExtensionState.AUDIT_PLANNED and ext.audit.state == "planned":
+                self.run_audit(ext.audit, recommendation=Recommendation.CONTINUE)
+            else:
+                self.decide_extension(ext, data)
+
+        def decide_extension(self, ext, data):
+            by = self.decider(data)
+            if data.draw(st.integers(0, 3), label="refuse the extension") == 0:
+                ok, _ = self.attempt(
+                    lambda: svc.scope_extension_refuse(
+                        extension=ext, reason=self.reason(data), by=by, on=self.today
+                    )
+                )
+                if ok:
+                    self.other_log += 1
+                    DONE["extension_refused"] += 1
+                return
+            ok, certificate = self.attempt(
+                lambda: svc.scope_extension_grant(
+                    extension=ext, reason=self.reason(data), by=by, on=self.today
+                )
+            )
+            if not ok:
+                return
+            self.transitioned()
+            self.other_log += 1
+            self.decisions += 1
+            self.certificates += 1
+            ext.refresh_from_db()
+            assert certificate.scope == ext.scope == self.fresh().scope
+            assert certificate.effective_date == self.today
+            assert certificate.decision == ext.decision
+            DONE["extension_granted"] += 1
+            if ext.audit_needed:
+                self.check_decision(ext.decision, audit_kind="special")
+                DONE["extension_audited"] += 1
 
         def do_expire(self, data):
             ok, _ = self.attempt(
@@ -624,7 +751,7 @@ def make_machine(people, decider_auditor, auditors=()):
             State.DECISION_PENDING: ["grant"] * 4 + ["refuse", "plan_stage2"],
             State.ACTIVE: [
                 *["recert_audit", "suspend", "surveillance", "withdraw", "recertify"],
-                *["recert_audit", "reduce_scope", "surveillance", "extend_scope", "expire"],
+                *["recert_audit", "reduce_scope", "surveillance", "extension", "expire"],
             ],
             State.SUSPENDED: ["lift"] * 3 + ["withdraw", "reduce_scope", "expire"],
             State.EXPIRED: ["recert_audit", "restore"] * 2 + ["plan_stage2"],
@@ -650,9 +777,11 @@ def make_machine(people, decider_auditor, auditors=()):
                 return ["recertify" if cert.state == State.ACTIVE else "restore"] * 3 + self.NEXT[
                     cert.state
                 ]
+            if cert.state == State.ACTIVE and self.open_extension() is not None:
+                return ["extension"] * 2 + self.NEXT[cert.state]
             return self.NEXT[cert.state]
 
-        ALL_ACTIONS = sorted({name for names in NEXT.values() for name in names})
+        ALL_ACTIONS = sorted({name for names in NEXT.values() for name in names} | {"extend_scope"})
 
         def run(self, name, data):
             done = (self.cert_log, self.other_log)
@@ -819,6 +948,26 @@ def make_machine(people, decider_auditor, auditors=()):
                 assert cert.expiry_date > cert.cycle_start
                 assert cert.expiry_date == three_years_minus_a_day(cert.cycle_start)
 
+            # Scope extensions: decided only after their review, and their special audit closed
+            # (or a recorded justification that none was needed).
+            for ext in ScopeExtension.objects.filter(certification=cert).select_related("audit"):
+                if ext.state in (ExtensionState.APPLIED,):
+                    assert ext.reviewed_on is None and ext.audit is None
+                else:
+                    assert ext.received_on <= ext.reviewed_on <= today
+                    assert ext.audit_needed or ext.no_audit_justification
+                if ext.audit is not None:
+                    assert ext.audit_needed and ext.audit.kind == "special"
+                if ext.state == ExtensionState.GRANTED:
+                    assert ext.decision.outcome == "extend_scope"
+                    assert ext.decision.decided_on == ext.decided_on >= ext.reviewed_on
+                    assert ext.decision.certificates.get().scope == ext.scope
+                    if ext.audit_needed:
+                        assert ext.audit.state == "closed"
+                        assert ext.audit.closed_on <= ext.decided_on
+                else:
+                    assert ext.decision_id is None
+
             # Audits of a certification never end in the future, findings follow their grade.
             assert not Audit.objects.filter(certification=cert, actual_end__gt=today).exists()
             assert not Finding.objects.filter(
@@ -826,7 +975,7 @@ def make_machine(people, decider_auditor, auditors=()):
             ).exclude(state=FindingState.NOTED)
 
     CertificationMachine.TestCase.settings = settings(
-        max_examples=50,
+        max_examples=80,
         stateful_step_count=30,
         deadline=None,
         # Same walks every run: the coverage check below (every kind of step reached) must not
@@ -847,6 +996,8 @@ def test_certification_invariants(people):
     DONE.clear()
     run_state_machine_as_test(machine, settings=machine.TestCase.settings)
     for name in ["grant", "surveillance", "recertify", "suspend", "expiry", "reapply"]:
+        assert DONE[name], f"no walk managed to {name}: {dict(DONE)}"
+    for name in ["extension_granted", "extension_audited"]:  # refusals: test_scope_extension
         assert DONE[name], f"no walk managed to {name}: {dict(DONE)}"
 
 
@@ -908,7 +1059,7 @@ def test_scope_reduced_on_the_last_day_of_the_cycle(people):
 def test_no_scope_change_after_the_expiry_date(people):
     """The nightly expiry has not run yet: the scope cannot be changed on an expired cycle."""
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
-    for change in (svc.certification_reduce_scope, svc.certification_extend_scope):
+    for change in (svc.certification_reduce_scope, lc.extend_scope):
         with pytest.raises(CertificationError) as err:
             change(
                 certification=cert,

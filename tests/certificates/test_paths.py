@@ -492,10 +492,13 @@ def test_scope_reduction_and_extension_each_issue_a_new_version(people):
         "The new scope is the same as the current one.",
     ]
     with pytest.raises(CertificationError) as err:
-        svc.certification_extend_scope(
+        lc.extend_scope(
             certification=cert, scope=" ", reason="r", by=people.decider, on=D(2025, 5, 1)
         )
-    assert err.value.messages == ["Write the new scope."]
+    assert err.value.messages == [
+        "Write the services added to the scope.",
+        "Write the scope as the certificate will print it after the extension.",
+    ]
 
     v2 = svc.certification_reduce_scope(
         certification=cert,
@@ -512,7 +515,7 @@ def test_scope_reduction_and_extension_each_issue_a_new_version(people):
         D(2025, 5, 1),
         D(2028, 1, 14),
     )
-    v3 = svc.certification_extend_scope(
+    v3 = lc.extend_scope(
         certification=cert,
         scope="IT operation services; cloud hosting",
         reason="Extension reviewed with surveillance 1",
@@ -629,7 +632,7 @@ def test_every_transition_writes_one_state_log(people):
         ("suspended", "active", "lift_suspension", "B"),
     )
     step(
-        lambda: svc.certification_extend_scope(
+        lambda: lc.extend_scope(
             certification=cert, scope="More", reason="C", by=d, on=D(2025, 5, 1)
         ),
         d,

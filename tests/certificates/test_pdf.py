@@ -118,7 +118,7 @@ def test_issuing_stores_pdfs_and_marks_the_superseded_version(
     assert "SUPERSEDED" not in before
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        v2 = svc.certification_extend_scope(
+        v2 = lc.extend_scope(
             certification=cert,
             scope="信息技术运维服务及云平台运营 / IT operations and cloud platform operations",
             reason="Extension audited",
@@ -165,7 +165,7 @@ def test_a_version_keeps_printing_the_holder_it_certified(people, tmp_path):
     client.legal_name = "北京新名称信息技术有限公司"
     client.address = "北京市朝阳区建国路88号"
     client.save()
-    v2 = svc.certification_extend_scope(
+    v2 = lc.extend_scope(
         certification=cert,
         scope="新范围 / new scope",
         reason="r",

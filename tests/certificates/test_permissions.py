@@ -163,7 +163,7 @@ CASES = {
         (
             "Extend scope",
             lambda c, u: svc.certification_extend_scope(
-                certification=c, scope="More", reason="r", by=u, on=ON
+                certification=c, extension=None, reason="r", by=u, on=ON
             ),
             ["auditor", "staff"],
         ),

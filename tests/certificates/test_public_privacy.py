@@ -84,7 +84,7 @@ def private_world(people):
         certification=cert, by=people.decider, on=decided, reason=m["grant_reason"]
     )
     cert.refresh_from_db()
-    svc.certification_extend_scope(
+    lc.extend_scope(
         certification=cert,
         scope="信息技术运维服务与咨询 / IT operation services and consulting",
         reason="wider",

@@ -3,7 +3,6 @@
 import pytest
 from django.utils import translation
 
-from certificates import services as svc
 from certificates.models import CertificateStatus, State
 from certificates.public_status import (
     CERTSEARCH_STATUS,
@@ -41,7 +40,7 @@ def test_certification_public_status_follows_the_lifecycle(people, state, expect
 @pytest.mark.django_db
 def test_superseded_version_has_no_public_status(people):
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
-    svc.certification_extend_scope(
+    lc.extend_scope(
         certification=cert,
         scope="More services",
         reason="Asked",

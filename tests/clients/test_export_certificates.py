@@ -177,7 +177,7 @@ def lifecycle_mix(people):
     made["expired"] = gone
 
     wider = lc.certified(people, decided_on=D(2025, 4, 15))
-    svc.certification_extend_scope(
+    lc.extend_scope(
         certification=wider, scope=f"{SCOPE}; 软件开发", reason="Asked", by=people.decider,
         on=D(2025, 6, 1),
     )  # fmt: skip
@@ -247,7 +247,7 @@ def test_queries_do_not_grow_with_rows(importer):
     report = run(csv_bytes([row(n) for n in range(1, 31)]), by=importer)
     assert report.committed, errors(report)
     for cert in Certification.objects.all()[:3]:  # more than one version for some
-        svc.certification_extend_scope(
+        lc.extend_scope(
             certification=cert, scope=f"{SCOPE}; 软件开发", reason="Asked", by=importer, on=ON
         )
 
