@@ -14,9 +14,9 @@ END = "<!-- state-diagram:end -->"
 
 def _models():
     from audits.models import Audit, Finding
-    from certificates.models import Certification
+    from certificates.models import Certification, ScopeExtension
 
-    return [Certification, Audit, Finding]
+    return [Certification, ScopeExtension, Audit, Finding]
 
 
 def mermaid(model) -> str:
