@@ -62,8 +62,27 @@ def _demo_users(django_db_setup, django_db_blocker):
             # Staff status but no group: the admin lets them in, and nothing else should.
             "no group": UserFactory(username="nobody"),
         }
+        _extension_on_each_side(users["Auditor"], users["CB staff"])
         yield users
         transaction.set_rollback(True)
+
+
+def _extension_on_each_side(auditor, staff):
+    """A scope-extension application on an active certification the auditor audits and on one
+    they do not (the demo walks one extension only), so that need-to-know covers both."""
+    from certificates import services as svc
+    from certificates.models import Certification
+
+    active = Certification.objects.filter(state="active", scope_extensions__isnull=True)
+    theirs = active.filter(Q(audits__team_leader=auditor) | Q(audits__members=auditor))
+    for cert in (theirs.first(), active.exclude(pk__in=theirs.values("pk")).first()):
+        svc.scope_extension_apply(
+            certification=cert,
+            received_on=local_today(),
+            services="generated access test",
+            scope=f"{cert.scope}; generated access test",
+            by=staff,
+        )
 
 
 @pytest.fixture
@@ -227,6 +246,7 @@ TEAM_PATHS = {
     "certificates.certification": "audits__",
     "certificates.decision": "certification__audits__",
     "certificates.certificate": "certification__audits__",
+    "certificates.scopeextension": "certification__audits__",
     "clients.client": "certifications__audits__",
     "clients.application": "certifications__audits__",
 }
