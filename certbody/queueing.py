@@ -157,7 +157,7 @@ def enqueue_after_commit(task, *args, on_failure=None, **kwargs) -> None:
 
 
 def _call_failure(on_failure) -> None:
-    from django.db import close_old_connections
+    from django.db import connections
 
     try:
         on_failure()
@@ -165,7 +165,9 @@ def _call_failure(on_failure) -> None:
         logger.exception("The not-queued callback %r failed", on_failure)
     finally:
         if threading.current_thread().name == "certbody-publisher":
-            close_old_connections()
+            # The callback's database connection is this thread's own: close it, so that no
+            # idle session outlives the callback (a test database could not be dropped).
+            connections.close_all()
 
 
 def _run_eagerly(task, args, kwargs) -> bool:
