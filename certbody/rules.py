@@ -6,9 +6,18 @@ the instance with ``rule_context(...)`` before calling a transition; each transi
 condition, ``rules_hold(name)``, which asks the model's ``blockers(name)`` for the reasons the
 transition may not be taken. The same reasons are shown to staff next to the button, so the
 reviewer sees exactly what is missing.
+
+Where the rules live: every rule is a plain function ``fn(obj) -> Iterable[str]`` in its app's
+rules module (``certificates/rules.py``, ``audits/rules.py``), with a docstring naming the clause
+it enforces, and each module ends with an explicit ``TABLE`` {(model, transition): [rules, in
+order]} that its AppConfig.ready() registers in ``RULES``. ``blockers(name)`` is the chronology
+rule below, then every registered rule's reasons in table order. A transition that has no rule
+but the chronology is registered with an empty list; one that is not registered at all is an
+error (``RuleNotRegistered``, and tests/test_rules_table.py checks every transition).
 """
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +34,50 @@ class RuleContext:
     on: datetime.date
     by: Any = None
     extra: dict = field(default_factory=dict)
+    # The transition being judged (set by RuleMixin.blockers): a rule shared by several
+    # decisions reads it to know which audits the decision rests on.
+    transition: str = ""
 
 
 class RuleContextMissing(RuntimeError):
     """A transition was checked without saying on which date: a programming error."""
+
+
+class RuleNotRegistered(LookupError):
+    """A transition's rules were asked for but none are registered: a programming error."""
+
+
+Rule = Callable[[Any], Iterable[Any]]
+
+
+class RuleTable:
+    """The explicit table of rules: (model class, transition name) -> rule functions, in the
+    order their reasons are shown. An empty list says "no rule but the chronology"."""
+
+    def __init__(self):
+        self._rules: dict[tuple[type, str], list[Rule]] = {}
+
+    def register(self, table: dict[tuple[type, str], list[Rule]]) -> None:
+        for (model, name), rules in table.items():
+            key = (model, name)
+            if key in self._rules and self._rules[key] != list(rules):
+                raise ValueError(f"rules for {model.__name__}.{name} registered twice")
+            self._rules[key] = list(rules)
+
+    def rules_for(self, model: type, name: str) -> list[Rule]:
+        for cls in model.__mro__:
+            if (cls, name) in self._rules:
+                return self._rules[(cls, name)]
+        raise RuleNotRegistered(
+            f"{model.__name__}.{name}: no rules registered (add it to its app's rules.TABLE, "
+            "with an empty list if it has none)"
+        )
+
+    def items(self):
+        return self._rules.items()
+
+
+RULES = RuleTable()
 
 
 class RuleMixin:
@@ -55,10 +104,14 @@ class RuleMixin:
         return super().clean_fields(exclude={*(exclude or ()), "state"})
 
     def blockers(self, name: str) -> list[str]:
-        """Plain-language reasons the transition ``name`` may not be taken now (empty: go)."""
-        check = getattr(self, f"_blockers_{name}", None)
+        """Plain-language reasons the transition ``name`` may not be taken now (empty: go):
+        the chronology rule, then every rule registered for it in ``RULES``, in table order."""
+        rules = RULES.rules_for(type(self), name)
+        self.ctx.transition = name
         reasons = [str(m) for m in self._chronology_blockers()]
-        return reasons + ([str(m) for m in check()] if check else [])
+        for rule in rules:
+            reasons += [str(m) for m in rule(self)]
+        return reasons
 
     def _chronology_blockers(self):
         """Time runs forwards: no transition is dated before the day the object entered its
@@ -77,7 +130,8 @@ class RuleMixin:
 
 
 def rules_hold(name: str):
-    """A django-fsm condition: the model's rules for transition ``name`` hold."""
+    """A django-fsm condition: the model's rules for transition ``name`` hold (the rules
+    registered for it in ``RULES``, see ``RuleMixin.blockers``)."""
 
     def condition(instance) -> bool:
         return not instance.blockers(name)

@@ -2,7 +2,8 @@
 the certificate versions they issue.
 
 The lifecycle is a django-fsm-2 state machine: every rule of shared/domain.md about the cycle
-is a condition of a transition (see certbody/rules.py), so no code path, admin button or shell
+is a condition of a transition (the functions of certificates/rules.py, registered in its
+TABLE; see certbody/rules.py), so no code path, admin button or shell
 session can take an illegal step. django-fsm-log writes who, when, from, to and why.
 """
 
@@ -13,7 +14,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin
 
 from certbody.dates import add_months, anniversary
@@ -96,10 +96,6 @@ class CertificationQuerySet(models.QuerySet):
         )
 
 
-def _not_blank(value) -> bool:
-    return bool((value or "").strip())
-
-
 # Imported certificates (Certification.import_existing): the states a certificate brought in
 # from elsewhere may land in, and why one may not.
 IMPORT_TARGETS = (State.ACTIVE, State.SUSPENDED, State.WITHDRAWN, State.EXPIRED)
@@ -140,7 +136,7 @@ MSG_EXPIRED_NO_WITHDRAW = _(
     "The certificate expired on %(day)s: it can no longer be withdrawn. The expiry is recorded "
     "tonight (or now, with “Expire”)."
 )
-# China, CNCA-QMS-01:2025 (Certification._recent_sanctions).
+# China, CNCA-QMS-01:2025 (certificates.rules.no_recent_suspension_or_withdrawal).
 MSG_SUSPENDED_RECENTLY = _(
     "The client's %(standard)s certificate was suspended on %(day)s for its own failings, "
     "within %(months)d months before this application (received on %(received)s): it cannot "
@@ -193,7 +189,8 @@ _DECISIONS: set[str] = set()
 class Certification(RuleMixin, FSMModelMixin, models.Model):
     """One client's certification to one standard, across its three-year cycles.
 
-    Rules (shared/domain.md; ISO/IEC 17021-1 clause 9):
+    Rules (shared/domain.md; ISO/IEC 17021-1 clause 9), each a function of
+    certificates/rules.py:
     - acceptance only with every intake condition met and every document received (9.1.2);
     - stage 2 only after stage 1 closed as ready; an old or repeated stage 1 is justified
       (9.3.1.2);
@@ -382,114 +379,9 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             return None
         return add_months(self.expiry_date, policy("RESTORATION_WINDOW_MONTHS"))
 
-    # -- Rules: the reasons a transition is blocked -----------------------------------------
-    def _need(self, key, message):
-        if not _not_blank(self.ctx.extra.get(key)):
-            yield message
-
-    def _blockers_reject(self):
-        yield from self._need("reason", _("A reason is required."))
-
-    def _blockers_accept(self):
-        if self.application is None:
-            yield _("There is no application to accept.")
-            return
-        yield from self.application.intake_problems(standard=self.standard)
-        # The audit-time calculation for the whole cycle belongs to the application review
-        # (IAF MD 5, ISO/IEC 20000-6 9.1.4; shared/domain.md, Intake).
-        from audits.models import AuditTimeCalculation
-
-        calculation = AuditTimeCalculation.objects.current_for(self.application)
-        if calculation is None or not calculation.covers(self.standard):
-            yield _(
-                "No audit-time calculation is recorded with this application for %(standard)s: "
-                "calculate it before accepting."
-            ) % {"standard": self.standard}
-        yield from self._recent_sanctions()
-
-    def _recent_sanctions(self):
-        """China, CNCA-QMS-01:2025 (policy REFUSE_AFTER_SUSPENSION_MONTHS, 0 turns it off): an
-        applicant whose certificate for this standard (any edition) was suspended or withdrawn
-        for its own failings in the months before the application is not accepted. A
-        suspension or withdrawal at the client's own request does not count."""
-        months = policy("REFUSE_AFTER_SUSPENSION_MONTHS")
-        if not months:
-            return
-        received = self.application.received_on
-        start = add_months(received, -months)
-        recent = Decision.objects.filter(
-            certification__client_id=self.client_id,
-            certification__standard__code=self.standard.code,
-            outcome__in=[DecisionOutcome.SUSPEND, DecisionOutcome.WITHDRAW],
-            at_client_request=False,
-            decided_on__gte=start,
-            decided_on__lte=max(received, self.ctx.on),
-        ).order_by("decided_on", "pk")
-        for decision in recent:
-            message = (
-                MSG_SUSPENDED_RECENTLY
-                if decision.outcome == DecisionOutcome.SUSPEND
-                else MSG_WITHDRAWN_RECENTLY
-            )
-            yield message % {
-                "standard": self.standard.code,
-                "day": decision.decided_on.isoformat(),
-                "months": months,
-                "received": received.isoformat(),
-            }
-
-    def _blockers_repeat_stage1(self):
-        # latest_stage1 ignores cancelled audits: replacing a stage 1 that never took place is
-        # not a second stage 1 and needs no justification.
-        previous = self.latest_stage1()
-        if previous is None:
-            return
-        if previous.state != "closed":
-            yield _("The current stage 1 audit is not closed or cancelled yet.")
-        yield from self._need(
-            "justification",
-            _("A second stage 1 needs a recorded justification (impartiality risk)."),
-        )
-
-    def _blockers_begin_stage2(self):
-        stage1 = self.latest_stage1()
-        if stage1 is None or not stage1.is_closed_ready:
-            yield _("Stage 2 cannot start before stage 1 is closed as ready for stage 2.")
-            return
-        start = self.ctx.extra.get("planned_start") or self.ctx.on
-        if stage1.is_stale_on(start) and not _not_blank(self.ctx.extra.get("justification")):
-            yield _(
-                "Stage 1 ended on %(day)s, more than %(months)d months before stage 2: "
-                "record a justification, or repeat stage 1."
-            ) % {
-                "day": (stage1.actual_end or stage1.planned_end).isoformat(),
-                "months": policy("STAGE1_VALIDITY_MONTHS"),
-            }
-
-    def _blockers_submit_for_decision(self):
-        stage2 = self.latest_stage2()
-        if stage2 is None or stage2.state != "closed":
-            yield _("The stage 2 audit is not closed yet.")
-        elif stage2.closed_on and self.ctx.on < stage2.closed_on:
-            yield _(
-                "The stage 2 audit was closed on %(closed)s: the file cannot be submitted for "
-                "decision before that."
-            ) % {"closed": stage2.closed_on.isoformat()}
-
-    def blockers(self, name: str) -> list[str]:
-        reasons = super().blockers(name)
-        if name in decision_transitions():
-            reasons += self._conflict_of_interest_blockers()
-        return reasons
-
-    def _conflict_of_interest_blockers(self) -> list[str]:
-        """Nobody with consultancy or employment for the client in the last
-        CONFLICT_OF_INTEREST_YEARS takes a decision on it (ISO/IEC 17021-1 5.2, 9.5.2): every
-        transition with permission decide_certification. The rule is the audit team's
-        (audits.impartiality), asked on the decision date."""
-        from audits.impartiality import decision_conflicts
-
-        return decision_conflicts(self.ctx.by, client=self.client, on=self.ctx.on)
+    # -- Rules ------------------------------------------------------------------------------
+    # The reasons a transition is refused are in certificates/rules.py (its TABLE, registered
+    # by CertificatesConfig.ready()); RuleMixin.blockers(name) reads them.
 
     def clean(self):
         """The designated decision maker must be free to decide: no consultancy or
@@ -505,183 +397,6 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             problems = decision_conflicts(self.decision_maker, client=self.client, on=today)
             if problems:
                 raise ValidationError({"decision_maker": problems})
-
-    def _decision_maker_blockers(self, audits):
-        by = self.ctx.by
-        if by is not None and any(by.pk in a.team_user_ids() for a in audits):
-            yield _(
-                "You were on the team of an audit being decided; another decision maker "
-                "must decide."
-            )
-
-    def _findings_blockers(self, audits):
-        from audits.models import Finding
-
-        findings = Finding.objects.filter(audit__in=audits)
-        majors = findings.majors_unverified().count()
-        minors = findings.filter(grade="minor", state="open").count()
-        if majors:
-            yield ngettext(
-                "%(n)d major nonconformity is not verified.",
-                "%(n)d major nonconformities are not verified.",
-                majors,
-            ) % {"n": majors}
-        if minors:
-            yield ngettext(
-                "%(n)d minor nonconformity has no accepted plan.",
-                "%(n)d minor nonconformities have no accepted plan.",
-                minors,
-            ) % {"n": minors}
-
-    def _stage2_limit_passed(self) -> datetime.date | None:
-        """If majors were not verified by the limit after stage 2, the limit's date. A major
-        verified only after the limit does not count: the new stage 2 is still required."""
-        from audits.models import Finding
-
-        stage2 = self.latest_stage2()
-        if stage2 is None or stage2.actual_end is None:
-            return None
-        limit = add_months(stage2.actual_end, policy("MAJOR_VERIFICATION_LIMIT_MONTHS"))
-        audits = list(self.audits_under_decision())
-        late = (
-            Finding.objects.filter(audit__in=audits, grade="major")
-            .exclude(state="verified", verified_on__lte=limit)
-            .exists()
-        )
-        if self.ctx.on > limit and late:
-            return limit
-        return None
-
-    def _blockers_grant(self):
-        audits = list(self.audits_under_decision("stage1", "stage2", "special"))
-        if not any(a.kind == "stage2" for a in audits):
-            yield _("There is no closed stage 2 audit awaiting a decision.")
-        limit = self._stage2_limit_passed()
-        if limit:
-            yield _(
-                "Major nonconformities were not verified within %(months)d months of the last "
-                "day of stage 2 (%(day)s): a new stage 2 is required."
-            ) % {"months": policy("MAJOR_VERIFICATION_LIMIT_MONTHS"), "day": limit.isoformat()}
-        else:
-            yield from self._findings_blockers(audits)
-        yield from self._after_audits_blockers(audits)
-        yield from self._decision_maker_blockers(audits)
-
-    def _blockers_refuse(self):
-        yield from self._need("reason", _("A reason is required."))
-        audits = list(self.audits_under_decision())
-        yield from self._after_audits_blockers(audits)
-        yield from self._decision_maker_blockers(audits)
-
-    def _after_audits_blockers(self, audits):
-        """A decision is dated on or after the closure of every audit it decides on (ISO/IEC
-        17021-1 9.5: the decision rests on the reviewed audit reports)."""
-        closed = max((a.closed_on for a in audits if a.closed_on), default=None)
-        if closed and self.ctx.on < closed:
-            yield _(
-                "The audit decided on was closed on %(closed)s: the decision cannot be dated "
-                "%(on)s, before that."
-            ) % {"closed": closed.isoformat(), "on": self.ctx.on.isoformat()}
-
-    def _recert_blockers(self):
-        audits = list(self.audits_under_decision("recertification", "special"))
-        # Only an audit held in the cycle being renewed counts: after an early recertification
-        # the new cycle (and its number) is already set, but an audit before its start cannot
-        # renew it a second time.
-        if not any(
-            a.kind == "recertification"
-            and (self.cycle_start is None or a.actual_end >= self.cycle_start)
-            for a in audits
-        ):
-            yield _("There is no closed recertification audit awaiting a decision.")
-        yield from self._findings_blockers(audits)
-        yield from self._after_audits_blockers(audits)
-        yield from self._decision_maker_blockers(audits)
-
-    def _blockers_recertify(self):
-        if self.expiry_date and self.ctx.on > self.expiry_date:
-            yield _("The certificate expired on %(day)s: it can only be restored now.") % {
-                "day": self.expiry_date.isoformat()
-            }
-        yield from self._recert_blockers()
-
-    def _blockers_restore_after_expiry(self):
-        end = self.restoration_window_end()
-        if end and self.ctx.on > end:
-            yield _("The restoration window closed on %(day)s: only a new stage 2 leads back.") % {
-                "day": end.isoformat()
-            }
-        yield from self._recert_blockers()
-
-    def _blockers_expire(self):
-        if not self.expiry_date or self.ctx.on <= self.expiry_date:
-            yield _("The certificate is valid until %(day)s and cannot expire before.") % {
-                "day": self.expiry_date.isoformat() if self.expiry_date else "-"
-            }
-
-    def _blockers_suspend(self):
-        yield from self._need("reason", _("A reason is required."))
-        if self.past_expiry_on(self.ctx.on):
-            yield MSG_EXPIRED_NO_SUSPEND % {"day": self.expiry_date.isoformat()}
-
-    def _blockers_lift_suspension(self):
-        yield from self._need("reason", _("A reason is required."))
-        if self.suspension_deadline and self.ctx.on > self.suspension_deadline:
-            yield _(
-                "The suspension deadline (%(day)s) has passed: withdraw the certification or "
-                "reduce its scope."
-            ) % {"day": self.suspension_deadline.isoformat()}
-        if self.expiry_date and self.ctx.on > self.expiry_date:
-            yield _("The certificate expired on %(day)s.") % {"day": self.expiry_date.isoformat()}
-
-    def _blockers_withdraw(self):
-        yield from self._need("reason", _("A reason is required."))
-        if self.past_expiry_on(self.ctx.on):
-            yield MSG_EXPIRED_NO_WITHDRAW % {"day": self.expiry_date.isoformat()}
-
-    def _scope_change_blockers(self):
-        yield from self._need("reason", _("A reason is required."))
-        if self.expiry_date and self.ctx.on > self.expiry_date:
-            # Not expired yet only because the nightly task has not run: no new version.
-            yield _("The certificate expired on %(day)s.") % {"day": self.expiry_date.isoformat()}
-        new_scope = (self.ctx.extra.get("scope") or "").strip()
-        if not new_scope:
-            yield _("Write the new scope.")
-        elif new_scope == self.scope.strip():
-            yield _("The new scope is the same as the current one.")
-
-    def _blockers_reduce_scope(self):
-        yield from self._scope_change_blockers()
-
-    def _blockers_extend_scope(self):
-        yield from self._scope_change_blockers()
-        extension = self.ctx.extra.get("extension")
-        if (
-            extension is None
-            or extension.certification_id != self.pk
-            or extension.state != "granted"
-            or extension.decision_id is not None
-        ):
-            yield MSG_EXTENSION_NOT_GRANTED
-
-    def _blockers_new_stage2(self):
-        if self.state == State.EXPIRED:
-            return
-        if self.state == State.STAGE2:
-            # Replacing a cancelled (or unsuccessful) stage 2 of this cycle.
-            open_stage2 = self.audits.of_kind("stage2").filter(
-                cycle=self.cycle, state__in=["planned", "in_progress", "report_submitted"]
-            )
-            if open_stage2.exists():
-                yield _("A stage 2 audit is still planned or under way: cancel it first.")
-            yield from self._need("reason", _("A reason is required."))
-            return
-        if not self._stage2_limit_passed() and not _not_blank(self.ctx.extra.get("reason")):
-            yield _("A reason is required.")
-
-    def _blockers_reapply(self):
-        if self.ctx.extra.get("application") is None:
-            yield _("A new application is required.")
 
     # -- Import of existing certificates (clients/imports/certificate_import.py) --------------
     @staticmethod
@@ -750,26 +465,6 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
                 )
             )
         return problems
-
-    def _blockers_import_existing(self):
-        x = self.ctx.extra
-        if not _not_blank(x.get("number")):
-            yield _("A certificate number is required.")
-        if not _not_blank(x.get("scope")):
-            yield _("A scope is required.")
-        if x.get("issued_on") is None or x.get("expiry_date") is None:
-            yield _("The issue date and the expiry date are required.")
-            return
-        for _field, message in self.import_problems(
-            target=x.get("target"),
-            issued_on=x["issued_on"],
-            expiry_date=x["expiry_date"],
-            original_on=x.get("original_on"),
-            next_due=x.get("next_due"),
-            transferred=bool(x.get("transferred")),
-            on=self.ctx.on,
-        ):
-            yield message
 
     # -- Transitions: legality and the certification's own fields only ----------------------
     # Services (certificates/services.py) lock the row, check permission, call these, save,

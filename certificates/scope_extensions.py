@@ -18,7 +18,7 @@ from django_fsm import FSMField, FSMModelMixin
 
 from certbody.rules import RuleMixin, logged_transition, rules_hold
 
-from .models import Certification, State
+from .models import Certification
 
 MSG_CHOOSE_AUDIT = _("Say whether the extension needs a special audit.")
 MSG_NO_AUDIT_JUSTIFY = _(
@@ -146,7 +146,7 @@ class ScopeExtension(RuleMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.certification} + {self.services[:40]}"
 
-    # -- Rules ----------------------------------------------------------------------------
+    # -- Rules: certificates/rules.py (TABLE) ------------------------------------------------
     def site_problems(self, sites) -> list[str]:
         """Sites added must be the certification's client's own."""
         client = self.certification.client
@@ -156,67 +156,11 @@ class ScopeExtension(RuleMixin, FSMModelMixin, models.Model):
             if site.client_id != client.pk
         ]
 
-    def _blockers_review(self):
-        x = self.ctx.extra
-        audit_needed = x.get("audit_needed")
-        if audit_needed is None:
-            yield MSG_CHOOSE_AUDIT
-        elif not audit_needed and not (x.get("justification") or "").strip():
-            yield MSG_NO_AUDIT_JUSTIFY
-
-    def _blockers_plan_audit(self):
-        if not self.audit_needed:
-            yield MSG_NO_AUDIT_PLANNED
-            return
-        from audits.services import audit_plan_problems
-
-        yield from audit_plan_problems(self.certification, "special")
-
-    def _decided_audits(self):
-        """The special audit the decision rests on, once closed (and not decided already)."""
-        audit = self.audit
-        return [audit] if audit is not None and audit.state == "closed" else []
-
     def blockers(self, name: str) -> list[str]:
+        # The rules (certificates/rules.py, TABLE) ask the certification's own rules too, which
+        # may repeat one of the extension's (e.g. the conflict of interest): each reason once.
         reasons = super().blockers(name)
-        return list(dict.fromkeys(reasons))  # the certification's rules may repeat one
-
-    def _decision_blockers(self):
-        """What a decision on the extension (grant or refuse) shares: the decision maker took
-        no part in its audit and has no tie to the client, dated after the audit closed."""
-        cert = self.certification
-        x = self.ctx.extra
-        cert.rule_context(on=self.ctx.on, by=self.ctx.by, reason=x.get("reason"), scope=self.scope)
-        audits = self._decided_audits()
-        yield from cert._after_audits_blockers(audits)
-        yield from cert._decision_maker_blockers(audits)
-        yield from cert._conflict_of_interest_blockers()
-
-    def _blockers_grant(self):
-        from .models import MSG_EXTENSION_NOT_GRANTED
-
-        if self.audit_needed:
-            if self.audit is None:
-                yield MSG_PLAN_AUDIT_FIRST
-            elif self.audit.state != "closed":
-                yield MSG_AUDIT_NOT_CLOSED % {"state": self.audit.get_state_display()}
-        cert = self.certification
-        if cert.state != State.ACTIVE:
-            yield MSG_NOT_ACTIVE % {"state": cert.get_state_display()}
-        yield from self._decision_blockers()
-        yield from cert._findings_blockers(self._decided_audits())
-        # The certification's own rules for a scope change (reason, expiry, a new scope, its
-        # chronology), but for the one that waits for this very transition.
-        for message in cert.blockers("extend_scope"):
-            if message != str(MSG_EXTENSION_NOT_GRANTED):
-                yield message
-
-    def _blockers_refuse(self):
-        if not (self.ctx.extra.get("reason") or "").strip():
-            yield MSG_REASON
-        if self.audit is not None and self.audit.state not in ("closed", "cancelled"):
-            yield MSG_AUDIT_OPEN_REFUSE % {"state": self.audit.get_state_display()}
-        yield from self._decision_blockers()
+        return list(dict.fromkeys(reasons))
 
     # -- Transitions ----------------------------------------------------------------------
     @logged_transition(

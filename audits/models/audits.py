@@ -208,49 +208,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         """Planned to end after its deadline (allowed only with a recorded reason)."""
         return bool(self.due_by and self.planned_end and self.planned_end > self.due_by)
 
-    # -- Rules -------------------------------------------------------------------------------
-    def _is_new_stage2(self) -> bool:
-        """A stage 2 planned again after a stage 2 that followed the latest stage 1 (majors
-        unverified past their limit, or the restoration window closed): the certification's
-        new_stage2 rule allows it without looking at stage 1 again, and so does starting it."""
-        stage1 = self.certification.latest_stage1()
-        earlier = self.certification.audits.closed().of_kind(AuditKind.STAGE2).exclude(pk=self.pk)
-        if stage1 is not None:
-            earlier = earlier.filter(planned_start__gte=stage1.planned_start)
-        return earlier.exists()
-
-    def _blockers_start(self):
-        if self.team_leader_id is None:
-            yield _("The audit has no team leader yet.")
-        if not self.dates_confirmed:
-            yield _("The audit dates are only proposed: confirm them first.")
-        if self.kind == AuditKind.STAGE2 and not self._is_new_stage2():
-            stage1 = self.certification.latest_stage1()
-            if stage1 is None or not stage1.is_closed_ready:
-                yield _("Stage 2 cannot start before stage 1 is closed as ready for stage 2.")
-            elif stage1.is_stale_on(self.ctx.on) and not self.justification.strip():
-                yield _(
-                    "Stage 1 ended on %(day)s, more than %(months)d months ago: record a "
-                    "justification on this stage 2 audit, or repeat stage 1."
-                ) % {
-                    "day": stage1.actual_end.isoformat(),
-                    "months": policy("STAGE1_VALIDITY_MONTHS"),
-                }
-
-    def _blockers_submit_report(self):
-        allowed = RECOMMENDATIONS_BY_KIND[self.kind]
-        rec = self.ctx.extra.get("recommendation")
-        if rec not in allowed:
-            yield _("Choose a recommendation: %(choices)s.") % {
-                "choices": ", ".join(str(Recommendation(r).label) for r in sorted(allowed))
-            }
-        # A last day before the first: the chronology rule (certbody/rules.py) refuses it, the
-        # audit having been in progress since its first day.
-
-    def _blockers_cancel(self):
-        if not (self.ctx.extra.get("reason") or "").strip():
-            yield _("A reason is required.")
-
+    # -- Rules: audits/rules.py (TABLE, registered by AuditsConfig.ready()) ----------------
     @property
     def is_closed_ready(self) -> bool:
         return (
@@ -401,10 +359,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.get_grade_display()} {self.clause}".strip()
 
-    def _blockers_accept_plan(self):
-        if not (self.ctx.extra.get("plan") or self.plan).strip():
-            yield _("Write down the plan that is accepted.")
-
+    # -- Rules: audits/rules.py (TABLE) -------------------------------------------------------
     @logged_transition(
         field=state,
         source=FindingState.OPEN,
