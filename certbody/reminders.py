@@ -548,7 +548,7 @@ def scan_stage1_validity(*, today: datetime.date) -> ScanResult:
 def scan_majors_stage2_limit(*, today: datetime.date) -> ScanResult:
     """Majors still open as the stage 2 limit approaches (policy: majors not verified within
     MAJOR_VERIFICATION_LIMIT_MONTHS of stage 2's last day mean a new stage 2; see
-    Certification._stage2_limit_passed). Each unverified major of a stage 2 that has ended and
+    certificates.rules.stage2_limit_passed). Each unverified major of a stage 2 that has ended and
     no decision has been taken on yet is reminded REMINDER_MAJORS_STAGE2_LIMIT_DAYS before the
     limit (catching up until the limit itself). The subject is the finding, the due date the
     limit.

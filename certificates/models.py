@@ -309,10 +309,14 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
         return self.audits.live().of_kind(*kinds).order_by("-planned_start", "-pk").first()
 
     def latest_stage1(self):
-        return self.latest_audit("stage1")
+        from audits.models import AuditKind
+
+        return self.latest_audit(AuditKind.STAGE1)
 
     def latest_stage2(self):
-        return self.latest_audit("stage2")
+        from audits.models import AuditKind
+
+        return self.latest_audit(AuditKind.STAGE2)
 
     def audits_under_decision(self, *kinds):
         """Closed audits of this cycle that no decision has covered yet."""

@@ -473,12 +473,6 @@ def extension_audit_plannable(ext):
     yield from audit_plan_problems(ext.certification, AuditKind.SPECIAL)
 
 
-def _extension_decided_audits(ext):
-    """The special audit the decision rests on, once closed."""
-    audit = ext.audit
-    return [audit] if audit is not None and audit.state == AuditState.CLOSED else []
-
-
 def extension_audit_closed(ext):
     """Where the review asked for a special audit, the decision waits for its closure
     (ISO/IEC 17021-1 9.6.4, 9.5.1)."""
@@ -504,7 +498,7 @@ def extension_decision_independent(ext):
     cert = ext.certification
     x = ext.ctx.extra
     cert.rule_context(on=ext.ctx.on, by=ext.ctx.by, reason=x.get("reason"), scope=ext.scope)
-    audits = _extension_decided_audits(ext)
+    audits = ext._decided_audits()
     yield from after_audits_blockers(cert, audits)
     yield from decision_maker_blockers(cert, audits)
     yield from conflict_of_interest_blockers(cert)
@@ -513,7 +507,7 @@ def extension_decision_independent(ext):
 def extension_findings_cleared(ext):
     """No extension while a major of its special audit is unverified or a minor has no
     accepted plan (ISO/IEC 17021-1 9.5.3)."""
-    yield from findings_blockers(_extension_decided_audits(ext))
+    yield from findings_blockers(ext._decided_audits())
 
 
 def extension_scope_change_allowed(ext):

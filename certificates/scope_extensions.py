@@ -156,6 +156,13 @@ class ScopeExtension(RuleMixin, FSMModelMixin, models.Model):
             if site.client_id != client.pk
         ]
 
+    def _decided_audits(self):
+        """The special audit the decision rests on, once closed (and not decided already)."""
+        from audits.models import AuditState
+
+        audit = self.audit
+        return [audit] if audit is not None and audit.state == AuditState.CLOSED else []
+
     def blockers(self, name: str) -> list[str]:
         # The rules (certificates/rules.py, TABLE) ask the certification's own rules too, which
         # may repeat one of the extension's (e.g. the conflict of interest): each reason once.

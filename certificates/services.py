@@ -28,6 +28,7 @@ from .models import (
     Certification,
     Decision,
     DecisionOutcome,
+    ExtensionState,
     ScopeExtension,
     State,
     holder_of,
@@ -286,7 +287,7 @@ def certification_plan_stage1(
         )
         audit = audit_create(
             certification=cert,
-            kind="stage1",
+            kind=AuditKind.STAGE1,
             planned_start=planned_start,
             planned_end=planned_end,
             team_leader=team_leader,
@@ -326,7 +327,7 @@ def certification_plan_stage2(
         )
         audit = audit_create(
             certification=cert,
-            kind="stage2",
+            kind=AuditKind.STAGE2,
             planned_start=planned_start,
             planned_end=planned_end,
             team_leader=team_leader,
@@ -619,7 +620,7 @@ def scope_extension_plan_audit(
             ext.certification, by=by, permission="certificates.manage_certification"
         )
         ext.rule_context(on=on, by=by)
-        if not ext.blockers("plan_audit") and ext.state == "reviewed":
+        if not ext.blockers("plan_audit") and ext.state == ExtensionState.REVIEWED:
             audit = audit_create(
                 certification=cert,
                 kind=AuditKind.SPECIAL,

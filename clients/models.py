@@ -327,7 +327,7 @@ class Application(models.Model):
     internal audit and one management review done within the operating period, no
     administrative penalty declared and none recorded (Penalty) during operation or in the year
     before it; plus the standard's document checklist. The CNCA rule on recent suspensions and
-    withdrawals is checked on acceptance (certificates.models, _blockers_accept).
+    withdrawals is checked on acceptance (certificates.rules.no_recent_suspension_or_withdrawal).
     """
 
     client = models.ForeignKey(

@@ -84,6 +84,7 @@ class AuditQuerySet(models.QuerySet):
             .closed()
             .filter(
                 recommendation=Recommendation.READY_FOR_STAGE2,
+                # certificates.models.State.STAGE1, STAGE2: audits does not import certificates.
                 certification__state__in=["stage1", "stage2"],
             )
             .exclude(models.Exists(later_stage1))

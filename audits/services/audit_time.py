@@ -2,7 +2,7 @@
 for every standard applied for and keep the whole trace with the application. The arithmetic
 is in ``audits.audit_time``; this module loads the tables, checks who may do it and stores the
 result. An application cannot be accepted without a calculation covering its standard
-(``Certification._blockers_accept``)."""
+(``certificates.rules.audit_time_calculated``)."""
 
 import datetime
 from decimal import Decimal

@@ -50,7 +50,9 @@ MSG_AUDIT_KIND_STATE = _(
 )
 
 # Which certification states an audit of each kind may be planned in, outside the stage
-# transitions (stage 1 and stage 2 are planned by the certification services).
+# transitions (stage 1 and stage 2 are planned by the certification services). Raw values of
+# certificates.models.State on purpose: the audits app does not import the certificates app
+# (it sits below it; the app layering is its own issue).
 _KIND_STATES = {
     AuditKind.SURVEILLANCE: {"active"},
     AuditKind.RECERTIFICATION: {"active", "expired"},
@@ -188,6 +190,7 @@ def audit_plan(
                 technical_experts=technical_experts,
                 acknowledge_warnings=acknowledge_warnings,
             )
+        # "expired": certificates.models.State.EXPIRED (audits does not import certificates).
         if kind == AuditKind.RECERTIFICATION and cert.state == "expired" and not late_reason:
             # After expiry the audit can only serve restoration: that is why it is late.
             late_reason = str(
