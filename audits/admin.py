@@ -26,7 +26,7 @@ from certbody.errors import DomainError
 from . import access
 from . import services as svc
 from .admin_access import NeedToKnowAdminMixin
-from .models import Audit, AuditRole, Finding, Recommendation
+from .models import Audit, AuditRole, AuditState, Finding, Recommendation
 
 
 class ReportForm(TransitionForm):
@@ -405,7 +405,7 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("plan"))
     def planning_links(self, obj):
-        if obj is None or obj.pk is None or obj.state != "planned":
+        if obj is None or obj.pk is None or obj.state != AuditState.PLANNED:
             return "-"
         return format_html(
             '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin
 
+from audits.models import AuditKind
 from certbody.dates import add_months, anniversary
 from certbody.policy import policy
 from certbody.rules import RuleMixin, logged_transition, rules_hold
@@ -263,6 +264,19 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
 
     objects = CertificationQuerySet.as_manager()
 
+    # What the audits app asks of a certification, in the certificates app's own vocabulary
+    # (audits sits below certificates and does not import it: it asks the object it holds).
+    # The states in which an audit of each kind may be planned outside the stage transitions
+    # (stage 1 and stage 2 are planned by the certification services).
+    AUDIT_KIND_STATES = {
+        AuditKind.SURVEILLANCE: frozenset({State.ACTIVE}),
+        AuditKind.RECERTIFICATION: frozenset({State.ACTIVE, State.EXPIRED}),
+        AuditKind.SPECIAL: frozenset({State.ACTIVE, State.SUSPENDED, State.DECISION_PENDING}),
+        AuditKind.TRANSFER_REVIEW: frozenset({State.APPLIED, State.UNDER_REVIEW}),
+    }
+    # The states of a certification between its stage 1 and its decision on stage 2.
+    STAGE_STATES = (State.STAGE1, State.STAGE2)
+
     class Meta:
         verbose_name = _("certification")
         verbose_name_plural = _("certifications")
@@ -345,6 +359,12 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             and self.expiry_date is not None
             and on > self.expiry_date
         )
+
+    @property
+    def is_expired(self) -> bool:
+        """Recorded as expired (audits.services: a recertification audit after expiry serves
+        restoration)."""
+        return self.state == State.EXPIRED
 
     @staticmethod
     def expiry_for(start: datetime.date) -> datetime.date:

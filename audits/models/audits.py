@@ -84,8 +84,11 @@ class AuditQuerySet(models.QuerySet):
             .closed()
             .filter(
                 recommendation=Recommendation.READY_FOR_STAGE2,
-                # certificates.models.State.STAGE1, STAGE2: audits does not import certificates.
-                certification__state__in=["stage1", "stage2"],
+                # The certification's own vocabulary, asked of its model (audits sits below
+                # certificates and does not import it).
+                certification__state__in=self.model._meta.get_field(
+                    "certification"
+                ).related_model.STAGE_STATES,
             )
             .exclude(models.Exists(later_stage1))
             .exclude(models.Exists(stage2_started))

@@ -49,17 +49,6 @@ MSG_AUDIT_KIND_STATE = _(
     "An audit of the kind “%(kind)s” cannot be planned while the certification is “%(state)s”."
 )
 
-# Which certification states an audit of each kind may be planned in, outside the stage
-# transitions (stage 1 and stage 2 are planned by the certification services). Raw values of
-# certificates.models.State on purpose: the audits app does not import the certificates app
-# (it sits below it; the app layering is its own issue).
-_KIND_STATES = {
-    AuditKind.SURVEILLANCE: {"active"},
-    AuditKind.RECERTIFICATION: {"active", "expired"},
-    AuditKind.SPECIAL: {"active", "suspended", "decision_pending"},
-    AuditKind.TRANSFER_REVIEW: {"applied", "under_review"},
-}
-
 
 def _locked(obj, model):
     locked = model.objects.select_for_update().get(pk=obj.pk)
@@ -116,9 +105,12 @@ def audit_create(
 
 def audit_plan_problems(certification, kind) -> list[str]:
     """Why an audit of ``kind`` cannot be planned for ``certification`` now (empty: it can)."""
-    if kind not in _KIND_STATES:
+    # Which states allow which kinds is the certification's to say (Certification.
+    # AUDIT_KIND_STATES): this app sits below certificates and asks the object it holds.
+    allowed = certification.AUDIT_KIND_STATES.get(kind)
+    if allowed is None:
         return [str(MSG_STAGE_FROM_CERTIFICATION)]
-    if certification.state not in _KIND_STATES[kind]:
+    if certification.state not in allowed:
         return [
             str(
                 MSG_AUDIT_KIND_STATE
@@ -190,8 +182,7 @@ def audit_plan(
                 technical_experts=technical_experts,
                 acknowledge_warnings=acknowledge_warnings,
             )
-        # "expired": certificates.models.State.EXPIRED (audits does not import certificates).
-        if kind == AuditKind.RECERTIFICATION and cert.state == "expired" and not late_reason:
+        if kind == AuditKind.RECERTIFICATION and cert.is_expired and not late_reason:
             # After expiry the audit can only serve restoration: that is why it is late.
             late_reason = str(
                 MSG_RESTORATION_LATE % {"day": (cert.expired_on or cert.expiry_date).isoformat()}
