@@ -946,7 +946,7 @@ def holder_of(certification) -> dict:
             client.sites.filter(
                 scope_extensions__certification=certification,
                 scope_extensions__application=application,
-                scope_extensions__state="granted",
+                scope_extensions__state=ExtensionState.GRANTED,
             )
             .exclude(pk__in=[site.pk for site in sites])
             .distinct()
