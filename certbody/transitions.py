@@ -9,10 +9,15 @@ django-fsm-log records (who, when, from, to, why) in the same transaction.
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from .dates import local_today
 from .errors import DomainError
 
 MSG_NOT_ALLOWED = _("“%(action)s” is not possible while %(object)s is “%(state)s”.")
 MSG_NO_PERMISSION = _("You do not have permission to “%(action)s”.")
+MSG_IN_THE_FUTURE = _(
+    "“%(action)s” cannot be dated %(on)s, after today (%(today)s): an action is recorded when "
+    "it happens."
+)
 
 
 def transition_label(obj, name: str) -> str:
@@ -50,6 +55,13 @@ def available_transitions(obj) -> list[str]:
     return names
 
 
+def latest_action_day():
+    """The last day a person's action may be dated: today in the body's time zone. The rules'
+    one clock (the lifecycle tests, which walk certifications into later years through the
+    services, pin it open: tests/conftest.py; tests/test_action_dates.py tests the rule)."""
+    return local_today()
+
+
 def run_transition(obj, name, *, by, on, error=DomainError, description="", **extra):
     """Take transition ``name`` on the locked ``obj``; ``by=None`` means the system acts."""
     method = getattr(obj, name)
@@ -61,6 +73,14 @@ def run_transition(obj, name, *, by, on, error=DomainError, description="", **ex
         )
     if by is not None and not user_may(obj, name, by):
         raise error(permission_refusal(obj, name, by))
+    today = latest_action_day()
+    if by is not None and on > today:
+        # A decision, a report, a verification is recorded when it happens, not in advance
+        # (issue 15: a grant dated after today); past events may be recorded.
+        raise error(
+            MSG_IN_THE_FUTURE
+            % {"action": label, "on": on.isoformat(), "today": today.isoformat()}
+        )
     obj.rule_context(on=on, by=by, **extra)
     blockers = obj.blockers(name)
     if blockers:

@@ -35,6 +35,19 @@ def _no_rate_limit_counts_leak():
 
 
 @pytest.fixture(autouse=True)
+def _actions_may_be_dated_after_today(monkeypatch):
+    """The lifecycle tests walk certifications through the real services into later years
+    (grants in 2027, recertifications in 2028): the rule that a person's action is not dated
+    after today (certbody.transitions.latest_action_day) is pinned open for them. The rule
+    itself is tested with its real clock in tests/test_action_dates.py."""
+    import datetime
+
+    from certbody import transitions
+
+    monkeypatch.setattr(transitions, "latest_action_day", lambda: datetime.date.max)
+
+
+@pytest.fixture(autouse=True)
 def _no_language_leak():
     """A request to /zh-hans/ leaves zh-hans active in this thread (LocaleMiddleware calls
     translation.activate); later tests must not run in Chinese."""
