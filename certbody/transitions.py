@@ -78,8 +78,7 @@ def run_transition(obj, name, *, by, on, error=DomainError, description="", **ex
         # A decision, a report, a verification is recorded when it happens, not in advance
         # (issue 15: a grant dated after today); past events may be recorded.
         raise error(
-            MSG_IN_THE_FUTURE
-            % {"action": label, "on": on.isoformat(), "today": today.isoformat()}
+            MSG_IN_THE_FUTURE % {"action": label, "on": on.isoformat(), "today": today.isoformat()}
         )
     obj.rule_context(on=on, by=by, **extra)
     blockers = obj.blockers(name)
