@@ -102,11 +102,6 @@ def visible(queryset, user):
     return queryset.filter(**{f"{field}__in": values})
 
 
-def may_see(obj, user) -> bool:
-    """Whether ``user`` may see ``obj`` (one row of a model ``visible`` knows)."""
-    return visible(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
-
-
 # -- Acting on an audit --------------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@ from . import access
 
 
 class NeedToKnowAdminMixin:
-    """Add first to a ModelAdmin of a model that ``access.visible`` knows."""
+    """Add first to a ModelAdmin of a model that ``access.visible`` knows. Every object the
+    admin works on comes from ``get_queryset`` (``get_object``, custom views through
+    ``visible_object_or_404``), so no per-object permission check is needed on top."""
 
     def get_queryset(self, request):
         return access.visible(super().get_queryset(request), request.user)
@@ -24,17 +26,12 @@ class NeedToKnowAdminMixin:
             raise Http404
         return obj
 
-    def has_view_permission(self, request, obj=None):
-        if obj is not None and not access.may_see(obj, request.user):
-            return False
-        return super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and not access.may_see(obj, request.user):
-            return False
-        return super().has_change_permission(request, obj)
-
     def visible_object_or_404(self, request, object_id, queryset=None):
-        """One object of this admin's queryset (what ``request.user`` may see), else 404."""
-        base = self.get_queryset(request) if queryset is None else queryset
-        return get_object_or_404(access.visible(base, request.user), pk=object_id)
+        """One object of this admin's queryset (what ``request.user`` may see), else 404;
+        ``queryset`` (e.g. with more select_related) is narrowed to the same rows."""
+        rows = (
+            self.get_queryset(request)
+            if queryset is None
+            else access.visible(queryset, request.user)
+        )
+        return get_object_or_404(rows, pk=object_id)
