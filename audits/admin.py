@@ -13,15 +13,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from certbody.admin_transitions import (
+from core.admin_transitions import (
     HistoryInline,
     ReasonForm,
     TransitionAction,
     TransitionAdminMixin,
     TransitionForm,
 )
-from certbody.dates import local_today, not_after_today
-from certbody.errors import DomainError
+from core.dates import local_today, not_after_today
+from core.errors import DomainError
 
 from . import access
 from . import services as svc

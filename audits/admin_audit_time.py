@@ -21,8 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from certbody.importexport import SafeImportExportMixin
-from certbody.policy import policy
+from core.policy import policy
+from infra.importexport import SafeImportExportMixin
 
 from .admin_access import NeedToKnowAdminMixin
 from .audit_time import Band, table_problems
@@ -145,7 +145,7 @@ class AuditTimeTableAdmin(admin.ModelAdmin):
 class AuditTimeRowAdmin(SafeImportExportMixin, ImportExportModelAdmin):
     """All bands of all tables, for import and export (a spreadsheet replaces the bands of the
     standards it names; see audits/resources.py). CSV and XLSX only, with the import's limits
-    and CSV formula neutralisation (certbody/importexport.py)."""
+    and CSV formula neutralisation (infra/importexport.py)."""
 
     resource_classes = [AuditTimeRowResource]
     list_display = ("table", "min_personnel", "max_personnel", "days")
@@ -362,7 +362,7 @@ def _filled(formset, keys):
 
 def _initial_from(calc, application):
     """Start from the current calculation's inputs (recalculating changes one thing)."""
-    from certbody.dates import local_today
+    from core.dates import local_today
 
     inputs = (calc.inputs if calc else None) or {}
     integration = inputs.get("integration_reduction") or {}

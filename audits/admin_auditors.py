@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import local_today
 from clients.models import TechnicalArea
+from core.dates import local_today
 
 from .forms import MSG_OVERLAP_RACE, UnavailabilityForm
 from .models import (

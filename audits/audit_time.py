@@ -38,8 +38,8 @@ from itertools import pairwise
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from certbody.errors import DomainError
-from certbody.policy import policy
+from core.errors import DomainError
+from core.policy import policy
 
 from .sampling import sample_sizes
 

@@ -8,7 +8,7 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import local_today, not_after_today
+from core.dates import local_today, not_after_today
 
 from .models import (
     RECOMMENDATIONS_BY_KIND,

@@ -16,8 +16,8 @@ import datetime
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import add_years
-from certbody.policy import policy
+from core.dates import add_years
+from core.policy import policy
 
 from .models import BARRING_RELATIONSHIPS, RelationshipDeclaration
 

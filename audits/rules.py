@@ -1,5 +1,5 @@
 """The rules of audits and findings: one function per check, each returning the reasons a
-transition is refused today, registered in ``TABLE`` at the end (certbody/rules.py explains the
+transition is refused today, registered in ``TABLE`` at the end (core/rules.py explains the
 mechanism; AuditsConfig.ready() registers the table). To find a rule, search this module for
 its words; its tests are in tests/audits. The rule every transition obeys (time runs forwards:
 an audit is not closed before its report, a correction not verified before it was reported) is
@@ -11,7 +11,7 @@ certification it goes through the audit's relation, never certificates' choices.
 
 from django.utils.translation import gettext_lazy as _
 
-from certbody.policy import policy
+from core.policy import policy
 
 from .models import RECOMMENDATIONS_BY_KIND, Audit, AuditKind, Finding, Recommendation
 
@@ -63,7 +63,7 @@ def stage2_starts_after_stage1_ready(audit):
 def recommendation_fits_audit_kind(audit):
     """An audit report ends with a recommendation of its kind: ready or not for stage 2,
     recommend certification or not, continue or suspend (ISO/IEC 17021-1 9.4.8.2, 9.4.8.3).
-    A last day before the first is the chronology rule's (certbody/rules.py): the audit has
+    A last day before the first is the chronology rule's (core/rules.py): the audit has
     been in progress since its first day."""
     allowed = RECOMMENDATIONS_BY_KIND[audit.kind]
     rec = audit.ctx.extra.get("recommendation")

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from certbody.policy import policy
+from core.policy import policy
 
 FACTORS = {"initial": 1.0, "surveillance": 0.6, "recertification": 0.8}
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from certbody.dates import add_months, local_today
-from certbody.errors import DomainError
+from core.dates import add_months, local_today
+from core.errors import DomainError
 
 from . import selectors
 from . import services as svc
@@ -64,8 +64,9 @@ def my_audits(request):
 
 
 def _parse_month(value: str | None) -> datetime.date | None:
+    """The first day of a month written ``YYYY-MM``; None for anything else."""
     try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date().replace(day=1)
+        return datetime.date.fromisoformat(f"{value or ''}-01")
     except ValueError:
         return None
 

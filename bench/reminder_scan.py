@@ -16,7 +16,7 @@ For each database (each in its own process, so memory figures are its own) the s
 2. measures the baselines, in the same run: ``SELECT count(*)`` over the certifications table
    (one full scan) and the naive way, loading every active and suspended certification into
    Python and picking what is due there;
-3. runs the whole daily scan, ``certbody.reminders.scan_all(today=..., enqueue=False)``, as the
+3. runs the whole daily scan, ``reminders.services.scan_all(today=..., enqueue=False)``, as the
    beat task does, with every scan in ``SCANS`` (new scans are measured without touching this
    script), once to warm up and ``--repeat`` times measured, each in a transaction that is
    ROLLED BACK: the database is left unchanged and every run does the same work;
@@ -166,7 +166,7 @@ class RoundTrips:
     @staticmethod
     def category(sql: str) -> str:
         text = sql.lower()
-        if "certbody_reminder" in text:
+        if "reminders_reminder" in text:
             return "write"
         if (
             "auth_" in text
@@ -253,7 +253,7 @@ def run_scan(today, *, record: bool, trace: bool, rerun: bool = False) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from certbody import reminders
+    from reminders import services as reminders
 
     connection.ensure_connection()
     connection.set_autocommit(False)
@@ -270,7 +270,7 @@ def run_scan(today, *, record: bool, trace: bool, rerun: bool = False) -> dict:
             # As autovacuum would have done by the next day: the reminder table's statistics
             # (ANALYZE is transactional: rolled back with the rest).
             with connection.cursor() as cur:
-                cur.execute("ANALYZE certbody_reminder")
+                cur.execute("ANALYZE reminders_reminder")
         undo = rec.patch_server_cursor() if record else (lambda: None)
         rss_before = _status_kb("VmRSS")
         rss_reset = reset_peak_rss()
@@ -346,7 +346,7 @@ def database_facts() -> dict:
             "SELECT state, count(*) FROM certificates_certification GROUP BY state ORDER BY 2 DESC"
         )
         facts["states"] = dict(cur.fetchall())
-        for table in ("audits_audit", "audits_finding", "certbody_reminder"):
+        for table in ("audits_audit", "audits_finding", "reminders_reminder"):
             cur.execute(f"SELECT count(*) FROM {table}")  # fixed table names
             facts[table] = cur.fetchone()[0]
     facts["certifications"] = sum(facts["states"].values())
@@ -375,8 +375,8 @@ def naive_scan(today, *, trace: bool) -> dict:
     due picked there (surveillance due and overdue, expiry near or past, suspension deadline)."""
     from django.db import connection
 
-    from certbody.policy import policy
     from certificates.models import Certification, State
+    from core.policy import policy
 
     leads = max(policy("REMINDER_SURVEILLANCE_DUE_DAYS"), default=0)
     expiring = policy("REMINDER_CERTIFICATE_EXPIRING_DAYS")
@@ -470,7 +470,7 @@ def measure(opts, url: str) -> dict:
     import django
 
     django.setup()
-    from certbody import reminders
+    from reminders import services as reminders
 
     facts = database_facts()
     print(f"Database {facts['database']}: {facts['certifications']:,} certifications")
@@ -478,7 +478,7 @@ def measure(opts, url: str) -> dict:
         print(f"  {state:<18} {n:>10,}")
     print(
         f"  audits {facts['audits_audit']:,}, findings {facts['audits_finding']:,}, reminders "
-        f"already written {facts['certbody_reminder']:,}; {facts['db_size']}, PostgreSQL "
+        f"already written {facts['reminders_reminder']:,}; {facts['db_size']}, PostgreSQL "
         f"{facts['postgres']}, shared_buffers {facts['shared_buffers']}"
     )
     if facts["unapplied"]:
@@ -578,7 +578,7 @@ def report(opts, r: dict) -> bool:
     )
     print(head)
     print("-" * len(head))
-    from certbody import reminders
+    from reminders import services as reminders
 
     names = [scan.__name__ for scan in reminders.SCANS]
     names += sorted(set(m["per_scan"]) - set(names))  # scan_all's own savepoint

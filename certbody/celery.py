@@ -28,21 +28,21 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.export_certsearch_monthly",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
-    # Deadlines (certbody/reminders.py): the daily scan writes reminders and queues the
+    # Deadlines (reminders/services.py): the daily scan writes reminders and queues the
     # sending after commit; the send run at 06:30 mails whatever is still unsent (a broker
     # that was down at 06:00, a mail server that failed the day before).
     "scan-reminders-daily": {
-        "task": "certbody.tasks.scan_reminders",
+        "task": "reminders.tasks.scan_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
     "send-reminders-daily": {
-        "task": "certbody.tasks.send_reminders",
+        "task": "reminders.tasks.send_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
-    # What a task lost to a broker outage would have done (certbody/queueing.py): certificate
+    # What a task lost to a broker outage would have done (infra/queueing.py): certificate
     # PDFs still missing, reminders never sent. Staff are told "rendered by" this schedule.
     "sweep-unqueued-work": {
-        "task": "certbody.tasks.sweep_unqueued",
+        "task": "reminders.tasks.sweep_unqueued",
         "schedule": crontab(minute="*/10"),
     },
 }

@@ -3,6 +3,7 @@
 - certbody.W001 (``check --deploy``): the public rate limit is on but counts in a cache each
   process keeps for itself (a memory cache, or none): with N web processes an address gets N
   times its limit. gunicorn.conf.py logs the same warning when it starts more than one worker.
+- certbody.E001, E002 (every start): policy settings with a fixed set of values.
 - certbody.E003 (every start, production settings): the secret key or the admin password is
   docker-compose.yml's example. ``manage.py migrate``, which compose's web service runs first,
   then stops with this error, unless ``CERTBODY_LOCAL_TRIAL=true``.
@@ -11,9 +12,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 from django.conf import settings
 from django.core import checks
+
+from core.policy import policy
+from reminders.services import OVERDUE_ACTIONS
 
 # Caches every process keeps for itself: nothing counted there is seen by another process.
 PER_PROCESS_CACHES = {
@@ -90,6 +95,47 @@ def check_example_secrets(app_configs=None, **kwargs):
                 hint="Set ADMIN_PASSWORD to a password of your own (it is used when the login "
                 "admin is created). " + trial,
                 id="certbody.E003",
+            )
+        )
+    return errors
+
+
+# PostgreSQL's memory units (https://www.postgresql.org/docs/current/config-setting.html), in
+# kB, and the range it accepts for work_mem: 64 kB to 2147483647 kB.
+_PG_MEMORY = re.compile(r"^([0-9]+)\s*(kB|MB|GB|TB)?$")
+_PG_UNIT_KB = {None: 1, "kB": 1, "MB": 1024, "GB": 1024**2, "TB": 1024**3}
+_WORK_MEM_KB = (64, 2147483647)
+
+
+def _work_mem_ok(value) -> bool:
+    match = _PG_MEMORY.match(str(value).strip())
+    if not match:
+        return False
+    kb = int(match.group(1)) * _PG_UNIT_KB[match.group(2)]
+    return _WORK_MEM_KB[0] <= kb <= _WORK_MEM_KB[1]
+
+
+def check_policy(app_configs=None, **kwargs):
+    """Policy settings with a fixed set of values are checked when certbody starts."""
+    errors = []
+    work_mem = policy("IMPORT_WORK_MEM")
+    if not _work_mem_ok(work_mem):
+        errors.append(
+            checks.Error(
+                "CERTBODY['IMPORT_WORK_MEM'] (environment variable CERTBODY_IMPORT_WORK_MEM) is "
+                f"{work_mem!r}.",
+                hint="A PostgreSQL memory size from 64kB to 2047GB, such as 64MB or 65536kB.",
+                id="certbody.E002",
+            )
+        )
+    action = policy("SURVEILLANCE_OVERDUE_ACTION")
+    if action not in OVERDUE_ACTIONS:
+        errors.append(
+            checks.Error(
+                "CERTBODY['SURVEILLANCE_OVERDUE_ACTION'] (environment variable "
+                f"CERTBODY_SURVEILLANCE_OVERDUE_ACTION) is {action!r}.",
+                hint=f"Use one of: {', '.join(OVERDUE_ACTIONS)}.",
+                id="certbody.E001",
             )
         )
     return errors

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from certbody.files import protected_file
+from infra.files import protected_file
 
 admin.site.site_header = "certbody"
 admin.site.site_title = "certbody"
@@ -14,7 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("api/", include("certificates.urls_api")),
-    # Stored files (MEDIA_URL): staff only, per object (certbody/files.py). Never served from
+    # Stored files (MEDIA_URL): staff only, per object (infra/files.py). Never served from
     # MEDIA_ROOT directly, in any settings.
     path(
         "admin/files/<path:name>",

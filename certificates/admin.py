@@ -1,6 +1,6 @@
 """Staff workspace for certifications, decisions and certificates.
 
-State changes only through the transition buttons (certbody/admin_transitions.py), which call
+State changes only through the transition buttons (core/admin_transitions.py), which call
 the services in certificates/services.py.
 """
 
@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from audits import access
 from audits.admin_access import NeedToKnowAdminMixin
 from audits.models import Audit
-from certbody.admin_transitions import (
+from clients.models import Client
+from core.admin_transitions import (
     HistoryInline,
     OptionalReasonForm,
     ReasonForm,
@@ -30,9 +31,8 @@ from certbody.admin_transitions import (
     TransitionAdminMixin,
     TransitionForm,
 )
-from certbody.dates import local_today, not_after_today
-from certbody.queueing import next_sweep_at, publish
-from clients.models import Client
+from core.dates import local_today, not_after_today
+from infra.queueing import next_sweep_at, publish
 
 from . import services as svc
 from .certsearch import (
@@ -275,7 +275,7 @@ def _pdf_download(certificate):
 
 def _pdf_pending_note():
     """When a pending PDF is rendered at the latest: the next run of the sweep
-    (certbody/queueing.py), as staff read it ("14:30", with the date if not today)."""
+    (infra/queueing.py), as staff read it ("14:30", with the date if not today)."""
     at = next_sweep_at()
     if at is None:  # the sweep is disabled in the admin
         return _("PDF pending: rendered by the worker or when downloaded")
@@ -641,7 +641,7 @@ class CertificateAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
 
         count = queryset.count()
         if count > self.REGENERATE_IN_REQUEST_MAX:
-            # Short broker timeouts, no waiting out a broker that hangs (certbody/queueing.py).
+            # Short broker timeouts, no waiting out a broker that hangs (infra/queueing.py).
             queued = sum(
                 publish(generate_certificate_pdf, pk)
                 for pk in queryset.values_list("pk", flat=True).iterator()

@@ -8,8 +8,8 @@ class CertificatesConfig(AppConfig):
 
     def ready(self):
         # The explicit table of this app's transition rules (certificates/rules.py, TABLE): what
-        # every transition's condition (certbody.rules.rules_hold) and the admin's reasons read.
-        from certbody.rules import RULES
+        # every transition's condition (core.rules.rules_hold) and the admin's reasons read.
+        from core.rules import RULES
 
         from . import rules
 

@@ -83,8 +83,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from certbody.errors import DomainError
-from certbody.policy import policy
+from core.errors import DomainError
+from core.policy import policy
 
 from .models import Certificate, CertificateStatus
 from .public_status import CERTSEARCH_STATUS, public_status
@@ -322,7 +322,7 @@ def month_dir(on: datetime.date) -> Path:
 def certsearch_recipients():
     """Who is told about the monthly export: the same people the reminder scans write to about
     certifications (active staff, or superusers, who manage certifications, with an email)."""
-    from certbody.reminders import MANAGE, recipient_ids
+    from reminders.services import MANAGE, recipient_ids
 
     return get_user_model().objects.filter(pk__in=recipient_ids(MANAGE)).order_by("pk")
 
@@ -358,7 +358,7 @@ def _mail_text(files: list[ExportFile], *, folder: Path, on: datetime.date) -> t
 def certsearch_notify(files: list[ExportFile], *, folder: Path, on: datetime.date) -> int:
     """Mail each recipient, in their language, that the month's files are ready; returns the
     number of mails."""
-    from certbody.models import user_language
+    from accounts.models import user_language
 
     recipients = list(certsearch_recipients().select_related("preference"))
     if not recipients:
@@ -380,7 +380,7 @@ def certsearch_export_monthly(*, on: datetime.date) -> list[ExportFile]:
     atomically; files of an earlier run that month are removed once the new ones are written),
     the record is updated, and staff are mailed only by the month's first export (a failed
     mail rolls the record back, so the retry mails). Until staff record the upload, the daily
-    reminder scan chases it (certbody/reminders.py, scan_certsearch).
+    reminder scan chases it (reminders/services.py, scan_certsearch).
     """
     from django.db import transaction
     from django.utils import timezone

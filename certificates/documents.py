@@ -79,7 +79,7 @@ def _replace_file(locked, content: bytes) -> None:
 
 
 def swept_for_pdf():
-    """The versions whose PDF the sweep renders (certbody/queueing.py): missing, or out of date
+    """The versions whose PDF the sweep renders (infra/queueing.py): missing, or out of date
     (no generation time: a superseded version before its mark is printed). Only versions issued
     through the services, which record the holder; those written without them (seed_demo's bulk
     path) are left to ``generate_certificate_pdfs`` or the first download."""

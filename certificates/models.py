@@ -3,7 +3,7 @@ the certificate versions they issue.
 
 The lifecycle is a django-fsm-2 state machine: every rule of shared/domain.md about the cycle
 is a condition of a transition (the functions of certificates/rules.py, registered in its
-TABLE; see certbody/rules.py), so no code path, admin button or shell
+TABLE; see core/rules.py), so no code path, admin button or shell
 session can take an illegal step. django-fsm-log writes who, when, from, to and why.
 """
 
@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin
 
 from audits.models import AuditKind
-from certbody.dates import add_months, anniversary
-from certbody.policy import policy
-from certbody.rules import RuleMixin, logged_transition, rules_hold
+from core.dates import add_months, anniversary
+from core.policy import policy
+from core.rules import RuleMixin, logged_transition, rules_hold
 
 
 class State(models.TextChoices):
@@ -223,7 +223,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     )
     state = FSMField(_("state"), default=State.APPLIED, choices=State.choices, protected=True)
     # The day the current state was entered (the ``on`` of the transition that led here):
-    # no transition is dated before it (certbody/rules.py, RuleMixin._chronology_blockers).
+    # no transition is dated before it (core/rules.py, RuleMixin._chronology_blockers).
     state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     scope = models.TextField(_("scope"))
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
@@ -301,7 +301,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
                 name="expiry_after_cycle_start",
             ),
         ]
-        # The daily reminder scan (certbody/reminders.py) reads (pk, date) of the certifications
+        # The daily reminder scan (reminders/services.py) reads (pk, date) of the certifications
         # in a state with a date in a range. These serve it by index-only scans, with no table
         # access (bench/reminder_scan.py, docs/benchmarks.md: 1.35 M certifications).
         indexes = [
@@ -370,7 +370,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
     def expiry_for(start: datetime.date) -> datetime.date:
         """Expiry of a cycle starting on ``start`` (policy: 3 years, minus one day): the day
         before the third anniversary, where the anniversary of 29 February in a common year is
-        1 March (certbody.dates.anniversary). A cycle from 2024-02-29 runs to 2027-02-28, one
+        1 March (core.dates.anniversary). A cycle from 2024-02-29 runs to 2027-02-28, one
         from 2024-02-28 to 2027-02-27."""
         end = anniversary(start, policy("CYCLE_YEARS"))
         if policy("EXPIRY_MINUS_ONE_DAY"):
@@ -415,7 +415,7 @@ class Certification(RuleMixin, FSMModelMixin, models.Model):
             from django.core.exceptions import ValidationError
 
             from audits.impartiality import decision_conflicts
-            from certbody.dates import local_today
+            from core.dates import local_today
 
             today = local_today()
             problems = decision_conflicts(self.decision_maker, client=self.client, on=today)
@@ -983,7 +983,7 @@ def number_key(text: str) -> str:
 class CertSearchUpload(models.Model):
     """One month's IAF CertSearch duty (IAF MD 28: upload at least monthly): when the export
     was written, which files, and who recorded the upload to IAF CertSearch. The monthly beat
-    task writes the export; reminders (certbody/reminders.py) chase the upload until staff
+    task writes the export; reminders (reminders/services.py) chase the upload until staff
     record it here."""
 
     month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))

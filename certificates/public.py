@@ -10,7 +10,7 @@ certificate number, public status with its explanation, and dates.
   ``?on=YYYY-MM-DD`` answering "was it valid on that date?" from the recorded history.
 - ``api_search`` / ``api_certificate``: the same as JSON under /api/certificates/.
 
-Abuse: every view is rate-limited per client address (certbody/ratelimit.py, one budget for
+Abuse: every view is rate-limited per client address (infra/ratelimit.py, one budget for
 all, CERTBODY PUBLIC_RATE_LIMIT) with a 429 and Retry-After; overlong input is refused politely and
 control characters (NUL crashes PostgreSQL's driver) never reach a query.
 """
@@ -34,8 +34,8 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from certbody import ratelimit
 from clients.models import normalise_search
+from infra import ratelimit
 
 from . import public_status as ps
 from . import selectors_public as selectors
@@ -65,7 +65,7 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _render(request, template: str, context: dict, status: int = 200):
-    """A public page: rendered by the Jinja2 engine of settings.TEMPLATES (certbody/jinja2.py),
+    """A public page: rendered by the Jinja2 engine of settings.TEMPLATES (infra/jinja2.py),
     as these pages serve every lookup."""
     return render(request, template, context, status=status, using="jinja2")
 
@@ -86,7 +86,7 @@ def _too_many(request, usage: ratelimit.Usage, *, json: bool):
 
 def public_view(*, json=False):
     """GET/HEAD only, rate-limited per client address (all public views share one budget:
-    CERTBODY PUBLIC_RATE_LIMIT, certbody/ratelimit.py)."""
+    CERTBODY PUBLIC_RATE_LIMIT, infra/ratelimit.py)."""
 
     def decorator(view):
         @require_safe

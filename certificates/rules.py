@@ -1,6 +1,6 @@
 """The rules of the certification lifecycle and of scope extensions: one function per check,
 each returning the reasons a transition is refused today, registered in ``TABLE`` at the end
-(certbody/rules.py explains the mechanism; CertificatesConfig.ready() registers the table).
+(core/rules.py explains the mechanism; CertificatesConfig.ready() registers the table).
 
 Every function reads the instance's rule context (``obj.ctx``: ``on``, the date judged on;
 ``by``, who acts; ``extra``, the inputs of the transition). To find a rule, search this module
@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audits.models import AuditKind, AuditState, FindingState, Grade
-from certbody.dates import add_months
-from certbody.policy import policy
+from core.dates import add_months
+from core.policy import policy
 
 from .models import (
     MSG_EXPIRED_NO_SUSPEND,

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
-from certbody.rules import RuleMixin, logged_transition, rules_hold
+from core.rules import RuleMixin, logged_transition, rules_hold
 
 from .models import Certification
 

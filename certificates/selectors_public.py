@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from certbody.db import server_bound_cursor
 from clients.models import normalise_search, token_grams
+from infra.db import server_bound_cursor
 
 from .models import Certificate, number_key
 
@@ -84,7 +84,7 @@ ORDER BY ce.version DESC
 
 def _fetchall(sql: str, params) -> list[tuple]:
     """Run a fixed read-only statement. On PostgreSQL as a prepared statement (planned once
-    per connection, which persists with CONN_MAX_AGE: certbody.db.server_bound_cursor);
+    per connection, which persists with CONN_MAX_AGE: infra.db.server_bound_cursor);
     elsewhere through Django's cursor. Either way it shows in connection.queries (tests pin
     the number of queries)."""
     if connection.vendor != "postgresql":

@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditKind
 from audits.services import audit_create, programme_cancel, programme_generate
-from certbody.dates import add_months
-from certbody.errors import ConflictError, DomainError
-from certbody.policy import policy
-from certbody.queueing import enqueue_after_commit
-from certbody.transitions import run_transition
 from clients.models import Application
+from core.dates import add_months
+from core.errors import ConflictError, DomainError
+from core.policy import policy
+from core.transitions import run_transition
+from infra.queueing import enqueue_after_commit
 
 from .models import (
     Certificate,
@@ -126,7 +126,7 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
         cert.save(update_fields=["certificate_number"])
     previous = cert.certificates.order_by("-version").first()
     # No generation time: its PDF lacks the superseded mark until re-rendered (the sweep, in
-    # certbody/queueing.py, renders it if the queued task is lost).
+    # infra/queueing.py, renders it if the queued task is lost).
     cert.certificates.filter(
         status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
     ).update(status=CertificateStatus.SUPERSEDED, pdf_generated_at=None)
@@ -152,7 +152,7 @@ def _issue_certificate(cert, decision, *, on, gap_from=None, gap_to=None) -> Cer
 def _render_pdfs_after_commit(*certificates):
     """Queue the PDFs once the decision is committed: the new version, and the one it replaced
     (re-rendered with its superseded mark; unchanged bytes are not rewritten). The request does
-    not wait on the broker (certbody/queueing.py); a PDF whose task was lost is rendered by the
+    not wait on the broker (infra/queueing.py); a PDF whose task was lost is rendered by the
     sweep (every 10 minutes) or on first download."""
     from .tasks import generate_certificate_pdf  # tasks import this module
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from certbody.dates import local_today
+from core.dates import local_today
 
 from .services import expire_due_certifications
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import add_months
-from certbody.policy import policy
+from core.dates import add_months
+from core.policy import policy
 
 from .validators import normalise_uscc, validate_uscc
 

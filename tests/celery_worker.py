@@ -95,7 +95,7 @@ def running_worker(tmp_path: Path, **extra_env: str):
     )
     old = (app.conf.task_always_eager, app.conf.broker_transport_options)
     app.conf.task_always_eager = False
-    # Pooled producers (.delay, the publisher thread of certbody/queueing.py) publish with the
+    # Pooled producers (.delay, the publisher thread of infra/queueing.py) publish with the
     # options they were made with: fresh ones, to this worker's broker folder.
     app._pool = app.amqp._producer_pool = None
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):

@@ -26,8 +26,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _no_rate_limit_counts_leak():
     """The rate limiter remembers, per process, the counts it read from the cache
-    (certbody/ratelimit.py); each test starts with none, as with its empty cache."""
-    from certbody import ratelimit
+    (infra/ratelimit.py); each test starts with none, as with its empty cache."""
+    from infra import ratelimit
 
     ratelimit.reset_counts()
     yield
@@ -38,11 +38,11 @@ def _no_rate_limit_counts_leak():
 def _actions_may_be_dated_after_today(monkeypatch):
     """The lifecycle tests walk certifications through the real services into later years
     (grants in 2027, recertifications in 2028): the rule that a person's action is not dated
-    after today (certbody.transitions.latest_action_day) is pinned open for them. The rule
+    after today (core.transitions.latest_action_day) is pinned open for them. The rule
     itself is tested with its real clock in tests/test_action_dates.py."""
     import datetime
 
-    from certbody import transitions
+    from core import transitions
 
     monkeypatch.setattr(transitions, "latest_action_day", lambda: datetime.date.max)
 

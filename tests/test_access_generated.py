@@ -31,7 +31,7 @@ from django.urls.resolvers import RegexPattern
 from django_fsm_log.models import StateLog
 
 from audits.models import Audit, Booking, Finding
-from certbody.dates import local_today
+from core.dates import local_today
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ import importlib
 
 import pytest
 
-from certbody import transitions
-from certbody.dates import local_today
 from certificates import services as svc
 from certificates.models import Certification, State
 from certificates.services import CertificationError
+from core import transitions
+from core.dates import local_today
 from tests import lifecycle as lc
 
 D = datetime.date

@@ -121,7 +121,7 @@ def test_beat_start_creates_the_schedule_on_an_empty_database(db):
     scheduler = _scheduler(DatabaseScheduler)
     assert set(CODE) <= set(PeriodicTask.objects.values_list("name", flat=True))
     assert set(CODE) <= set(scheduler.schedule)
-    assert scheduler.schedule["scan-reminders-daily"].task == "certbody.tasks.scan_reminders"
+    assert scheduler.schedule["scan-reminders-daily"].task == "reminders.tasks.scan_reminders"
 
 
 def test_command_reports_and_reset_restores_the_code_defaults(synced):

@@ -1,4 +1,4 @@
-"""certbody.cache.RedisCache: Django's Redis cache contract, one redis-py client per pool, and
+"""infra.cache.RedisCache: Django's Redis cache contract, one redis-py client per pool, and
 the rate limiter's counters (incr_windows: many keys in one atomic round trip). Needs a Redis:
 the one CI runs (REDIS_TEST_URL, default redis://127.0.0.1:6379/14); skips on a laptop
 without one, fails under CI=true."""
@@ -9,7 +9,7 @@ import threading
 import pytest
 import redis
 
-from certbody.cache import RedisCache
+from infra.cache import RedisCache
 
 URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
 
@@ -114,11 +114,11 @@ def test_incr_window_is_atomic_across_threads(cache):
 def test_rate_limit_counts_through_this_backend(cache, settings, rf, redis_commands):
     from django.core.cache import caches
 
-    from certbody import ratelimit
+    from infra import ratelimit
 
     settings.CACHES = {
         **settings.CACHES,
-        "ratelimit-test": {"BACKEND": "certbody.cache.RedisCache", "LOCATION": URL},
+        "ratelimit-test": {"BACKEND": "infra.cache.RedisCache", "LOCATION": URL},
     }
     settings.RATELIMIT_USE_CACHE = "ratelimit-test"
     caches["ratelimit-test"].clear()

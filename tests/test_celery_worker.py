@@ -39,9 +39,9 @@ def test_worker_expires_certification_through_broker(people, worker):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_renders_a_decisions_pdf_queued_after_commit(people, worker):
-    """The decision's PDF task goes out from the publisher thread (certbody/queueing.py), not
+    """The decision's PDF task goes out from the publisher thread (infra/queueing.py), not
     the committing thread, and reaches the worker."""
-    from certbody import queueing
+    from infra import queueing
 
     proc, log = worker
     cert = lc.certified(people, decided_on=datetime.date(2025, 1, 15))

@@ -18,10 +18,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from certbody import queueing
 from certbody.celery import app
-from certbody.models import Reminder
 from certificates.models import Certificate, State
+from infra import queueing
+from reminders.models import Reminder
 from tests import lifecycle as lc
 
 D = datetime.date
@@ -133,12 +133,12 @@ def test_public_pages_do_not_pay_the_cache_timeout_at_every_request(
     second for a whole gunicorn). Now the first pays it and the cache is skipped for a few
     seconds (the rate limit counts in this process meanwhile)."""
     cache = settings_for(monkeypatch, CACHE_URL=hung.url)["CACHES"]["default"]
-    assert cache["BACKEND"] == "certbody.cache.RedisCache"
+    assert cache["BACKEND"] == "infra.cache.RedisCache"
     settings.CACHES = {**settings.CACHES, "default": cache}
     settings.RATELIMIT_SYNC_INTERVAL = 0.1
     url = "/verify/"
     times = []
-    with caplog.at_level(logging.WARNING, logger="certbody.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="infra.ratelimit"):
         for _ in range(8):
             started = time.monotonic()
             response = client.get(url, REMOTE_ADDR="203.0.113.7")
@@ -192,8 +192,8 @@ def test_a_decision_answers_promptly_when_the_broker_hangs(client, people, hung,
 def test_work_the_broker_did_not_take_is_done_by_the_sweep(people, hung, monkeypatch, caplog):
     """Before: a decision's PDF task that could not be published was only logged (the PDF
     waited for someone to download it), and reminders waited for the next day's send run."""
-    from certbody import reminders as rem
-    from certbody.tasks import sweep_unqueued
+    from reminders import services as rem
+    from reminders.tasks import sweep_unqueued
 
     config = settings_for(monkeypatch, CELERY_BROKER_URL=hung.url)
     with broker_at(
@@ -227,8 +227,8 @@ def test_the_sweep_leaves_failed_mail_to_the_daily_send_run(
 ):
     """A reminder whose mail failed stays for the daily send run (one attempt a day, as
     before); the sweep only sends reminders never tried."""
-    from certbody import reminders as rem
-    from certbody.tasks import sweep_unqueued
+    from reminders import services as rem
+    from reminders.tasks import sweep_unqueued
 
     with django_capture_on_commit_callbacks(execute=True):  # the PDF task runs (eagerly)
         cert = lc.certified(people, decided_on=D(2025, 1, 15))

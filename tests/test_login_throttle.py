@@ -1,4 +1,4 @@
-"""Login throttling (issue 14, finding 5; django-axes, certbody/login_throttle.py).
+"""Login throttling (issue 14, finding 5; django-axes, accounts/login_throttle.py).
 
 After AXES_FAILURE_LIMIT (5) failed logins for one username from one address, that pair is
 locked out for AXES_COOLOFF_TIME (15 minutes) after its last failure, even with the right

@@ -1,4 +1,4 @@
-"""certbody.ratelimit: per-address fixed windows for the public pages (memory cache here; the
+"""infra.ratelimit: per-address fixed windows for the public pages (memory cache here; the
 Redis counter is in tests/test_cache.py, the 429 pages in tests/certificates/)."""
 
 import logging
@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
-from certbody import ratelimit
+from infra import ratelimit
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +89,7 @@ def test_a_cache_that_cannot_be_reached_lets_the_request_through(rf, settings, c
     settings.CACHES = {
         **settings.CACHES,
         "down": {
-            "BACKEND": "certbody.cache.RedisCache",
+            "BACKEND": "infra.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
             "OPTIONS": {"socket_connect_timeout": 0.2},
         },
@@ -97,7 +97,7 @@ def test_a_cache_that_cannot_be_reached_lets_the_request_through(rf, settings, c
     settings.RATELIMIT_USE_CACHE = "down"
     monkeypatch.setattr(ratelimit, "_warned_at", [float("-inf")])
     request = rf.get("/", REMOTE_ADDR="203.0.113.7")
-    with caplog.at_level(logging.WARNING, logger="certbody.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="infra.ratelimit"):
         usages = [ratelimit.hit(request, group="g", rate="1/m") for _ in range(3)]
     assert usages == [None, None, None]
     # One warning, not one per request.
@@ -118,7 +118,7 @@ def test_the_shared_redis_cache_has_short_timeouts(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(base)
-    assert cache["BACKEND"] == "certbody.cache.RedisCache"
+    assert cache["BACKEND"] == "infra.cache.RedisCache"
     assert cache["OPTIONS"]["socket_connect_timeout"] <= 1
     assert cache["OPTIONS"]["socket_timeout"] <= 1
 
@@ -227,7 +227,7 @@ def test_a_batch_the_cache_may_not_have_taken_is_not_sent_twice(rf, settings, mo
         raise TimeoutError("...but the answer came too late")
 
     monkeypatch.setattr(ratelimit, "_send", slow)
-    with caplog.at_level(logging.WARNING, logger="certbody.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="infra.ratelimit"):
         assert [ratelimit.hit(request, group="g", rate="100/m") for _ in range(6)] == [None] * 6
     monkeypatch.setattr(ratelimit, "_send", original)
     assert ratelimit.hit(request, group="g", rate="100/m").count == 7  # each hit once

@@ -20,10 +20,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from certbody import reminders as rem
 from certbody.celery import app as celery_app
-from certbody.models import Reminder, ReminderKind
-from certbody.tasks import scan_reminders
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
+from reminders.tasks import scan_reminders
 from tests import lifecycle as lc
 from tests.factories import UserFactory
 
@@ -255,7 +255,7 @@ def test_task_scans_and_queues_the_sending_after_commit(cert, django_capture_on_
 
 
 def test_broker_down_logs_and_keeps_the_reminders(cert, monkeypatch, caplog):
-    from certbody import tasks
+    from reminders import tasks
 
     def down(*args, **kwargs):
         raise ConnectionRefusedError("broker unreachable")
@@ -271,8 +271,8 @@ def test_beat_schedules_the_scan_and_the_send_and_keeps_the_others():
     schedule = celery_app.conf.beat_schedule
     tasks = {entry["task"] for entry in schedule.values()}
     assert {
-        "certbody.tasks.scan_reminders",
-        "certbody.tasks.send_reminders",
+        "reminders.tasks.scan_reminders",
+        "reminders.tasks.send_reminders",
         "certificates.tasks.expire_certifications",
         "certificates.tasks.export_certsearch_monthly",
     } <= tasks
@@ -304,7 +304,7 @@ def test_admin_acknowledge_records_who_and_when(cert, people, client):
     rem.scan_all(today=D(2026, 1, 16), enqueue=False)
     reminder = Reminder.objects.get(recipient=people.decider)
     client.force_login(people.staff)
-    url = reverse("admin:certbody_reminder_changelist")
+    url = reverse("admin:reminders_reminder_changelist")
     page = client.get(url)
     assert page.status_code == 200
     assert str(cert.client) in page.text
@@ -326,11 +326,12 @@ def test_admin_is_read_only(cert, people, client):
     rem.scan_all(today=D(2026, 1, 16), enqueue=False)
     reminder = Reminder.objects.first()
     client.force_login(people.staff)
-    assert client.get(reverse("admin:certbody_reminder_add")).status_code == 403
+    assert client.get(reverse("admin:reminders_reminder_add")).status_code == 403
     assert (
-        client.get(reverse("admin:certbody_reminder_delete", args=[reminder.pk])).status_code == 403
+        client.get(reverse("admin:reminders_reminder_delete", args=[reminder.pk])).status_code
+        == 403
     )
-    page = client.get(reverse("admin:certbody_reminder_change", args=[reminder.pk]))
+    page = client.get(reverse("admin:reminders_reminder_change", args=[reminder.pk]))
     assert page.status_code == 200
     assert 'name="due_date"' not in page.text
 
@@ -338,7 +339,7 @@ def test_admin_is_read_only(cert, people, client):
 def test_an_auditor_cannot_acknowledge(cert, people, client):
     rem.scan_all(today=D(2026, 1, 16), enqueue=False)
     client.force_login(people.auditor)
-    assert client.get(reverse("admin:certbody_reminder_changelist")).status_code == 403
+    assert client.get(reverse("admin:reminders_reminder_changelist")).status_code == 403
 
 
 # -- two scans and two senders at once, on PostgreSQL --------------------------------------------

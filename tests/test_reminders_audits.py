@@ -15,8 +15,8 @@ import pytest
 from django.core import mail
 
 from audits.models import Audit, AuditKind
-from certbody import reminders as rem
-from certbody.models import Reminder, ReminderKind
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
 from tests import lifecycle as lc
 
 # Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).

@@ -24,10 +24,10 @@ from django.conf import settings
 from django.core import mail
 from django.utils import translation
 
-from certbody import reminders as rem
 from certbody.celery import app
-from certbody.models import Reminder, ReminderKind
-from certbody.tasks import scan_reminders
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
+from reminders.tasks import scan_reminders
 from tests import lifecycle as lc
 from tests.celery_worker import running_worker, wait_for, worker_log
 
@@ -91,10 +91,10 @@ def _scan_then_send(log, scan_id: str, *, after: int = 0):
     commit. Returns (scan result, send result, log offset after the send)."""
 
     def check():
-        scans = _succeeded(log, "certbody.tasks.scan_reminders", after=after, task_id=scan_id)
+        scans = _succeeded(log, "reminders.tasks.scan_reminders", after=after, task_id=scan_id)
         if not scans:
             return None
-        sends = _succeeded(log, "certbody.tasks.send_reminders", after=scans[0][1])
+        sends = _succeeded(log, "reminders.tasks.send_reminders", after=scans[0][1])
         if not sends:
             return None
         return scans[0][0], sends[0][0], sends[0][1]
@@ -215,7 +215,7 @@ def test_broker_down_logs_a_clear_line_and_loses_no_reminder(people, caplog):
     """The existing test in test_reminders.py replaces ``delay``; here the publish really
     fails, after the scan's transaction has committed."""
     cert = lc.certified(people, decided_on=GRANTED)
-    caplog.set_level(logging.INFO, logger="certbody.reminders")
+    caplog.set_level(logging.INFO, logger="reminders.services")
     with dead_broker():
         started = time.monotonic()
         result = rem.scan_all(today=D(2026, 1, 16), enqueue=True)  # commits, then publishes
@@ -223,7 +223,7 @@ def test_broker_down_logs_a_clear_line_and_loses_no_reminder(people, caplog):
     assert result.created[ReminderKind.SURVEILLANCE_OVERDUE] >= 1
     assert result.total == Reminder.objects.count() >= 2
 
-    errors = [r for r in caplog.records if r.name == "certbody.reminders"]
+    errors = [r for r in caplog.records if r.name == "reminders.services"]
     assert [r.levelno for r in errors] == [logging.ERROR]
     line = errors[0].getMessage()
     assert line.startswith("Could not queue sending of reminders (broker unavailable?): ")

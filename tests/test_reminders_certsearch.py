@@ -11,10 +11,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from certbody import reminders as rem
-from certbody.models import Reminder, ReminderKind
 from certificates.certsearch import certsearch_record_upload
 from certificates.models import CertSearchUpload
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
 
 D = datetime.date
 DEC = D(2026, 12, 1)

@@ -16,11 +16,11 @@ from django.core.management import call_command
 from django_fsm_log.models import StateLog
 
 from audits.services import audits as audit_svc
-from certbody import reminders as rem
-from certbody.apps import check_policy
-from certbody.models import Reminder, ReminderKind
+from certbody.checks import check_policy
 from certificates.models import CertificateStatus, Decision, DecisionOutcome, State
 from certificates.services import CertificationError
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
 from tests import lifecycle as lc
 from tests.test_reminders import _restore_migrated_data  # noqa: F401 (a fixture)
 
@@ -154,7 +154,7 @@ def test_a_certification_that_cannot_be_suspended_is_proposed_instead(
         return real(certification=certification, **kwargs)
 
     monkeypatch.setattr(services, "certification_suspend", suspend)
-    with caplog.at_level(logging.WARNING, logger="certbody.reminders"):
+    with caplog.at_level(logging.WARNING, logger="reminders.services"):
         rem.scan_all(today=D(2026, 1, 21), enqueue=False)
     first.refresh_from_db()
     second.refresh_from_db()

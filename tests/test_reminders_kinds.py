@@ -16,8 +16,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certbody import reminders as rem
-from certbody.models import Reminder, ReminderKind
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
 from tests import lifecycle as lc
 
 # Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).

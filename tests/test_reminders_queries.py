@@ -16,9 +16,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certbody import reminders as rem
-from certbody.models import Reminder
 from certificates.models import Certification, State
+from reminders import services as rem
+from reminders.models import Reminder
 from tests.factories import ClientFactory, standard
 
 D = datetime.date

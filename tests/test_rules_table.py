@@ -1,4 +1,4 @@
-"""The rules table (certbody/rules.py, RULES): every transition of every state machine has its
+"""The rules table (core/rules.py, RULES): every transition of every state machine has its
 rules registered (an empty list when it has none but the chronology), every rule is a plain
 function in its app's rules module with a docstring naming the clause it enforces, and a
 transition guarded by ``rules_hold`` without registered rules is an error."""
@@ -10,8 +10,8 @@ import pytest
 from django.apps import apps
 from django_fsm import FSMFieldMixin
 
-from certbody.rules import RULES, RuleMixin, RuleNotRegistered, rules_hold
 from certificates.models import Certification, decision_transitions
+from core.rules import RULES, RuleMixin, RuleNotRegistered, rules_hold
 
 # A docstring names its source: a clause of ISO/IEC 17021-1 (or 20000-6), an IAF MD, a China
 # CNCA rule, or the shared domain text (shared/domain.md) the project distils them into.

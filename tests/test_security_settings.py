@@ -2,7 +2,7 @@
 
 - Stored files (client documents, import files, certificate PDFs) are never served from
   MEDIA_ROOT, in any settings: every file URL leads to a staff-only view that checks the
-  admin permissions of the object holding the file (certbody/files.py).
+  admin permissions of the object holding the file (infra/files.py).
 - The WSGI application (gunicorn) and Celery load the production settings by default.
 - ``check --deploy`` is clean with the documented production environment; docker-compose.yml's
   example secret key and admin password stop the web service unless CERTBODY_LOCAL_TRIAL.
@@ -272,7 +272,7 @@ def test_no_warning_with_a_shared_cache_one_process_or_no_rate_limit(settings, m
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "certbody.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/1"},
+        "default": {"BACKEND": "infra.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/1"},
     }
     assert "certbody.W001" not in _ids(include_deployment_checks=True)
     settings.CACHES = {
@@ -305,6 +305,6 @@ def test_gunicorn_is_quiet_with_one_worker_or_a_shared_cache(caplog, settings):
     assert _gunicorn_when_ready(1, caplog) == []
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "certbody.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/1"},
+        "default": {"BACKEND": "infra.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/1"},
     }
     assert _gunicorn_when_ready(4, caplog) == []

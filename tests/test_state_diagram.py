@@ -1,6 +1,6 @@
 """The README's state diagrams are the ones the code declares."""
 
-from certbody.diagram import markdown, mermaid, readme_block, readme_path
+from certificates.diagram import markdown, mermaid, readme_block, readme_path
 from certificates.models import Certification
 
 

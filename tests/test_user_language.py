@@ -15,8 +15,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from certbody import reminders as rem
-from certbody.models import Reminder, UserPreference, user_language
+from accounts.models import UserPreference, user_language
+from reminders import services as rem
+from reminders.models import Reminder
 from tests import lifecycle as lc
 from tests.factories import UserFactory
 
@@ -104,7 +105,7 @@ def test_the_preferences_cost_no_query_per_recipient(major, people):
     alone = [
         sql
         for sql in with_preferences + without
-        if "certbody_userpreference" in sql and "certbody_reminder" not in sql
+        if "accounts_userpreference" in sql and "reminders_reminder" not in sql
     ]
     assert alone == []
     assert "以下期限需要您处理：" in _mail_to(people.decider).body
@@ -114,7 +115,7 @@ def test_the_preferences_cost_no_query_per_recipient(major, people):
     assert not [
         q["sql"]
         for q in ctx.captured_queries
-        if "certbody_userpreference" in q["sql"] and "certbody_reminder" not in q["sql"]
+        if "accounts_userpreference" in q["sql"] and "reminders_reminder" not in q["sql"]
     ]
 
 
@@ -148,13 +149,13 @@ def test_login_takes_a_chinese_user_to_the_admin_in_chinese(db, client):
     assert page["Content-Language"] == "zh-hans"
     assert "站点管理" in page.text  # "Site administration"
     # Its links stay in Chinese.
-    assert 'href="/zh-hans/admin/certbody/reminder/"' in page.text
+    assert 'href="/zh-hans/admin/reminders/reminder/"' in page.text
 
 
 def test_login_keeps_the_page_asked_for(db, client):
     user = _user("li", "zh-hans")
-    response = _login(client, user, next_="/admin/certbody/reminder/?acknowledged=no")
-    assert response["Location"] == "/zh-hans/admin/certbody/reminder/?acknowledged=no"
+    response = _login(client, user, next_="/admin/reminders/reminder/?acknowledged=no")
+    assert response["Location"] == "/zh-hans/admin/reminders/reminder/?acknowledged=no"
 
 
 def test_login_keeps_an_english_user_in_english(db, client):

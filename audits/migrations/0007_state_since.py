@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from certbody.rules import backfill_state_since
+from core.rules import backfill_state_since
 
 
 class Migration(migrations.Migration):

@@ -9,9 +9,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
-from certbody.dates import add_months
-from certbody.policy import policy
-from certbody.rules import RuleMixin, logged_transition, rules_hold
+from core.dates import add_months
+from core.policy import policy
+from core.rules import RuleMixin, logged_transition, rules_hold
 
 from .. import access
 
@@ -114,7 +114,7 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
         _("state"), default=AuditState.PLANNED, choices=AuditState.choices, protected=True
     )
     # The day the current state was entered (the ``on`` of the transition that led here):
-    # no transition is dated before it (certbody/rules.py, RuleMixin._chronology_blockers).
+    # no transition is dated before it (core/rules.py, RuleMixin._chronology_blockers).
     state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
@@ -340,7 +340,7 @@ class Finding(RuleMixin, FSMModelMixin, models.Model):
         _("state"), default=FindingState.OPEN, choices=FindingState.choices, protected=True
     )
     # The day the current state was entered (the ``on`` of the transition that led here):
-    # no transition is dated before it (certbody/rules.py, RuleMixin._chronology_blockers).
+    # no transition is dated before it (core/rules.py, RuleMixin._chronology_blockers).
     state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     raised_on = models.DateField(_("raised on"))
     plan_due = models.DateField(_("plan due"), null=True, blank=True)

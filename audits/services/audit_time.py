@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from certbody.policy import policy
+from core.policy import policy
 
 from ..audit_time import (
     AuditTimeInputError,

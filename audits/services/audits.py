@@ -5,8 +5,8 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from certbody.errors import ConflictError, DomainError
-from certbody.transitions import run_transition
+from core.errors import ConflictError, DomainError
+from core.transitions import run_transition
 
 from .. import access
 from ..models import (

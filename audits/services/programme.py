@@ -28,8 +28,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from certbody.dates import add_months
-from certbody.policy import policy
+from core.dates import add_months
+from core.policy import policy
 
 from ..models import Audit, AuditKind, AuditState
 from ..sampling import draw_sample

@@ -29,8 +29,8 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from certbody.geo import coordinates, distance_km
-from certbody.policy import policy
+from audits.geo import coordinates, distance_km
+from core.policy import policy
 
 from ..impartiality import barring_relationships, bars, conflict_until, is_relevant
 from ..models import (

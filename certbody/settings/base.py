@@ -35,11 +35,19 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "axes",
+    # The project (its management commands, checks and historic migrations), then the apps from
+    # the bottom layer up (pyproject.toml, [tool.importlinter]).
     "certbody",
+    "accounts",
+    "reminders",
     "clients",
     "audits",
     "certificates",
 ]
+# Demo data (seed_demo, seed_demo_if_empty): development only; local and test settings add it,
+# docker-compose.yml's trial turns it on with CERTBODY_DEMO=true.
+if env.bool("CERTBODY_DEMO", default=False):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -51,8 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # After login: the redirect goes to the user's preferred language (certbody/login_language.py).
-    "certbody.login_language.LoginLanguageMiddleware",
+    # After login: the redirect goes to the user's preferred language (accounts/login_language.py).
+    "accounts.login_language.LoginLanguageMiddleware",
     # Last (as django-axes requires): turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -75,12 +83,12 @@ TEMPLATES = [
         },
     },
     {
-        # The public verification pages only (certbody/jinja2.py says why).
+        # The public verification pages only (infra/jinja2.py says why).
         "NAME": "jinja2",
-        "BACKEND": "certbody.jinja2.Jinja2",
+        "BACKEND": "infra.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "certbody.jinja2.environment"},
+        "OPTIONS": {"environment": "infra.jinja2.environment"},
     },
 ]
 
@@ -133,7 +141,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 # Stored files are never served from MEDIA_ROOT: their URLs lead to a staff-only view that
-# checks the admin permissions of the object holding the file (certbody/files.py).
+# checks the admin permissions of the object holding the file (infra/files.py).
 MEDIA_URL = "admin/files/"
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
@@ -151,11 +159,11 @@ LOGIN_URL = "admin:login"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://certbody")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Django's backend with one redis-py client per pool and a one-round-trip incr.
-    CACHES["default"]["BACKEND"] = "certbody.cache.RedisCache"
+    CACHES["default"]["BACKEND"] = "infra.cache.RedisCache"
     # redis-py waits without limit by default: a Redis that drops packets or hangs would hold
     # every public request (the rate limit counts there). Short timeouts; the limiter then
     # lets the request through and skips the cache for RATELIMIT_CACHE_RETRY_AFTER seconds
-    # (certbody/ratelimit.py). CACHE_URL's query string can override.
+    # (infra/ratelimit.py). CACHE_URL's query string can override.
     options = CACHES["default"].setdefault("OPTIONS", {})
     options.setdefault("socket_connect_timeout", 0.5)
     options.setdefault("socket_timeout", 1.0)
@@ -166,12 +174,12 @@ CACHES["progress"] = (
     if "redis" in CACHES["default"]["BACKEND"].lower()
     else env.cache("PROGRESS_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'progress'}")
 )
-# The public pages limit requests per client address (certbody/ratelimit.py), counted in the
+# The public pages limit requests per client address (infra/ratelimit.py), counted in the
 # default cache: a memory cache counts per process, enough for the one development server only.
 # Behind a reverse proxy, set DJANGO_REAL_IP_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Each web process sends its counts to the cache in batches, at most this often (seconds); an
-# address near its limit is counted at every request (certbody/ratelimit.py). 0: every request.
+# address near its limit is counted at every request (infra/ratelimit.py). 0: every request.
 RATELIMIT_SYNC_INTERVAL = env.float("RATELIMIT_SYNC_INTERVAL", default=0.1)
 # After the cache timed out, a process counts alone for this many seconds instead of waiting
 # for the cache's timeout at every request (a Redis that hangs).
@@ -180,7 +188,7 @@ REAL_IP_HEADER = env("DJANGO_REAL_IP_HEADER", default="")
 RATELIMIT_IP_META_KEY = REAL_IP_HEADER or None
 
 # ---------------------------------------------------------------------------------------------
-# Login throttling (django-axes; certbody/login_throttle.py). After AXES_FAILURE_LIMIT failed
+# Login throttling (django-axes; accounts/login_throttle.py). After AXES_FAILURE_LIMIT failed
 # logins for one username from one client address, that pair is locked out for
 # AXES_COOLOFF_MINUTES after its last failure (another failure while locked out starts the wait
 # again); the page says until when. Axes has one limit for all its lockout parameters, so two
@@ -205,10 +213,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=50)
-AXES_HANDLER = "certbody.login_throttle.ThrottleHandler"
+AXES_HANDLER = "accounts.login_throttle.ThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "certbody.login_throttle.client_address"
-AXES_LOCKOUT_CALLABLE = "certbody.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +249,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 # Short timeouts on every Redis use: redis-py and kombu wait for ever by default, and a Redis
 # that accepted connections and never answered held a decision's request for minutes. Requests
-# never publish themselves (certbody/queueing.py: after commit, a background thread does); a
+# never publish themselves (infra/queueing.py: after commit, a background thread does); a
 # publish gives up after about one socket timeout, and what could not be queued is done by the
 # sweep every 10 minutes (certbody/celery.py): missing certificate PDFs, unsent reminders.
 BROKER_CONNECT_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=0.5)
@@ -265,7 +273,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = BROKER_SOCKET_TIMEOUT
 # After a publish timed out, this process queues nothing for this many seconds (each publish
-# would wait for the timeout again): the sweep does that work (certbody/queueing.py).
+# would wait for the timeout again): the sweep does that work (infra/queueing.py).
 QUEUEING_RETRY_AFTER = env.float("QUEUEING_RETRY_AFTER", default=10.0)
 # The sweep renders at most this many missing certificate PDFs a run (newest first).
 QUEUEING_SWEEP_MAX_PDFS = env.int("QUEUEING_SWEEP_MAX_PDFS", default=200)
@@ -302,7 +310,7 @@ CERTBODY = {
     "PUBLIC_BASE_URL": env("CERTBODY_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     # Accreditation printed on certificates, e.g. "CNAS C123-M" (empty: none printed).
     "ACCREDITATION": env("CERTBODY_ACCREDITATION", default=""),
-    # Public pages: requests per client address (certbody/ratelimit.py, e.g. 60/m) and the
+    # Public pages: requests per client address (infra/ratelimit.py, e.g. 60/m) and the
     # longest search text accepted.
     "PUBLIC_RATE_LIMIT": env("CERTBODY_PUBLIC_RATE_LIMIT", default="60/m"),
     "PUBLIC_MAX_QUERY_LENGTH": env.int("CERTBODY_PUBLIC_MAX_QUERY_LENGTH", default=100),
@@ -421,7 +429,7 @@ CERTBODY = {
     "CONFLICT_OF_INTEREST_YEARS": env.int("CERTBODY_CONFLICT_OF_INTEREST_YEARS", default=2),
     # Warn when the same team leader led more than this many consecutive audits of a client.
     "ROTATION_MAX_CONSECUTIVE": env.int("CERTBODY_ROTATION_MAX_CONSECUTIVE", default=3),
-    # -- Reminders (certbody/reminders.py) --
+    # -- Reminders (reminders/services.py) --
     # Remind staff this many days before a surveillance is due (comma-separated in the env).
     "REMINDER_SURVEILLANCE_DUE_DAYS": env.list(
         "CERTBODY_REMINDER_SURVEILLANCE_DUE_DAYS", cast=int, default=[90, 30, 7]

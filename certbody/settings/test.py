@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, MIDDLEWARE, VAR_DIR, env
+from .base import CACHES, DATABASES, INSTALLED_APPS, MIDDLEWARE, VAR_DIR, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -34,3 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"
     )
+
+# Demo data (seed_demo) is a development tool.
+if "demo" not in INSTALLED_APPS:
+    INSTALLED_APPS.append("demo")

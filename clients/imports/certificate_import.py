@@ -37,10 +37,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certbody.dates import local_today
-from certbody.errors import DomainError
-from certbody.policy import policy
 from certificates.models import Certificate, Certification, State, number_key
+from core.dates import local_today
+from core.errors import DomainError
+from core.policy import policy
 
 from ..models import Client
 from ..validators import normalise_uscc

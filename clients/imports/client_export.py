@@ -1,7 +1,7 @@
 """Export of the client list in the import's own columns (clients/imports/columns.py), as CSV
 or XLSX, so that an export imported again changes nothing (the round trip). CSV text cells that
 a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) are written with a
-' in front, which the import takes off (certbody/csvsafe.py); XLSX cells are typed text.
+' in front, which the import takes off (infra/csvsafe.py); XLSX cells are typed text.
 
 One row per client: its fields, its other sites as "name|city|address; ...", its primary
 contact, and its newest application (standard, scope, date the management system started).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.db.models import Prefetch
 
-from certbody.csvsafe import neutralise
+from infra.csvsafe import neutralise
 
 from ..models import Application, Client, Contact, Site
 from .columns import CLIENT_COLUMNS
@@ -128,7 +128,7 @@ def _write_csv(out, headers, rows, encoding) -> int:
         count = 0
         for row in rows:
             # A text cell a spreadsheet would run as a formula gets a ' in front (CSV
-            # injection); the import takes it off again (certbody/csvsafe.py).
+            # injection); the import takes it off again (infra/csvsafe.py).
             writer.writerow([neutralise(_cell(v)) for v in row])
             count += 1
         text.flush()

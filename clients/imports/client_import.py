@@ -54,9 +54,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certbody.dates import local_today
-from certbody.db import server_bound_cursor
-from certbody.policy import policy
+from core.dates import local_today
+from core.policy import policy
+from infra.db import server_bound_cursor
 
 from ..models import Application, Client, Contact, Site, Standard, normalise_search, search_grams
 from ..validators import normalise_uscc, uscc_error

@@ -17,8 +17,8 @@ from django.core.cache import caches
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certbody.policy import policy
-from certbody.queueing import enqueue_after_commit
+from core.policy import policy
+from infra.queueing import enqueue_after_commit
 
 from ..models import ImportJob
 from .tabular import unpacked_size
@@ -105,7 +105,7 @@ def _run_or_queue(job: ImportJob) -> None:
             },
         )
 
-    # Off the request (certbody/queueing.py): the user's page answers at once and shows the
+    # Off the request (infra/queueing.py): the user's page answers at once and shows the
     # job queued, or failed once the broker refused it.
     enqueue_after_commit(run_import_job, job.pk, on_failure=not_queued)
 

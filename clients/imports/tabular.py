@@ -32,7 +32,7 @@ every row up to its last cell and every missing row up to the highest number. Th
 declared ``<dimension>`` is not trusted (nor used). Each message names the setting.
 
 Text cells that a CSV export neutralised against formula injection (``'=…``, ``'+86…``) are read
-without that quote (certbody/csvsafe.py).
+without that quote (infra/csvsafe.py).
 """
 
 import codecs
@@ -57,9 +57,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.functions import fromstring
 
-from certbody.csvsafe import unneutralise
-from certbody.errors import DomainError
-from certbody.policy import policy
+from core.errors import DomainError
+from core.policy import policy
+from infra.csvsafe import unneutralise
 
 from .columns import display_value, normalise_text
 

@@ -4,7 +4,7 @@ Administrator has every permission."""
 
 from django.db import migrations
 
-from certbody.roles import staff_record_everyone_sees
+from core.roles import staff_record_everyone_sees
 
 
 class Migration(migrations.Migration):

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from audits import services as audit_svc
+from audits.geo import distance_km
 from audits.models import AuditRole, Booking, BookingKind, RelationshipKind
 from audits.services import AuditError, TeamWarnings
 from audits.services.programme import programme_audits
-from certbody.geo import distance_km
 from certificates import services as svc
 from certificates.models import Certification
 from clients.models import TechnicalArea

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates.models import State
 from tests import lifecycle as lc
@@ -107,7 +108,7 @@ def test_changelists_render_for_staff(client, people, name):
 
 
 def test_certification_list_filters(client, people, admin_user):
-    today = datetime.date.today()
+    today = timezone.localdate()
     overdue = lc.certified(people, decided_on=today - datetime.timedelta(days=400))
     fresh = lc.certified(people, decided_on=today - datetime.timedelta(days=30))
     client.force_login(admin_user)

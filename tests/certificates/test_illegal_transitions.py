@@ -11,10 +11,10 @@ from django_fsm_log.models import StateLog
 from audits import services as audit_svc
 from audits.models import Audit
 from audits.services import AuditError
-from certbody.transitions import available_transitions, run_transition, transition_label
 from certificates import services as svc
 from certificates.models import Certification, State
 from certificates.services import CertificationConflict, CertificationError
+from core.transitions import available_transitions, run_transition, transition_label
 from tests import lifecycle as lc
 from tests.factories import UserFactory, dual_role_user
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from certbody.dates import anniversary
 from certificates import services as svc
 from certificates.models import Certification
+from core.dates import anniversary
 from tests import lifecycle as lc
 
 D = datetime.date
@@ -18,7 +18,7 @@ DAY = datetime.timedelta(days=1)
 
 
 def third_anniversary(start: D) -> D:
-    """Written out here, independently of certbody.dates: the same day three years on, or
+    """Written out here, independently of core.dates: the same day three years on, or
     1 March when that day does not exist (29 February in a common year)."""
     try:
         return start.replace(year=start.year + 3)

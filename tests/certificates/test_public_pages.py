@@ -335,7 +335,7 @@ def test_english_and_chinese_with_links_keeping_the_query(client, huawei):
 
 
 def test_labels_follow_the_language_of_each_request(client, huawei):
-    """The public templates remember translations per language (certbody/jinja2.py): one
+    """The public templates remember translations per language (infra/jinja2.py): one
     process answering English, Chinese, then English again shows each in its own words."""
     n = huawei.certificate_number
     for _round in range(2):
@@ -411,7 +411,7 @@ def test_public_templates_render_missing_variables_empty_with_debug_on(settings)
             "NAME": "debug-check",
             "DIRS": [],
             "APP_DIRS": False,
-            "OPTIONS": {"environment": "certbody.jinja2.environment"},
+            "OPTIONS": {"environment": "infra.jinja2.environment"},
         }
     )
     assert backend.from_string("[{{ missing }}]").render({}) == "[]"
@@ -437,7 +437,7 @@ def test_remembered_translations_are_forgotten_when_a_catalog_changes(client, hu
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_constant_labels_are_translated_when_the_template_compiles(language, monkeypatch):
-    """_("constant") is put into each language's compiled template (certbody.jinja2): at
+    """_("constant") is put into each language's compiled template (infra.jinja2): at
     render time no catalog is read for it, and other values are still translated then."""
     from django.template import engines
 
@@ -467,7 +467,7 @@ def test_constant_labels_are_translated_when_the_template_compiles(language, mon
     ],
 )
 def test_the_scope_keeps_its_line_breaks_and_is_escaped(scope, html):
-    """certbody.jinja2's linebreaksbr (Django's filter, leaner): every line break a <br>,
+    """infra.jinja2's linebreaksbr (Django's filter, leaner): every line break a <br>,
     everything else escaped, and the result not escaped again by the page."""
     from django.template import engines
 

@@ -2,7 +2,7 @@
 still imports back unchanged.
 
 A text cell beginning with =, +, -, @, a tab or a carriage return is written with a ' in front
-(certbody/csvsafe.py) by every CSV export: the client export, the certificate export and
+(infra/csvsafe.py) by every CSV export: the client export, the certificate export and
 django-import-export's admin exports; every import takes that one quote off again."""
 
 import csv
@@ -15,12 +15,12 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certbody.csvsafe import DANGEROUS, neutralise, unneutralise
-from certbody.importexport import FORMATS, SafeCSV, SafeImportExportMixin, SafeXLSX
 from clients.imports.client_export import export_clients
 from clients.imports.client_import import import_clients
 from clients.imports.columns import normalise_text
 from clients.models import Client, Contact
+from infra.csvsafe import DANGEROUS, neutralise, unneutralise
+from infra.importexport import FORMATS, SafeCSV, SafeImportExportMixin, SafeXLSX
 from tests.clients import test_import_certificates as certs
 from tests.clients.test_import_clients import ZH, row
 

@@ -14,9 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
-from certbody import reminders as rem
-from certbody.dates import local_today
-from certbody.models import Reminder, ReminderKind
 from certificates import public_status as ps
 from certificates import services as svc
 from certificates.models import (
@@ -28,6 +25,9 @@ from certificates.models import (
     State,
 )
 from clients.imports.certificate_import import import_certificates
+from core.dates import local_today
+from reminders import services as rem
+from reminders.models import Reminder, ReminderKind
 from tests.clients import sheets
 from tests.factories import ClientFactory, UserFactory, make_uscc, standard
 

@@ -294,7 +294,7 @@ def test_xlsx_with_chinese_headers_and_typed_cells():
             "北京",
             "朝阳区",
             120,
-            datetime.datetime(2024, 3, 5),
+            datetime.datetime(2024, 3, 5),  # noqa: DTZ001 (a spreadsheet cell holds no time zone)
             13800138000,
         ],
         [
@@ -303,7 +303,7 @@ def test_xlsx_with_chinese_headers_and_typed_cells():
             "上海",
             "浦东新区",
             35.0,
-            datetime.datetime(2024, 3, 5, 14, 30),
+            datetime.datetime(2024, 3, 5, 14, 30),  # noqa: DTZ001 (a spreadsheet cell holds no time zone)
             "021-12345678",
         ],
         [None] * 7,  # an empty row: skipped, but counted
@@ -334,7 +334,7 @@ def test_xlsx_with_chinese_headers_and_typed_cells():
                 "上海",
                 "浦东新区",
                 35.0,
-                datetime.datetime(2024, 3, 5, 14, 30),
+                datetime.datetime(2024, 3, 5, 14, 30),  # noqa: DTZ001 (a spreadsheet cell holds no time zone)
                 "021-12345678",
             ],
         ),
@@ -767,7 +767,7 @@ def test_normalise_text(value, expected):
         20240305,
         20240305.0,
         D(2024, 3, 5),
-        datetime.datetime(2024, 3, 5, 16, 0),
+        datetime.datetime(2024, 3, 5, 16, 0),  # noqa: DTZ001 (a spreadsheet cell holds no time zone)
     ],
 )
 def test_parse_date_formats(value):

@@ -149,7 +149,7 @@ def test_the_upload_form_refuses_a_bomb_before_storing_it(client, staff, zip_bom
 
 
 def test_the_audit_time_import_refuses_a_bomb(admin_client, zip_bomb, no_parsing):
-    from certbody.importexport import FORMATS, SafeXLSX
+    from infra.importexport import FORMATS, SafeXLSX
 
     response = admin_client.post(
         reverse("admin:audits_audittimerow_import"),
@@ -167,7 +167,7 @@ def test_the_audit_time_import_refuses_a_bomb(admin_client, zip_bomb, no_parsing
 
 
 def test_the_audit_time_import_reads_only_a_small_workbook_in_the_request(admin_client):
-    from certbody.importexport import FORMATS, SafeXLSX
+    from infra.importexport import FORMATS, SafeXLSX
 
     data = small_workbook()
     with limits(IMPORT_INLINE_MAX_UNPACKED_BYTES=1000):

@@ -12,8 +12,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from certbody.dates import local_today
 from certificates.certsearch import CertSearchError, certsearch_write
+from core.dates import local_today
 
 
 def _date(value: str) -> datetime.date:

@@ -20,7 +20,7 @@ ATTRIBUTE = "_certbody_login_language"
 
 def remember_login_language(sender, request, user, **kwargs):
     """user_logged_in: note the user's preferred language, if any, on the login request."""
-    from certbody.models import UserPreference
+    from accounts.models import UserPreference
 
     if request is None:  # e.g. a login outside a request
         return

@@ -125,7 +125,7 @@ def _forget_translations(sender, file_path, **kwargs):
 def environment(**options):
     from django.utils.autoreload import file_changed
 
-    file_changed.connect(_forget_translations, dispatch_uid="certbody.jinja2.translations")
+    file_changed.connect(_forget_translations, dispatch_uid="infra.jinja2.translations")
     options.setdefault("autoescape", True)
     # A variable a view does not pass renders as "" with DEBUG on too (Django's backend picks
     # DebugUndefined then, which prints "{{ name }}" into the page).

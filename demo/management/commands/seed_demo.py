@@ -24,11 +24,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 
 from audits.models import Audit, Finding
-from certbody.dates import local_today
-from certbody.errors import DomainError
-from certificates import demo
 from certificates.models import Certificate, Certification, Decision, State
 from clients.models import Client, Contact, Site
+from core.dates import local_today
+from core.errors import DomainError
+from demo import data as demo
 
 
 def _date(value: str) -> datetime.date:

@@ -1,18 +1,18 @@
-"""Thin Celery adapters for reminders (certbody/reminders.py) and the sweep of work the task
-queue did not take (certbody/queueing.py). The date is the body's local date."""
+"""Thin Celery adapters for reminders (reminders/services.py) and the sweep of work the task
+queue did not take (infra/queueing.py). The date is the body's local date."""
 
 import datetime
 
 from celery import shared_task
 
-from certbody.dates import local_today
+from core.dates import local_today
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def scan_reminders(on: str | None = None) -> dict[str, int]:
     """Daily: write the reminders due ``on`` (default today) and queue sending after commit.
     Safe to run twice or concurrently."""
-    from certbody.reminders import scan_all
+    from reminders.services import scan_all
 
     day = datetime.date.fromisoformat(on) if on else local_today()
     return scan_all(today=day).created
@@ -21,7 +21,7 @@ def scan_reminders(on: str | None = None) -> dict[str, int]:
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def send_reminders() -> dict[str, int]:
     """Mail unsent reminders, one digest per recipient; failed sends are retried next run."""
-    from certbody.reminders import send_due_reminders
+    from reminders.services import send_due_reminders
 
     result = send_due_reminders(today=local_today())
     return {"mails": result.mails, "sent": result.sent, "failed": result.failed}
@@ -35,8 +35,8 @@ def sweep_unqueued() -> dict[str, int]:
     to run twice or beside the tasks it stands in for."""
     from django.conf import settings
 
-    from certbody.reminders import send_due_reminders
     from certificates.documents import render_missing_pdfs
+    from reminders.services import send_due_reminders
 
     pdfs = render_missing_pdfs(limit=getattr(settings, "QUEUEING_SWEEP_MAX_PDFS", 200))
     sent = send_due_reminders(today=local_today(), never_attempted=True)

@@ -37,8 +37,16 @@ from stdnum.cn import uscc
 
 from audits import services as audit_svc
 from audits.models import Grade, Recommendation
-from certbody.dates import add_months, add_years
-from certbody.policy import policy
+from certificates import services as svc
+from certificates.models import (
+    Certificate,
+    CertificateStatus,
+    Certification,
+    Decision,
+    DecisionOutcome,
+    State,
+    number_key,
+)
 from clients.models import (
     Application,
     ApplicationDocument,
@@ -48,17 +56,8 @@ from clients.models import (
     Standard,
     TechnicalArea,
 )
-
-from . import services as svc
-from .models import (
-    Certificate,
-    CertificateStatus,
-    Certification,
-    Decision,
-    DecisionOutcome,
-    State,
-    number_key,
-)
+from core.dates import add_months, add_years
+from core.policy import policy
 
 DAY = datetime.timedelta(days=1)
 LATE_REASON = "客户要求推迟 / Postponed at the client's request."

@@ -4,7 +4,7 @@
 this process's publisher thread, which sends it to the broker; the request goes on at once.
 Publishing has short timeouts (settings: CELERY_BROKER_TRANSPORT_OPTIONS, about a second) and
 at most one retry. A broker that is down or hangs costs the publisher thread, never a request:
-what it could not send is logged, and is not lost, because the sweep (``certbody.tasks.
+what it could not send is logged, and is not lost, because the sweep (``reminders.tasks.
 sweep_unqueued``, beat every 10 minutes, certbody/celery.py) renders the certificate PDFs still
 missing and sends the reminders never sent. ``next_sweep_at()`` says when that is, for the
 messages that tell staff.
@@ -28,6 +28,7 @@ import queue
 import threading
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -35,7 +36,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 SWEEP_ENTRY = "sweep-unqueued-work"  # its name in certbody/celery.py's beat_schedule
-SWEEP_TASK = "certbody.tasks.sweep_unqueued"
+SWEEP_TASK = "reminders.tasks.sweep_unqueued"
 # A failed publish that took at least this long (seconds) was a timeout, not a refusal.
 _SLOW_FAILURE = 0.05
 
@@ -127,9 +128,7 @@ atexit.register(drain, 5.0)
 
 
 def _eager() -> bool:
-    from certbody.celery import app
-
-    return bool(app.conf.task_always_eager)
+    return bool(current_app.conf.task_always_eager)
 
 
 def publish(task, *args, **kwargs) -> bool:
@@ -184,8 +183,6 @@ def next_sweep_at(now: datetime.datetime | None = None) -> datetime.datetime | N
     written it there, else certbody/celery.py's; None when it is disabled."""
     from django_celery_beat.models import PeriodicTask
 
-    from certbody.celery import app
-
     now = now or timezone.now()
     row = (
         PeriodicTask.objects.filter(task=SWEEP_TASK)
@@ -198,7 +195,7 @@ def next_sweep_at(now: datetime.datetime | None = None) -> datetime.datetime | N
             return None
         schedule = row.schedule
     else:
-        entry = app.conf.beat_schedule.get(SWEEP_ENTRY)
+        entry = current_app.conf.beat_schedule.get(SWEEP_ENTRY)
         if entry is None:
             return None
         schedule = entry["schedule"]

@@ -38,9 +38,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from certbody.dates import add_months
-from certbody.models import Reminder, ReminderKind, user_language
-from certbody.policy import policy
+from accounts.models import user_language
+from core.dates import add_months
+from core.policy import policy
+from reminders.models import Reminder, ReminderKind
 
 logger = logging.getLogger(__name__)
 
@@ -265,8 +266,7 @@ def _suspend_automatically(not_held, *, today: datetime.date):
     ((pk, due) suspended, (pk, due) that could not be)."""
     from certificates.models import Certification, State
     from certificates.services import certification_suspend
-
-    from .errors import DomainError
+    from core.errors import DomainError
 
     suspended, failed = [], []
     last = 0
@@ -731,7 +731,7 @@ def enqueue_send() -> None:
     """Queue the sender (a Celery task, not a request: it may wait the broker's short timeouts).
     The reminders are already committed: if the broker is down they wait for the next send run
     (the sweep, every 10 minutes, or the daily run) instead of being lost."""
-    from certbody.tasks import send_reminders
+    from reminders.tasks import send_reminders
 
     try:
         send_reminders.delay()
@@ -907,7 +907,7 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
             _("Acknowledge reminders in the admin: %(url)s")
             % {
                 "url": policy("PUBLIC_BASE_URL").rstrip("/")
-                + reverse("admin:certbody_reminder_changelist")
+                + reverse("admin:reminders_reminder_changelist")
             },
         ]
     return Digest(recipient=recipient, subject=subject, body="\n".join(lines), reminders=reminders)

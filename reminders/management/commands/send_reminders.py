@@ -10,8 +10,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from certbody.dates import local_today
-from certbody.reminders import pending_digests, scan_all, send_due_reminders
+from core.dates import local_today
+from reminders.services import pending_digests, scan_all, send_due_reminders
 
 
 class _DryRun(Exception):

@@ -5,7 +5,7 @@ Every ModelAdmin that imports or exports with django-import-export puts
 It offers two formats only, CSV and XLSX:
 
 - CSV export neutralises text cells a spreadsheet would run as a formula with a leading ``'``
-  (certbody/csvsafe.py), and CSV import takes that quote off again, so an export imports back
+  (infra/csvsafe.py), and CSV import takes that quote off again, so an export imports back
   unchanged. (django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT deletes the
   first ``=`` instead, so a value would not survive the round trip; it stays off.)
 - XLSX export writes text cells as text, never as formulas (tablib writes a text beginning with
@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from certbody.csvsafe import neutralise, unneutralise
-from certbody.policy import policy
+from core.policy import policy
+from infra.csvsafe import neutralise, unneutralise
 
 INLINE_TOO_BIG = _(
     "The file is %(size)s; at most %(limit)s is accepted here, as it is read while you wait "

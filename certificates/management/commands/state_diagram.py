@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from certbody.diagram import markdown, write_readme
+from certificates.diagram import markdown, write_readme
 
 
 class Command(BaseCommand):

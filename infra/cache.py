@@ -1,6 +1,6 @@
 """Django's Redis cache backend, with less work per operation.
 
-The public pages count every request in the cache (certbody/ratelimit.py). Django's own
+The public pages count every request in the cache (infra/ratelimit.py). Django's own
 client builds a new redis-py client object for every operation (about 0.3 ms of Python each,
 copying redis-py's response-callback table) and checks for the key before incrementing (a
 second round trip). This subclass keeps one redis-py client per connection pool (redis-py

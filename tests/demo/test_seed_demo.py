@@ -14,8 +14,6 @@ from django_fsm_log.models import StateLog
 from stdnum.cn import uscc
 
 from audits.models import Audit, Finding
-from certbody.dates import anniversary
-from certificates import demo
 from certificates.models import (
     Certificate,
     CertificateStatus,
@@ -24,6 +22,8 @@ from certificates.models import (
     State,
 )
 from clients.models import Application, Client, Contact, Site
+from core.dates import anniversary
+from demo import data as demo
 
 D = datetime.date
 TODAY = D(2025, 6, 30)

@@ -31,11 +31,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from certbody import ratelimit
+from infra import ratelimit
 
 
 def client_address(request) -> str | None:
-    """The address the public rate limit counts (certbody/ratelimit.py): DJANGO_REAL_IP_HEADER
+    """The address the public rate limit counts (infra/ratelimit.py): DJANGO_REAL_IP_HEADER
     behind a reverse proxy, else REMOTE_ADDR (a forwarded header is never trusted unless
     configured); an IPv6 address as its /64, so a client cannot step to a fresh address of
     its own network after each lockout."""

@@ -2,14 +2,12 @@
 see who did. Everything else is read-only: rows are written by the scans only."""
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from certbody.models import ESCALATIONS, Reminder, UserPreference
-from certbody.reminders import admin_path, reminders_acknowledge, subject_prefetch
+from reminders.models import ESCALATIONS, Reminder
+from reminders.services import admin_path, reminders_acknowledge, subject_prefetch
 
 
 class SentFilter(admin.SimpleListFilter):
@@ -123,22 +121,3 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 # -- users: their language ------------------------------------------------------------------------
-class UserPreferenceInline(admin.StackedInline):
-    """The user's language: of the mail certbody sends them and of the interface after login."""
-
-    model = UserPreference
-    fields = ("language",)
-    can_delete = False
-    max_num = 1
-
-
-User = get_user_model()
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
-
-
-@admin.register(User)
-class CertbodyUserAdmin(UserAdmin):
-    """django.contrib.auth's user admin with the user's preferences."""
-
-    inlines = [*UserAdmin.inlines, UserPreferenceInline]

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """People and sign-in: user preferences, the language after login, login throttling."""
+
+    name = "accounts"
+    verbose_name = _("Users and sign-in")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.login_language import remember_login_language
+
+        user_logged_in.connect(remember_login_language, dispatch_uid="certbody.login_language")
