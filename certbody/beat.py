@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django_celery_beat import schedulers
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from certbody.celery import app
+
 
 @dataclass
 class SyncReport:
@@ -127,8 +129,6 @@ def sync_beat_schedule(reset: bool = False, entries: dict | None = None) -> Sync
     back to the code's schedule, arguments and options, and enabled. Rows that are not in the
     code are never touched. Safe to run concurrently (the task name is unique)."""
     if entries is None:
-        from certbody.celery import app
-
         entries = app.conf.beat_schedule
     report = SyncReport()
     for name, entry in entries.items():

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+import psycopg
 from django.db import connection
 
 
@@ -14,8 +15,6 @@ def server_bound_cursor():
     prepare_threshold (certbody/settings/base.py, DJANGO_DB_PREPARED_STATEMENTS). Django's
     execute wrappers do not see these statements, nor connection.queries unless the caller
     records them. PostgreSQL only."""
-    import psycopg
-
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         yield cursor

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.backends import jinja2 as django_jinja2
 from django.utils import translation
+from django.utils.autoreload import file_changed
 from jinja2 import Environment, Undefined
 from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_LPAREN, TOKEN_NAME, TOKEN_RPAREN, TOKEN_STRING, Token
@@ -123,8 +124,6 @@ def _forget_translations(sender, file_path, **kwargs):
 
 
 def environment(**options):
-    from django.utils.autoreload import file_changed
-
     file_changed.connect(_forget_translations, dispatch_uid="infra.jinja2.translations")
     options.setdefault("autoescape", True)
     # A variable a view does not pass renders as "" with DEBUG on too (Django's backend picks

@@ -30,7 +30,7 @@ import time
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -156,8 +156,6 @@ def enqueue_after_commit(task, *args, on_failure=None, **kwargs) -> None:
 
 
 def _call_failure(on_failure) -> None:
-    from django.db import connections
-
     try:
         on_failure()
     except Exception:  # a failing callback must not stop the publisher thread

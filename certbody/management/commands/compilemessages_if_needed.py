@@ -2,6 +2,7 @@ import subprocess
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -22,7 +23,5 @@ class Command(BaseCommand):
         except (OSError, subprocess.CalledProcessError):
             self.stdout.write("msgfmt (GNU gettext) not found: using the committed .mo files.")
             return
-        from django.core.management import call_command
-
         call_command("compilemessages", verbosity=0, ignore_patterns=[".venv", "var"])
         self.stdout.write("Translations compiled.")
