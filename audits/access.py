@@ -18,8 +18,9 @@ decision makers. These rules say *on which objects*:
 
 The transitions use these as their django-fsm ``permission=`` (see ``team_permission``), so
 the admin, the auditor pages, the shell and any future API obey them; the services check the
-non-transition steps (raising a finding) with ``may_conduct``; the admin and the auditor pages
-read through ``visible``.
+non-transition steps (raising a finding) with ``may_conduct``; the admin (through
+core.need_to_know, where this app registers ``visible`` as the policy of
+``NEED_TO_KNOW_MODELS``) and the auditor pages read through ``visible``.
 """
 
 from django.apps import apps
@@ -86,6 +87,11 @@ _THROUGH_AUDITS = {
     ("clients", "application"): ("pk", "certification__application_id"),
     ("clients", "applicationdocument"): ("application_id", "certification__application_id"),
 }
+
+
+# The models whose admin shows each user only what they may see: ``visible`` is their policy in
+# core.need_to_know (registered by AuditsConfig.ready), whichever app their admin lives in.
+NEED_TO_KNOW_MODELS = tuple(f"{app}.{model}" for app, model in _THROUGH_AUDITS)
 
 
 def visible(queryset, user):

@@ -1,19 +1,26 @@
-"""Forms of the auditor pages and of the unavailability admin. Forms only collect input; the
-use cases are the services in audits/services (audit_start, audit_submit_report,
-finding_raise), whose refusals the views show as form errors."""
+"""Forms of the audits app: the auditor pages, the unavailability admin, and the staff admin's
+audit, team, reschedule, finding and transition forms. Forms only collect input; the use cases
+are the services in audits/services (audit_start, audit_submit_report, finding_raise,
+audit_plan, audit_set_team, ...), whose refusals the views and the admin show as form errors."""
 
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_transitions import TransitionForm
 from core.dates import local_today, not_after_today
 
+from . import access
+from . import services as svc
 from .models import (
     RECOMMENDATIONS_BY_KIND,
+    Audit,
     AuditState,
     BookingKind,
+    Finding,
     Grade,
     Recommendation,
     Unavailability,
@@ -158,3 +165,143 @@ class UnavailabilityForm(forms.ModelForm):
             person = self.fixed_auditor or self.cleaned_data.get("auditor")
             self.add_error(None, MSG_OVERLAP_RACE % {"person": _name(person)})
             return None
+
+
+# -- The admin's forms (each calls a service; refusals come back as form errors) ------------------
+class ReportTransitionForm(TransitionForm):
+    """The admin's "submit report" step: the recommendation, on the audit's last day."""
+
+    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=Recommendation.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].label = _("Last day of the audit")
+
+
+class PlanForm(TransitionForm):
+    """The admin's "accept plan" step of a finding."""
+
+    plan = forms.CharField(
+        label=_("Correction and corrective action plan"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class AuditForm(forms.ModelForm):
+    """A new audit in the admin: the planning rules and the team rules, as form errors
+    (``AuditAdmin.save_model`` then plans it through ``audit_plan``)."""
+
+    class Meta:
+        model = Audit
+        fields = (
+            "certification",
+            "kind",
+            "planned_start",
+            "planned_end",
+            "team_leader",
+            "members",
+            "late_reason",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk or not (data.get("certification") and data.get("kind")):
+            return data
+        problems = svc.audit_plan_problems(data["certification"], data["kind"])
+        for problem in problems:
+            self.add_error("kind", problem)
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if problems or not (start and end) or end < start:
+            return data
+        if data.get("team_leader") is None:
+            self.add_error("team_leader", svc.audits.MSG_NO_LEADER)
+            return data
+        draft = Audit(
+            certification=data["certification"],
+            kind=data["kind"],
+            planned_start=start,
+            planned_end=end,
+        )
+        for problem in svc.audit_team_problems(
+            audit=draft, team_leader=data["team_leader"], members=data.get("members") or ()
+        ):
+            self.add_error(None, problem)
+        return data
+
+
+# -- Programme and team forms (each calls a service; refusals come back as form errors) -----------
+def _people():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class TeamForm(forms.Form):
+    team_leader = forms.ModelChoiceField(label=_("Team leader"), queryset=_people())
+    members = forms.ModelMultipleChoiceField(
+        label=_("Auditors"), queryset=_people(), required=False
+    )
+    technical_experts = forms.ModelMultipleChoiceField(
+        label=_("Technical experts"), queryset=_people(), required=False
+    )
+    acknowledge_warnings = forms.BooleanField(
+        label=_("I have read the warnings and keep this team"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("team_leader", "members", "technical_experts"):
+            self.fields[name].queryset = _people()
+
+
+class RescheduleForm(forms.Form):
+    planned_start = forms.DateField(
+        label=_("Planned start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_end = forms.DateField(
+        label=_("Planned end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason for holding it after its deadline"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when the last day is after the audit's due date."),
+    )
+    confirm = forms.BooleanField(
+        label=_("The client confirmed these dates"),
+        required=False,
+        help_text=_("An audit can start only once its dates are confirmed."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The planned end is before the planned start."))
+        return data
+
+
+class FindingAdminForm(forms.ModelForm):
+    """A new finding: only on an audit the user leads and that is open for findings (the
+    service checks the same: audits.access)."""
+
+    user = None  # set by FindingAdmin.get_form
+
+    class Meta:
+        model = Finding
+        fields = ("audit", "grade", "clause", "description", "raised_on")
+        widgets = {"raised_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "audit" in self.fields:
+            self.fields["audit"].queryset = access.audits_user_may_raise_findings_on(self.user)
+        if "raised_on" in self.fields:
+            # The day the finding was raised in the audit: today or a past day of the audit.
+            self.fields["raised_on"].initial = local_today
+            self.fields["raised_on"].validators.append(not_after_today)
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and data.get("audit"):
+            for problem in svc.finding_raise_problems(data["audit"], self.user):
+                self.add_error("audit", problem)
+        return data

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from .audit_time import Band, table_problems
+from .audit_time.tables import Band, table_problems
 from .models import AuditTimeRow, AuditTimeTable
 
 MSG_UNKNOWN_STANDARD = _(

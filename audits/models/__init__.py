@@ -1,6 +1,8 @@
-"""The audits app's models: audits and findings, audit time, and auditors."""
+"""The audits app's models: audits and findings, audit time (its module is in the audit_time
+package, beside the arithmetic), and auditors."""
 
-from .audit_time import AuditTimeCalculation, AuditTimeRow, AuditTimeTable
+from audits.audit_time.models import AuditTimeCalculation, AuditTimeRow, AuditTimeTable
+
 from .auditors import (
     BARRING_RELATIONSHIPS,
     AuditorProfile,

@@ -179,6 +179,10 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
 
     objects = AuditQuerySet.as_manager()
 
+    # Not stored: the team warnings staff acknowledged, left on the audit that audit_plan and
+    # audit_create return (audits/services/audits.py), for the page to show.
+    team_warnings: list[str]
+
     class Meta:
         verbose_name = _("audit")
         verbose_name_plural = _("audits")

@@ -2,13 +2,14 @@
 
 import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ConflictError, DomainError
 from core.transitions import run_transition
 
 from .. import access
+from ..errors import AuditConflict, AuditError
 from ..models import (
     Audit,
     AuditKind,
@@ -18,15 +19,14 @@ from ..models import (
     Grade,
     Recommendation,
 )
+from ..signals import audit_closed, audit_planning
+from .bookings import free_bookings
+from .programme import _visited, apply_audit_time, apply_sample, move_audit
+from .teams import assign_team
 
-
-class AuditError(DomainError):
-    """Why an audit or finding action was refused, in words for the user."""
-
-
-class AuditConflict(AuditError, ConflictError):
-    pass
-
+# The permission planning an audit needs (checked by the certification's owner, which locks
+# the certification for it: see _certification_for_planning).
+PLAN_PERMISSION = "audits.manage_audit"
 
 MSG_CONFLICT = _(
     "Someone else changed this %(object)s while you were working on it (it is now "
@@ -75,9 +75,6 @@ def audit_create(
     inside the caller's transaction. The team goes through the same rules as
     ``audit_set_team`` (refusals raise; warnings are acknowledged unless
     ``acknowledge_warnings=False``, and left on ``audit.team_warnings``)."""
-    from .programme import _visited, apply_audit_time, apply_sample
-    from .teams import assign_team
-
     if team_leader is None:
         raise AuditError(MSG_NO_LEADER)
     if planned_end < planned_start:
@@ -120,6 +117,26 @@ def audit_plan_problems(certification, kind) -> list[str]:
     return []
 
 
+def _certification_for_planning(certification, *, by):
+    """``certification`` locked for planning an audit on it, by the app that owns it (the
+    ``audit_planning`` receiver, certificates' ``certification_touch``: it checks ``by``'s
+    permission, refuses a stale copy and bumps the revision). Without exactly one answer
+    nothing would check the permission: refused as a configuration error."""
+    answers = [
+        locked
+        for _receiver, locked in audit_planning.send(
+            sender=Audit, certification=certification, by=by, permission=PLAN_PERMISSION
+        )
+        if locked is not None
+    ]
+    if len(answers) != 1:
+        raise ImproperlyConfigured(
+            "audits.signals.audit_planning needs exactly one receiver that returns the locked "
+            f"certification (got {len(answers)}): is the certificates app installed?"
+        )
+    return answers[0]
+
+
 def _programme_slot(cert, kind):
     """The next programme audit of ``kind`` in the current cycle nobody has staffed yet."""
     if kind not in (AuditKind.SURVEILLANCE, AuditKind.RECERTIFICATION):
@@ -158,13 +175,8 @@ def audit_plan(
     kind (moved to these dates by the programme's rules, e.g. a late one needs
     ``late_reason``; dates confirmed) instead of adding a second one; without such an audit a
     new one is created. Either way the team goes through the team rules."""
-    from certificates.services import certification_touch
-
-    from .programme import move_audit
-    from .teams import assign_team
-
     with transaction.atomic():
-        cert = certification_touch(certification, by=by, permission="audits.manage_audit")
+        cert = _certification_for_planning(certification, by=by)
         problems = audit_plan_problems(cert, kind)
         if problems:
             raise AuditError(*problems)
@@ -228,20 +240,16 @@ def audit_submit_report(*, audit: Audit, recommendation: str, by, on: datetime.d
 
 
 def audit_close(*, audit: Audit, by, on: datetime.date) -> Audit:
-    """Staff close the reviewed report. A surveillance counts towards the cycle's programme."""
-    from certificates.services import certification_record_surveillance
-
+    """Staff close the reviewed report. A surveillance counts towards the cycle's programme
+    (the certificates app counts it, in this transaction: ``audit_closed``)."""
     with transaction.atomic():
         locked = _take(audit, "close", by=by, on=on)
-        if locked.kind == AuditKind.SURVEILLANCE:
-            certification_record_surveillance(locked.certification, audit=locked)
+        audit_closed.send(sender=Audit, audit=locked, by=by, on=on)
     return locked
 
 
 def audit_cancel(*, audit: Audit, reason: str, by, on: datetime.date) -> Audit:
     """Cancel a planned or running audit; its team's bookings are freed."""
-    from .teams import free_bookings
-
     with transaction.atomic():
         locked = _take(audit, "cancel", by=by, on=on, reason=reason, description=reason)
         free_bookings(locked)
@@ -303,6 +311,7 @@ def finding_verify(*, finding: Finding, by, on: datetime.date) -> Finding:
 
 
 __all__ = [
+    "AuditConflict",
     "AuditError",
     "FindingState",
     "audit_cancel",

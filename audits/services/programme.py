@@ -26,14 +26,17 @@ import math
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import add_months
 from core.policy import policy
 
+from ..errors import AuditError
 from ..models import Audit, AuditKind, AuditState
 from ..sampling import draw_sample
-from .audits import AuditError
+from .bookings import free_bookings
+from .teams import rebook_team
 
 MSG_NO_PERMISSION = _("You do not have permission to plan audits.")
 MSG_NOT_PLANNED = _("Only a planned audit can be moved (this one is “%(state)s”).")
@@ -64,7 +67,7 @@ TRACE_STAGE_ONSITE = _(
     "2): stage 2 on site at least %(stage2)s of its %(stage2_days)s days, stage 1 at least "
     "%(stage1)s of its %(stage1_days)s days."
 )
-TRACE_WHAT = {
+TRACE_WHAT: dict[str, Promise] = {
     AuditKind.STAGE1: _("stage 1"),
     AuditKind.STAGE2: _("stage 2"),
     AuditKind.SURVEILLANCE: _("each surveillance (1/3 of the initial time per year)"),
@@ -74,7 +77,7 @@ TRACE_WHAT = {
 # Keys of an AuditTimeCalculation's results[str(standard.pk)] for each kind of audit:
 # (auditor-days, on-site minimum). The stages' "onsite_min" is the initial audit's as a whole
 # (stage 1 + stage 2): _stage_onsite splits it between them.
-_RESULT_KEYS = {
+_RESULT_KEYS: dict[str, tuple[str, str]] = {
     AuditKind.STAGE1: ("stage1", "onsite_min"),
     AuditKind.STAGE2: ("stage2", "onsite_min"),
     AuditKind.SURVEILLANCE: ("surveillance", "surveillance_onsite_min"),
@@ -129,7 +132,7 @@ def audit_time_for(certification, kind: str, *, calculation=None) -> tuple:
     figures = (calc.results or {}).get(str(certification.standard_id))
     days_key, onsite_key = _RESULT_KEYS.get(kind, (None, None))
     days = _decimal(figures.get(days_key)) if figures and days_key else None
-    if days is None:
+    if days is None or not figures:
         return (
             None,
             None,
@@ -323,8 +326,6 @@ def programme_cancel(*, certification, reason, by, on, kinds=None, cycle=None) -
     ``kinds``, default all), recording ``reason``; their bookings are freed. Part of a
     certification decision (withdrawal, expiry, a new cycle), so the decider's permission for
     that decision covers it."""
-    from .teams import free_bookings
-
     qs = Audit.objects.select_for_update().filter(
         certification=certification,
         cycle=certification.cycle if cycle is None else cycle,
@@ -393,8 +394,6 @@ def reschedule_problems(audit, *, planned_start, planned_end, reason="") -> list
 def move_audit(audit, *, planned_start, planned_end, reason="") -> Audit:
     """Move the locked ``audit`` (inside the caller's transaction): rules, then the dates, the
     late reason and the team's bookings (rechecked on the new days)."""
-    from .teams import rebook_team
-
     problems = reschedule_problems(
         audit, planned_start=planned_start, planned_end=planned_end, reason=reason
     )

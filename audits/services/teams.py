@@ -1,5 +1,4 @@
-"""Audit teams: who may audit, refused with the reason, and the bookings that keep an auditor
-in one place at a time.
+"""Audit teams: who may audit, refused with the reason; the team set and booked.
 
 A team has exactly one team leader, any number of auditors and technical experts. Refused
 (ISO/IEC 17021-1 7.1-7.2, 5.2, 9.5.2; shared/domain.md, Auditors):
@@ -10,9 +9,8 @@ A team has exactly one team leader, any number of auditors and technical experts
 - anyone with a consultancy or employment relationship with the client that is ongoing or
   ended less than CONFLICT_OF_INTEREST_YEARS before the audit's first day;
 - anyone on leave, booked elsewhere or on another audit on an overlapping day. The database
-  enforces this: every team member gets a Booking row for the audit's days, and on PostgreSQL
-  the exclusion constraint ``booking_no_overlap`` refuses an overlap, so two staff booking the
-  same auditor at the same moment cannot both succeed (the loser gets the same clear message);
+  enforces this too (``bookings``: a Booking row per team member, and on PostgreSQL the
+  exclusion constraint ``booking_no_overlap``);
 - the certification's designated decision maker, and anyone who took a decision on it in the
   current cycle (the decision must stay independent of the audit, 9.5.2).
 
@@ -20,31 +18,32 @@ Warnings, returned to the caller and shown to staff, who may go on after reading
 rotation (the same team leader more than ROTATION_MAX_CONSECUTIVE audits of the client in a
 row), no impartiality declaration for the audit's year, and declared relationships that do
 not bar (internal audit, training).
+
+Who could fill a place (the suggestions on the team page) is in ``suggestions``.
 """
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from audits.geo import coordinates, distance_km
 from core.policy import policy
 
-from ..impartiality import barring_relationships, bars, conflict_until, is_relevant
+from ..errors import AuditError
+from ..impartiality import bars, conflict_until, is_relevant
 from ..models import (
     Audit,
     AuditorProfile,
     AuditRole,
     AuditState,
-    Booking,
-    BookingKind,
     ImpartialityDeclaration,
     Qualification,
     RelationshipDeclaration,
 )
-from .audits import AuditError
+from .bookings import busy_message, overlapping_bookings, person_name, write_bookings
 
 MSG_NO_PERMISSION = _("You do not have permission to plan audits.")
 MSG_ONE_LEADER = _("A team has exactly one team leader: choose one.")
@@ -73,14 +72,6 @@ MSG_CONFLICT_ONGOING = _(
 MSG_CONFLICT_RECENT = _(
     "%(person)s had a %(kind)s relationship with %(client)s that ended on %(ended)s, less "
     "than %(years)d years before the audit's first day (%(start)s): not before %(until)s."
-)
-MSG_BUSY = _("%(person)s is not free from %(start)s to %(end)s: %(what)s, %(from)s to %(to)s.")
-MSG_BUSY_LEAVE = _("on leave")
-MSG_BUSY_OTHER = _("booked elsewhere")
-MSG_BUSY_AUDIT = _("on the audit “%(audit)s”")
-MSG_BUSY_RACE = _(
-    "%(person)s was booked by someone else on an overlapping day a moment ago. Nothing was "
-    "changed: reload the page and choose again."
 )
 MSG_DECISION_MAKER = _(
     "%(person)s is the designated decision maker of this certification and cannot be on its "
@@ -133,86 +124,29 @@ class TeamResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def person_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _codes(codes) -> str:
     return ", ".join(f"IAF {c:02d}" for c in sorted(codes)) or "-"
 
 
-def _team(team_leader, members, technical_experts) -> list[tuple[object, str]]:
+def _team(team_leader, members, technical_experts) -> list[tuple[Any, str]]:
     """(user, role) for each place, leader first."""
-    team = [(team_leader, AuditRole.TEAM_LEADER)] if team_leader is not None else []
+    team: list[tuple[Any, str]] = []
+    if team_leader is not None:
+        team.append((team_leader, AuditRole.TEAM_LEADER))
     team += [(m, AuditRole.AUDITOR) for m in members or ()]
     team += [(e, AuditRole.TECHNICAL_EXPERT) for e in technical_experts or ()]
     return team
 
 
-def _cycle_opened_on(cert) -> datetime.date | None:
-    """The first day of the current cycle's decisions: the latest grant, recertification or
-    restoration once certified; before that, the current application's date."""
-    from certificates.models import DecisionOutcome, State
-
-    if cert.state in (State.ACTIVE, State.SUSPENDED, State.EXPIRED, State.WITHDRAWN):
-        opening = (
-            cert.decisions.filter(
-                outcome__in=[
-                    DecisionOutcome.GRANT,
-                    DecisionOutcome.RECERTIFY,
-                    DecisionOutcome.RESTORE_AFTER_EXPIRY,
-                ]
-            )
-            .order_by("-decided_on", "-pk")
-            .values_list("decided_on", flat=True)
-            .first()
-        )
-        if opening:
-            return opening
-    if cert.application_id:
-        return cert.application.received_on
-    return cert.cycle_start
-
-
-def _deciders(cert, user_ids) -> dict[int, object]:
-    """Decisions taken on ``cert`` in the current cycle by the users ``user_ids``."""
-    from certificates.models import Decision
-
-    qs = Decision.objects.filter(certification=cert, decided_by__in=user_ids)
-    opened = _cycle_opened_on(cert)
+def _deciders(cert, user_ids) -> dict[int, Any]:
+    """Decisions taken on ``cert`` in the current cycle by the users ``user_ids``. The
+    certification says when its cycle opened (audits sits below certificates and asks the
+    object it holds)."""
+    qs = cert.decisions.filter(decided_by__in=user_ids)
+    opened = cert.current_cycle_opened_on()
     if opened:
         qs = qs.filter(decided_on__gte=opened)
     return {d.decided_by_id: d for d in qs.order_by("decided_on", "pk")}
-
-
-def _busy_label(booking) -> str:
-    if booking.kind == BookingKind.LEAVE:
-        return str(MSG_BUSY_LEAVE)
-    if booking.kind == BookingKind.AUDIT and booking.audit is not None:
-        return str(MSG_BUSY_AUDIT % {"audit": booking.audit})
-    return str(MSG_BUSY_OTHER) + (f" ({booking.note})" if booking.note else "")
-
-
-def _busy_message(user, booking, start, end) -> str:
-    return str(
-        MSG_BUSY
-        % {
-            "person": person_name(user),
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "what": _busy_label(booking),
-            "from": booking.starts_on.isoformat(),
-            "to": booking.ends_on.isoformat(),
-        }
-    )
-
-
-def overlapping_bookings(*, user_ids, start, end, audit=None):
-    """Bookings of these users on any day from ``start`` to ``end`` (not ``audit``'s own)."""
-    qs = Booking.objects.filter(auditor__in=user_ids, starts_on__lte=end, ends_on__gte=start)
-    if audit is not None and audit.pk:
-        qs = qs.exclude(audit=audit)
-    return qs.select_related("audit__certification__client", "audit__certification__standard")
 
 
 def _qualification_problems(user, role, quals, *, standard, codes, start, end):
@@ -263,12 +197,11 @@ def _relationship_messages(rel, *, start, client):
     years = policy("CONFLICT_OF_INTEREST_YEARS")
     name = person_name(rel.profile.user)
     kind = rel.get_kind_display()
-    ongoing = rel.ended_on is None
-    until = conflict_until(rel)
+    until = conflict_until(rel)  # None: ongoing
     if not is_relevant(rel, on=start):
         return None, None
     if bars(rel, on=start):
-        if ongoing:
+        if until is None:
             return str(
                 MSG_CONFLICT_ONGOING
                 % {
@@ -415,7 +348,7 @@ def check_team(
         )
     # -- availability (the database enforces it too: see _write_bookings)
     for booking in overlapping_bookings(user_ids=ids, start=start, end=end, audit=audit):
-        check.problems.append(_busy_message(users[booking.auditor_id], booking, start, end))
+        check.problems.append(busy_message(users[booking.auditor_id], booking, start, end))
     # -- warnings
     if team_leader is not None:
         rotation = _rotation_warning(audit, team_leader, start=start)
@@ -450,65 +383,6 @@ def audit_team_problems(
         planned_start=planned_start,
         planned_end=planned_end,
     ).problems
-
-
-def _constraint_name(err: IntegrityError) -> str:
-    cause = err.__cause__
-    name = getattr(getattr(cause, "diag", None), "constraint_name", None)
-    return name or str(err)
-
-
-DEADLOCK_RETRIES = 3
-
-
-def _insert_booking(audit, user, role) -> None:
-    """Insert one booking in a savepoint. Two teams booking the same person at once can
-    deadlock inside the exclusion constraint's check (each waits for the other's row);
-    PostgreSQL then aborts one insert (SQLSTATE 40P01). Its savepoint is rolled back and the
-    insert tried again: it now waits for the other transaction and meets its booking as an
-    overlap (IntegrityError), which the caller turns into a clear message."""
-    for attempt in range(DEADLOCK_RETRIES):
-        try:
-            with transaction.atomic():
-                Booking.objects.create(
-                    auditor=user,
-                    kind=BookingKind.AUDIT,
-                    audit=audit,
-                    role=role,
-                    starts_on=audit.planned_start,
-                    ends_on=audit.planned_end,
-                )
-            return
-        except OperationalError as err:
-            deadlock = getattr(err.__cause__, "sqlstate", None) == "40P01"
-            if not deadlock or attempt == DEADLOCK_RETRIES - 1:
-                if deadlock:
-                    raise AuditError(MSG_BUSY_RACE % {"person": person_name(user)}) from None
-                raise
-
-
-def _write_bookings(audit, team) -> None:
-    """Replace ``audit``'s bookings with one per team member for its planned days.
-
-    Each insert runs in a savepoint: on PostgreSQL a clash with a booking written meanwhile by
-    someone else (the exclusion constraint waits for their commit, then refuses) becomes a
-    clear message naming the person, and the caller's transaction rolls everything back.
-    """
-    audit.bookings.all().delete()
-    for user, role in team:
-        try:
-            _insert_booking(audit, user, role)
-        except IntegrityError as err:
-            if "booking_no_overlap" not in _constraint_name(err):
-                raise
-            clash = overlapping_bookings(
-                user_ids=[user.pk], start=audit.planned_start, end=audit.planned_end, audit=audit
-            ).first()
-            if clash is None:
-                raise AuditError(MSG_BUSY_RACE % {"person": person_name(user)}) from None
-            raise AuditError(
-                _busy_message(user, clash, audit.planned_start, audit.planned_end)
-            ) from None
 
 
 def audit_time_shortfall(audit, *, auditors=None, start=None, end=None) -> str | None:
@@ -561,7 +435,7 @@ def assign_team(
     audit.team_leader = team_leader
     audit.save(update_fields=["team_leader"])
     audit.members.set([*members, *technical_experts])
-    _write_bookings(audit, _team(team_leader, members, technical_experts))
+    write_bookings(audit, _team(team_leader, members, technical_experts))
     # Said after the team is accepted, never blocking it (the acknowledgement is for the
     # impartiality and rotation warnings above).
     short = audit_time_shortfall(audit, auditors=1 + len(members))
@@ -574,7 +448,8 @@ def rebook_team(audit) -> None:
         audit.bookings.all().delete()
         return
     roles = dict(audit.bookings.values_list("auditor_id", "role"))
-    members, experts = [], []
+    members: list[Any] = []
+    experts: list[Any] = []
     for user in audit.members.all():
         (experts if roles.get(user.pk) == AuditRole.TECHNICAL_EXPERT else members).append(user)
     check = check_team(
@@ -585,7 +460,7 @@ def rebook_team(audit) -> None:
     )
     if check.problems:
         raise AuditError(*check.problems)
-    _write_bookings(audit, _team(audit.team_leader, members, experts))
+    write_bookings(audit, _team(audit.team_leader, members, experts))
 
 
 def audit_set_team(
@@ -620,115 +495,12 @@ def audit_set_team(
         )
 
 
-def free_bookings(audit) -> None:
-    """A cancelled audit frees its team's days."""
-    audit.bookings.all().delete()
-
-
-# -- suggestions --------------------------------------------------------------------------------
-@dataclass
-class Suggestion:
-    """A qualified, impartial auditor free on the audit's days; ``distance_km`` None when a
-    city is not known."""
-
-    user: object
-    profile: AuditorProfile
-    distance_km: float | None
-    qualifications: list = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return person_name(self.user)
-
-    def qualification_labels(self) -> list[str]:
-        return [
-            f"IAF {q.technical_area.code:02d} {q.get_role_display()} (→ {q.valid_until})"
-            for q in self.qualifications
-        ]
-
-
-def _target_city(audit) -> str:
-    city = audit.certification.client.city
-    if coordinates(city) is None and audit.pk:
-        site = audit.sites.order_by("-is_central", "pk").first()
-        if site is not None:
-            return site.city
-    return city
-
-
-def auditor_suggestions(
-    *, audit, planned_start=None, planned_end=None, role=AuditRole.TEAM_LEADER
-) -> list[Suggestion]:
-    """The auditors who could fill ``role`` on ``audit`` from ``planned_start`` to
-    ``planned_end`` (default: its dates): qualified for the standard and at least one of the
-    client's areas on every day, without a barring relationship, not the certification's
-    decision maker or a decider of this cycle, and free. Nearest first (home city to the
-    client's city, else the audit's first site), unknown cities last. Constant queries."""
-    from certificates.models import Decision
-
-    start = planned_start or audit.planned_start
-    end = planned_end or audit.planned_end
-    cert = audit.certification
-    client = cert.client
-    roles = POSITIONS[AuditRole(role)]
-    codes = list(client.technical_areas.values_list("code", flat=True))
-    quals = Qualification.objects.filter(
-        standard=cert.standard, role__in=roles, valid_from__lte=start, valid_until__gte=end
-    )
-    if codes:
-        quals = quals.filter(technical_area__code__in=codes)
-    profiles = (
-        AuditorProfile.objects.filter(
-            is_active=True, user__is_active=True, pk__in=quals.values("profile")
-        )
-        .select_related("user")
-        .prefetch_related(
-            Prefetch(
-                "qualifications",
-                queryset=quals.select_related("technical_area").order_by(
-                    "technical_area__code", "role"
-                ),
-                to_attr="matching",
-            )
-        )
-    )
-    barred = {rel.profile_id for rel in barring_relationships(client=client, on=start)}
-    busy = set(
-        overlapping_bookings(
-            user_ids=quals.values("profile__user"), start=start, end=end, audit=audit
-        ).values_list("auditor_id", flat=True)
-    )
-    excluded = set(
-        Decision.objects.filter(certification=cert, decided_by__isnull=False)
-        .filter(decided_on__gte=_cycle_opened_on(cert) or datetime.date.min)
-        .values_list("decided_by_id", flat=True)
-    )
-    if cert.decision_maker_id:
-        excluded.add(cert.decision_maker_id)
-    city = _target_city(audit)
-    result = [
-        Suggestion(
-            user=p.user,
-            profile=p,
-            distance_km=distance_km(p.home_city, city),
-            qualifications=p.matching,
-        )
-        for p in profiles
-        if p.pk not in barred and p.user_id not in busy and p.user_id not in excluded
-    ]
-    result.sort(key=lambda s: (s.distance_km is None, s.distance_km or 0.0, s.name))
-    return result
-
-
 __all__ = [
-    "Suggestion",
     "TeamCheck",
     "TeamResult",
     "TeamWarnings",
     "audit_set_team",
     "audit_team_problems",
     "audit_time_shortfall",
-    "auditor_suggestions",
     "check_team",
-    "free_bookings",
 ]

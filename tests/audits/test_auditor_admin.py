@@ -23,7 +23,7 @@ UNAVAILABILITY_ADD = reverse("admin:audits_unavailability_add")
 @pytest.fixture
 def today(monkeypatch):
     day = D(2025, 3, 5)
-    monkeypatch.setattr("audits.admin_auditors.local_today", lambda: day)
+    monkeypatch.setattr("audits.admin.auditors.local_today", lambda: day)
     return day
 
 

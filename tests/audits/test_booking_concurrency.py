@@ -5,7 +5,7 @@ Two certifications each have a surveillance on overlapping days; two threads set
 auditor as team leader, one on each. Neither sees the other's uncommitted booking, so both pass
 the check in Python; the exclusion constraint ``booking_no_overlap`` decides. In the held race,
 thread A has written its booking and is held before commit (a wrapper around
-``_write_bookings``); B then inserts and waits on A's row (seen in pg_stat_activity); A commits
+``write_bookings``); B then inserts and waits on A's row (seen in pg_stat_activity); A commits
 and B's insert fails on the constraint, which the service turns into the message naming the
 person and the clashing audit. The free race releases both at once, a few times.
 
@@ -93,7 +93,7 @@ def test_held_race_one_booking_wins(people, monkeypatch):
     target = all_standards_auditor("wanted")
     a_wrote, release_a, b_ready = threading.Event(), threading.Event(), threading.Event()
     b_pid = {}
-    original = teams_module._write_bookings
+    original = teams_module.write_bookings
 
     def held_write_bookings(audit, team):
         original(audit, team)
@@ -101,7 +101,7 @@ def test_held_race_one_booking_wins(people, monkeypatch):
             a_wrote.set()
             assert release_a.wait(TIMEOUT), "A was never released"
 
-    monkeypatch.setattr(teams_module, "_write_bookings", held_write_bookings)
+    monkeypatch.setattr(teams_module, "write_bookings", held_write_bookings)
 
     def b_session():
         with connection.cursor() as cursor:

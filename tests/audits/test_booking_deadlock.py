@@ -1,16 +1,17 @@
 """A booking insert that PostgreSQL aborts as a deadlock victim (two teams booking the same
 person at once) is tried again, and when it keeps deadlocking ends in a clear message, never
-a database error (audits/services/teams.py, _insert_booking)."""
+a database error (audits/services/bookings.py, _insert_booking)."""
 
 import datetime
 
 import pytest
 from django.db import OperationalError
 
+from audits.errors import AuditError
 from audits.models import AuditRole, Booking
-from audits.services import teams
+from audits.services import bookings
 from audits.services.audits import audit_plan
-from audits.services.teams import AuditError, _insert_booking
+from audits.services.bookings import _insert_booking
 from tests import lifecycle as lc
 from tests.audits.factories import all_standards_auditor
 
@@ -62,10 +63,10 @@ def test_a_deadlock_victim_tries_again(audit, monkeypatch):
 
 def test_deadlocks_every_time_end_in_a_clear_message(audit, monkeypatch):
     who = all_standards_auditor("wanted")
-    calls = _create_failing(monkeypatch, times=teams.DEADLOCK_RETRIES)
+    calls = _create_failing(monkeypatch, times=bookings.DEADLOCK_RETRIES)
     with pytest.raises(AuditError, match="was booked by someone else"):
         _insert_booking(audit, who, AuditRole.TEAM_LEADER)
-    assert len(calls) == teams.DEADLOCK_RETRIES
+    assert len(calls) == bookings.DEADLOCK_RETRIES
     assert not Booking.objects.filter(auditor=who).exists()
 
 

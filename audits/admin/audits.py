@@ -1,10 +1,9 @@
-"""Staff and auditor workspace for audits and findings. New audits and findings are created
-through the services (audit_plan, finding_raise); their states change only by transitions."""
+"""Staff and auditor workspace for audits: the audit list and page, its transition buttons,
+and the team and reschedule pages. New audits are created through ``audit_plan``; their states
+change only by transitions; team and dates only through the services behind the forms."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect
@@ -20,28 +19,13 @@ from core.admin_transitions import (
     TransitionAdminMixin,
     TransitionForm,
 )
-from core.dates import local_today, not_after_today
+from core.dates import local_today
 from core.errors import DomainError
+from core.need_to_know import NeedToKnowAdminMixin
 
-from . import access
-from . import services as svc
-from .admin_access import NeedToKnowAdminMixin
-from .models import Audit, AuditRole, AuditState, Finding, Recommendation
-
-
-class ReportForm(TransitionForm):
-    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=Recommendation.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["on"].label = _("Last day of the audit")
-
-
-class PlanForm(TransitionForm):
-    plan = forms.CharField(
-        label=_("Correction and corrective action plan"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+from .. import services as svc
+from ..forms import AuditForm, ReportTransitionForm, RescheduleForm, TeamForm
+from ..models import Audit, AuditRole, AuditState, Finding
 
 
 class FindingInline(admin.TabularInline):
@@ -60,95 +44,6 @@ class FindingInline(admin.TabularInline):
     max_num = 0
     show_change_link = True
     can_delete = False
-
-
-class AuditForm(forms.ModelForm):
-    class Meta:
-        model = Audit
-        fields = (
-            "certification",
-            "kind",
-            "planned_start",
-            "planned_end",
-            "team_leader",
-            "members",
-            "late_reason",
-        )
-
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk or not (data.get("certification") and data.get("kind")):
-            return data
-        problems = svc.audit_plan_problems(data["certification"], data["kind"])
-        for problem in problems:
-            self.add_error("kind", problem)
-        start, end = data.get("planned_start"), data.get("planned_end")
-        if problems or not (start and end) or end < start:
-            return data
-        if data.get("team_leader") is None:
-            self.add_error("team_leader", svc.audits.MSG_NO_LEADER)
-            return data
-        draft = Audit(
-            certification=data["certification"],
-            kind=data["kind"],
-            planned_start=start,
-            planned_end=end,
-        )
-        for problem in svc.audit_team_problems(
-            audit=draft, team_leader=data["team_leader"], members=data.get("members") or ()
-        ):
-            self.add_error(None, problem)
-        return data
-
-
-# -- Programme and team forms (each calls a service; refusals come back as form errors) -----------
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
-
-
-class TeamForm(forms.Form):
-    team_leader = forms.ModelChoiceField(label=_("Team leader"), queryset=_people())
-    members = forms.ModelMultipleChoiceField(
-        label=_("Auditors"), queryset=_people(), required=False
-    )
-    technical_experts = forms.ModelMultipleChoiceField(
-        label=_("Technical experts"), queryset=_people(), required=False
-    )
-    acknowledge_warnings = forms.BooleanField(
-        label=_("I have read the warnings and keep this team"), required=False
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("team_leader", "members", "technical_experts"):
-            self.fields[name].queryset = _people()
-
-
-class RescheduleForm(forms.Form):
-    planned_start = forms.DateField(
-        label=_("Planned start"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    planned_end = forms.DateField(
-        label=_("Planned end"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reason = forms.CharField(
-        label=_("Reason for holding it after its deadline"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_("Required when the last day is after the audit's due date."),
-    )
-    confirm = forms.BooleanField(
-        label=_("The client confirmed these dates"),
-        required=False,
-        help_text=_("An audit can start only once its dates are confirmed."),
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("planned_start"), data.get("planned_end")
-        if start and end and end < start:
-            self.add_error("planned_end", _("The planned end is before the planned start."))
-        return data
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -180,34 +75,6 @@ class NoTeamFilter(admin.SimpleListFilter):
         if self.value() == "set":
             return queryset.filter(team_leader__isnull=False)
         return queryset
-
-
-class FindingForm(forms.ModelForm):
-    """A new finding: only on an audit the user leads and that is open for findings (the
-    service checks the same: audits.access)."""
-
-    user = None  # set by FindingAdmin.get_form
-
-    class Meta:
-        model = Finding
-        fields = ("audit", "grade", "clause", "description", "raised_on")
-        widgets = {"raised_on": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "audit" in self.fields:
-            self.fields["audit"].queryset = access.audits_user_may_raise_findings_on(self.user)
-        if "raised_on" in self.fields:
-            # The day the finding was raised in the audit: today or a past day of the audit.
-            self.fields["raised_on"].initial = local_today
-            self.fields["raised_on"].validators.append(not_after_today)
-
-    def clean(self):
-        data = super().clean()
-        if not self.instance.pk and data.get("audit"):
-            for problem in svc.finding_raise_problems(data["audit"], self.user):
-                self.add_error("audit", problem)
-        return data
 
 
 @admin.register(Audit)
@@ -247,7 +114,7 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             TransitionForm, lambda obj, d, user, on: svc.audit_start(audit=obj, by=user, on=on)
         ),
         "submit_report": TransitionAction(
-            ReportForm,
+            ReportTransitionForm,
             lambda obj, d, user, on: svc.audit_submit_report(
                 audit=obj, recommendation=d["recommendation"], by=user, on=on
             ),
@@ -542,99 +409,3 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             "change_url": reverse("admin:audits_audit_change", args=[audit.pk]),
         }
         return TemplateResponse(request, "admin/certbody/transition_form.html", context)
-
-
-@admin.register(Finding)
-class FindingAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
-    form = FindingForm
-    list_display = (
-        "audit",
-        "grade",
-        "clause",
-        "state",
-        "raised_on",
-        "plan_due",
-        "correction_due",
-        "verification_due",
-    )
-    list_filter = ("grade", "state")
-    search_fields = ("description", "clause", "audit__certification__client__legal_name")
-    list_select_related = ("audit__certification__client", "audit__certification__standard")
-    autocomplete_fields = ("audit",)
-    fields = (
-        "audit",
-        "grade",
-        "clause",
-        "description",
-        "state",
-        "raised_on",
-        "plan_due",
-        "correction_due",
-        "verification_due",
-        "plan",
-        "plan_accepted_on",
-        "corrected_on",
-        "verified_on",
-    )
-    inlines = [HistoryInline]
-    transition_actions = {
-        "accept_plan": TransitionAction(
-            PlanForm,
-            lambda obj, d, user, on: svc.finding_accept_plan(
-                finding=obj, plan=d["plan"], by=user, on=on
-            ),
-        ),
-        "mark_corrected": TransitionAction(
-            TransitionForm,
-            lambda obj, d, user, on: svc.finding_mark_corrected(finding=obj, by=user, on=on),
-        ),
-        "verify": TransitionAction(
-            TransitionForm,
-            lambda obj, d, user, on: svc.finding_verify(finding=obj, by=user, on=on),
-        ),
-    }
-
-    def get_readonly_fields(self, request, obj=None):
-        base = (
-            *(("raised_on",) if obj is not None else ()),  # a new finding says when it was raised
-            "plan_due",
-            "correction_due",
-            "verification_due",
-            "plan",
-            "plan_accepted_on",
-            "corrected_on",
-            "verified_on",
-        )
-        if obj is not None:
-            base = (*base, "audit", "grade")
-        return (*super().get_readonly_fields(request, obj), *base)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Rewording a finding is its team leader's while the audit is open (audits.access).
-        if obj is not None and not access.may_edit_finding(obj, request.user):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        created = svc.finding_raise(
-            audit=obj.audit,
-            grade=obj.grade,
-            clause=obj.clause,
-            description=obj.description,
-            by=request.user,
-            on=obj.raised_on or local_today(),
-        )
-        obj.pk = created.pk
-
-
-# The audit-time tables and calculations, and auditor profiles, have their own admin modules.
-from . import admin_audit_time, admin_auditors  # noqa: E402, F401

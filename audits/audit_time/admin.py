@@ -1,19 +1,21 @@
 """Staff workspace for audit time: the per-standard tables (edited inline or imported from a
 spreadsheet) and the calculations kept with applications, each printable for the contract.
 
-Calculations are made from the application's page ("Calculate audit time", in clients/admin.py)
-through ``audits.services.audit_time_calculate``; here they are read-only.
+Calculations are made from the application's page ("Calculate audit time": ``calculate_view``
+below, mounted by the application's admin in the certificates app) through
+``audit_time_calculate``; here they are read-only.
 
 Band checks: overlapping bands are errors (a personnel figure would have two answers, so the
 table cannot be saved or imported); gaps between bands are warnings (the rest of the table still
 works, and a calculation for personnel in the gap is refused with a message naming the gap).
 """
 
-from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, translate_url
 from django.utils import translation
@@ -21,13 +23,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from clients.models import Standard
+from core.dates import local_today
+from core.need_to_know import NeedToKnowAdminMixin
 from core.policy import policy
 from infra.importexport import SafeImportExportMixin
 
-from .admin_access import NeedToKnowAdminMixin
-from .audit_time import Band, table_problems
+from ..errors import AuditError
+from ..resources import AuditTimeRowResource
+from ..sampling import sample_sizes
+from .forms import AuditTimeForm, BandFormSet, FactorFormSet, SiteFormSet
 from .models import AuditTimeCalculation, AuditTimeRow, AuditTimeTable
-from .resources import AuditTimeRowResource
+from .services import audit_time_calculate
 
 STAND_IN_BADGE = _("STAND-IN: replace with the standard's own table")
 STAND_IN_NOTE = _(
@@ -48,32 +55,6 @@ def stand_in_badge(flag: bool):
 
 
 # -- tables ------------------------------------------------------------------------------------
-class BandFormSet(forms.BaseInlineFormSet):
-    """Overlapping bands are refused; gaps are kept as warnings for the page."""
-
-    def clean(self):
-        super().clean()
-        bands = []
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            if not data or data.get("DELETE"):
-                continue
-            low, high, days = (
-                data.get("min_personnel"),
-                data.get("max_personnel"),
-                data.get("days"),
-            )
-            if low is None or high is None or days is None:
-                continue
-            if high < low:
-                form.add_error("max_personnel", _("The band ends before it starts."))
-                continue
-            bands.append(Band(low, high, days))
-        errors, self.band_warnings = table_problems(bands, standard=str(self.instance.standard))
-        if errors:
-            raise forms.ValidationError(errors)
-
-
 class AuditTimeRowInline(admin.TabularInline):
     model = AuditTimeRow
     formset = BandFormSet
@@ -174,8 +155,6 @@ class AuditTimeRowAdmin(SafeImportExportMixin, ImportExportModelAdmin):
 # -- calculations --------------------------------------------------------------------------------
 def trace_context(calc: AuditTimeCalculation) -> dict:
     """What the printable trace and the summaries show, in the active language."""
-    from clients.models import Standard
-
     standards = {str(s.pk): s for s in Standard.objects.filter(pk__in=list(calc.results or {}))}
     per_standard = []
     for key, figures in (calc.results or {}).items():
@@ -292,65 +271,10 @@ class AuditTimeCalculationAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
 
 
 def _languages():
-    from django.conf import settings
-
     return settings.LANGUAGES
 
 
-# -- the "Calculate audit time" page of an application (mounted by clients/admin.py) ------------
-class AuditTimeForm(forms.Form):
-    on = forms.DateField(label=_("Calculated on"), widget=forms.DateInput(attrs={"type": "date"}))
-    personnel = forms.IntegerField(
-        label=_("Effective personnel"),
-        min_value=1,
-        help_text=_("All staff in the scope, part-timers as full-time equivalents."),
-    )
-    integration_percent = forms.DecimalField(
-        label=_("Integration reduction (%)"),
-        required=False,
-        min_value=0,
-        help_text=_("Integrated audit of several standards (IAF MD 11): at most %(cap)s%%."),
-    )
-    integration_justification = forms.CharField(
-        label=_("Why (integration)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["integration_percent"].help_text = self.fields[
-            "integration_percent"
-        ].help_text % {"cap": policy("AUDIT_TIME_MAX_INTEGRATION_PERCENT")}
-
-    def integration(self):
-        percent = self.cleaned_data.get("integration_percent")
-        why = self.cleaned_data.get("integration_justification", "")
-        if percent in (None, 0) and not why:
-            return None
-        return {"percent": percent if percent is not None else "", "justification": why}
-
-
-class FactorForm(forms.Form):
-    percent = forms.DecimalField(
-        label=_("Adjustment (%)"),
-        required=False,
-        help_text=_("+10 increases the time by 10 percent of the table time, -5 reduces it."),
-    )
-    justification = forms.CharField(label=_("Justification"), required=False)
-
-
-class SiteForm(forms.Form):
-    name = forms.CharField(label=_("Site"), required=False)
-    personnel = forms.IntegerField(label=_("Personnel"), required=False, min_value=1)
-    reduction_percent = forms.DecimalField(
-        label=_("Site reduction (%)"), required=False, min_value=0
-    )
-    justification = forms.CharField(label=_("Justification"), required=False)
-
-
-FactorFormSet = forms.formset_factory(FactorForm, extra=3)
-SiteFormSet = forms.formset_factory(SiteForm, extra=2)
-
-
+# -- the "Calculate audit time" page of an application (mounted by its admin) ---------------------
 def _filled(formset, keys):
     rows = []
     for form in formset.forms:
@@ -362,8 +286,6 @@ def _filled(formset, keys):
 
 def _initial_from(calc, application):
     """Start from the current calculation's inputs (recalculating changes one thing)."""
-    from core.dates import local_today
-
     inputs = (calc.inputs if calc else None) or {}
     integration = inputs.get("integration_reduction") or {}
     return (
@@ -381,8 +303,6 @@ def _initial_from(calc, application):
 def calculate_view(model_admin, request, application):
     """Staff enter personnel, factors, integration and sampled sites; the service calculates
     and stores; the page then shows the current calculation and its trace."""
-    from .services import AuditError, audit_time_calculate
-
     if not request.user.has_perm("audits.add_audittimecalculation"):
         raise PermissionDenied
     current = AuditTimeCalculation.objects.current_for(application)
@@ -409,12 +329,8 @@ def calculate_view(model_admin, request, application):
             model_admin.message_user(
                 request, _("Audit time calculated and recorded."), messages.SUCCESS
             )
-            from django.shortcuts import redirect
-
             return redirect(request.path)
     site_list = list(application.sites.all())
-    from .sampling import sample_sizes
-
     others = sum(1 for s in site_list if not s.is_central)
     context = {
         **model_admin.admin_site.each_context(request),

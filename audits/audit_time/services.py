@@ -1,6 +1,6 @@
 """Audit time of an application (IAF MD 5, MD 11, MD 1; ISO/IEC 20000-6 9.1.4): calculate it
 for every standard applied for and keep the whole trace with the application. The arithmetic
-is in ``audits.audit_time``; this module loads the tables, checks who may do it and stores the
+is the rest of this package; this module loads the tables, checks who may do it and stores the
 result. An application cannot be accepted without a calculation covering its standard
 (``certificates.rules.audit_time_calculated``)."""
 
@@ -12,14 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.policy import policy
 
-from ..audit_time import (
-    AuditTimeInputError,
-    Table,
-    calculate,
-    fmt,
-)
-from ..models import AuditTimeCalculation, AuditTimeTable
-from .audits import AuditError
+from ..errors import AuditError
+from .calculation import calculate
+from .inputs import AuditTimeInputError, fmt
+from .models import AuditTimeCalculation, AuditTimeTable
+from .tables import Table
 
 MSG_NO_PERMISSION = _("You do not have permission to calculate audit time.")
 MSG_NO_STANDARDS = _("The application names no standard: add its standards first.")

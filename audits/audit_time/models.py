@@ -1,7 +1,8 @@
 """Audit time: per-standard tables of auditor-days by effective personnel (data staff edit and
 import, IAF MD 5 / ISO/IEC 20000-6 9.1.4), and the calculation kept with each application.
 
-The arithmetic lives in ``audits/audit_time.py``; these models hold its inputs and its trace.
+The arithmetic is the rest of this package (``audits.audit_time``); these models hold its
+inputs and its trace. ``audits.models`` imports them (Django's app loading finds them there).
 """
 
 from decimal import Decimal, InvalidOperation
@@ -9,6 +10,9 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .tables import Band, table_problems
+from .trace import render_trace
 
 
 class AuditTimeTable(models.Model):
@@ -60,8 +64,6 @@ class AuditTimeTable(models.Model):
 
     def band_problems(self) -> tuple[list[str], list[str]]:
         """(errors, warnings) of the stored bands: overlaps are errors, gaps warnings."""
-        from ..audit_time import Band, table_problems
-
         return table_problems(
             [Band(r.min_personnel, r.max_personnel, r.days) for r in self.rows.all()],
             standard=str(self.standard),
@@ -173,6 +175,4 @@ class AuditTimeCalculation(models.Model):
 
     def trace_lines(self) -> list[str]:
         """The trace in the active language."""
-        from ..audit_time import render_trace
-
         return render_trace(self.trace or [])

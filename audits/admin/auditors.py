@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import TechnicalArea
 from core.dates import local_today
 
-from .forms import MSG_OVERLAP_RACE, UnavailabilityForm
-from .models import (
+from ..forms import MSG_OVERLAP_RACE, UnavailabilityForm
+from ..models import (
     AuditorProfile,
     Booking,
     BookingKind,
@@ -25,7 +25,7 @@ from .models import (
     RelationshipDeclaration,
     Unavailability,
 )
-from .selectors import qualifications_expiring
+from ..selectors import qualifications_expiring
 
 EXPIRING_DAYS = 90
 
