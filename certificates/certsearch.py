@@ -76,17 +76,20 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from accounts.models import user_language
 from core.errors import DomainError
 from core.policy import policy
+from reminders.recipients import MANAGE, recipient_ids
 
-from .models import Certificate, CertificateStatus
+from .models import Certificate, CertificateStatus, CertSearchUpload
 from .public_status import CERTSEARCH_STATUS, public_status
 
 
@@ -322,8 +325,6 @@ def month_dir(on: datetime.date) -> Path:
 def certsearch_recipients():
     """Who is told about the monthly export: the same people the reminder scans write to about
     certifications (active staff, or superusers, who manage certifications, with an email)."""
-    from reminders.services import MANAGE, recipient_ids
-
     return get_user_model().objects.filter(pk__in=recipient_ids(MANAGE)).order_by("pk")
 
 
@@ -358,8 +359,6 @@ def _mail_text(files: list[ExportFile], *, folder: Path, on: datetime.date) -> t
 def certsearch_notify(files: list[ExportFile], *, folder: Path, on: datetime.date) -> int:
     """Mail each recipient, in their language, that the month's files are ready; returns the
     number of mails."""
-    from accounts.models import user_language
-
     recipients = list(certsearch_recipients().select_related("preference"))
     if not recipients:
         return 0
@@ -380,13 +379,8 @@ def certsearch_export_monthly(*, on: datetime.date) -> list[ExportFile]:
     atomically; files of an earlier run that month are removed once the new ones are written),
     the record is updated, and staff are mailed only by the month's first export (a failed
     mail rolls the record back, so the retry mails). Until staff record the upload, the daily
-    reminder scan chases it (reminders/services.py, scan_certsearch).
+    reminder scan chases it (certificates/reminders.py, scan_certsearch).
     """
-    from django.db import transaction
-    from django.utils import timezone
-
-    from .models import CertSearchUpload
-
     folder = month_dir(on)
     files = certsearch_write(out_dir=folder, on=on)
     keep = {f.path.name for f in files}
@@ -409,8 +403,6 @@ def certsearch_export_monthly(*, on: datetime.date) -> list[ExportFile]:
 def certsearch_record_upload(*, uploads, by) -> int:
     """Record that ``by`` uploaded these months to IAF CertSearch (those not recorded yet);
     returns how many were recorded now. The reminders for those months stop."""
-    from django.utils import timezone
-
     return uploads.filter(uploaded_at__isnull=True).update(
         uploaded_at=timezone.now(), uploaded_by=by
     )

@@ -1,15 +1,18 @@
 """Stored certificate documents: render a version's PDF (certificates/pdf.py) into
 Certificate.pdf.
 
-Issuing a version renders it after commit (certificates/services.py, _issue_certificate), and
-re-renders the version it replaced so that one carries the superseded mark. Versions created
+Issuing a version renders it after commit (certificates/services/certificates.py,
+certificate_issue, queues ``generate_certificate_pdf``), and re-renders the version it replaced
+so that one carries the superseded mark. The task lives here, beside its work, not in tasks.py:
+the services queue it, and tasks.py imports the services. Versions created
 without the services (seed_demo's bulk path) get theirs from ``manage.py
 generate_certificate_pdfs`` or on first download. The files live in MEDIA_ROOT but are never
 served from MEDIA_URL: staff download them through the admin, which checks permissions.
 """
 
+from celery import shared_task
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from .models import PDF_PENDING, Certificate
@@ -76,6 +79,18 @@ def _replace_file(locked, content: bytes) -> None:
     locked.pdf.save(name, ContentFile(content), save=False)
     locked.pdf_generated_at = timezone.now()
     locked.save(update_fields=["pdf", "pdf_generated_at"])
+
+
+# OperationalError: on SQLite (the default run) the web process or seed_demo may hold the write
+# lock for longer than the 20 s timeout; retry later rather than leave the PDF to first download.
+@shared_task(autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, max_retries=5)
+def generate_certificate_pdf(certificate_id: int) -> bool:
+    """Render and store one certificate version's PDF (queued after commit by the issuing
+    service). Safe to run twice: an unchanged PDF is not written again."""
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is None:
+        return False  # rolled back or deleted meanwhile: nothing to render
+    return certificate_store_pdf(certificate)
 
 
 def swept_for_pdf():

@@ -1,6 +1,6 @@
 """Was a certificate valid on a given date? Answered from the recorded history only.
 
-The public verification page asks "was certificate X valid on date D?" (issue 4). The answer
+The public verification page asks "was certificate X valid on date D?". The answer
 comes from what the services recorded, never from today's state projected backwards:
 
 - the version in effect on D is the newest version whose effective date is on or before D

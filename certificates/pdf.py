@@ -9,7 +9,7 @@ public verification URL. A superseded version says so, with the number that repl
 
 The font is vendored (fonts/wqy-microhei.ttf, TrueType, embedded and subset): reportlab cannot
 use CFF fonts such as Noto Sans CJK, and its built-in CID fonts are not embedded, so viewers
-without them show blanks (docs/issue4-research.md).
+without them show blanks (docs/decisions/008-certificate-pdfs.md).
 
 The labels are fixed bilingual pairs ("证书编号 Certificate No."), not gettext strings: the
 document is the same whatever language the person who triggered the rendering uses.

@@ -1,4 +1,4 @@
-"""The public verification pages and JSON API (no login; issue 4).
+"""The public verification pages and JSON API (no login).
 
 Anyone may check a certificate by number or a company by name, in Chinese or English, on a
 phone, without JavaScript. Only what ISO/IEC 17021-1 allows without consent is shown (the

@@ -1,4 +1,7 @@
-"""The rules of the certification lifecycle and of scope extensions: one function per check,
+"""Long module: every rule of the lifecycle beside the TABLE that decides each transition's
+legality, so that one file answers "why is this refused?" (search it for the rule's words).
+
+The rules of the certification lifecycle and of scope extensions: one function per check,
 each returning the reasons a transition is refused today, registered in ``TABLE`` at the end
 (core/rules.py explains the mechanism; CertificatesConfig.ready() registers the table).
 
@@ -14,7 +17,9 @@ import datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audits.models import AuditKind, AuditState, FindingState, Grade
+from audits.impartiality import decision_conflicts
+from audits.models import AuditKind, AuditState, AuditTimeCalculation, Finding, FindingState, Grade
+from audits.services import audit_plan_problems
 from core.dates import add_months
 from core.policy import policy
 
@@ -27,9 +32,11 @@ from .models import (
     Certification,
     Decision,
     DecisionOutcome,
+    ExtensionState,
+    ScopeExtension,
     State,
 )
-from .scope_extensions import (
+from .models.scope_extensions import (
     MSG_AUDIT_NOT_CLOSED,
     MSG_AUDIT_OPEN_REFUSE,
     MSG_CHOOSE_AUDIT,
@@ -38,8 +45,6 @@ from .scope_extensions import (
     MSG_NOT_ACTIVE,
     MSG_PLAN_AUDIT_FIRST,
     MSG_REASON,
-    ExtensionState,
-    ScopeExtension,
 )
 
 
@@ -74,8 +79,6 @@ def decided_audits(cert) -> list:
 def findings_blockers(audits):
     """No decision while a major nonconformity is unverified or a minor has no accepted plan
     (ISO/IEC 17021-1 9.5.3, 9.4.9; shared/domain.md, Findings)."""
-    from audits.models import Finding
-
     findings = Finding.objects.filter(audit__in=audits)
     majors = findings.majors_unverified().count()
     minors = findings.filter(grade=Grade.MINOR, state=FindingState.OPEN).count()
@@ -117,16 +120,12 @@ def conflict_of_interest_blockers(cert):
     """Nobody with consultancy or employment for the client in the last
     CONFLICT_OF_INTEREST_YEARS decides on it (ISO/IEC 17021-1 5.2, 9.5.2). The rule is the
     audit team's (audits.impartiality), asked on the decision date."""
-    from audits.impartiality import decision_conflicts
-
     return decision_conflicts(cert.ctx.by, client=cert.client, on=cert.ctx.on)
 
 
 def stage2_limit_passed(cert) -> datetime.date | None:
     """If majors were not verified by the limit after stage 2, the limit's date. A major
     verified only after the limit does not count: the new stage 2 is still required."""
-    from audits.models import Finding
-
     stage2 = cert.latest_stage2()
     if stage2 is None or stage2.actual_end is None:
         return None
@@ -161,8 +160,6 @@ def audit_time_calculated(cert):
     application review (IAF MD 5, ISO/IEC 20000-6 9.1.4; shared/domain.md, Intake)."""
     if cert.application is None:
         return  # application_meets_intake_conditions says so
-    from audits.models import AuditTimeCalculation
-
     calculation = AuditTimeCalculation.objects.current_for(cert.application)
     if calculation is None or not calculation.covers(cert.standard):
         yield _(
@@ -413,7 +410,7 @@ def new_scope_written(cert):
 def extension_granted(cert):
     """A scope extension only through a reviewed, audited (or justified) and granted extension
     application (ISO/IEC 17021-1 9.6.4, 9.1.2; shared/domain.md, Scope reduction / extension;
-    certificates/scope_extensions.py)."""
+    certificates/models/scope_extensions.py)."""
     extension = cert.ctx.extra.get("extension")
     if (
         extension is None
@@ -468,8 +465,6 @@ def extension_audit_plannable(ext):
     if not ext.audit_needed:
         yield MSG_NO_AUDIT_PLANNED
         return
-    from audits.services import audit_plan_problems
-
     yield from audit_plan_problems(ext.certification, AuditKind.SPECIAL)
 
 

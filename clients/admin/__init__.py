@@ -1,5 +1,8 @@
-"""The clients app in the admin, one module per area (Django loads ``clients.admin``)."""
+"""The clients app in the admin, one module per area (Django loads ``clients.admin``).
 
-from . import applications, clients, imports
+Applications are registered by ``certificates.admin.applications`` (intake opens certifications).
+"""
 
-__all__ = ["applications", "clients", "imports"]
+from . import clients, imports
+
+__all__ = ["clients", "imports"]

@@ -37,9 +37,10 @@ from certificates.models import (
     CertificateStatus,
     Certification,
     Decision,
+    ExtensionState,
+    ScopeExtension,
     State,
 )
-from certificates.scope_extensions import ExtensionState, ScopeExtension
 from certificates.services import CertificationConflict, CertificationError
 from clients.models import Application
 from tests import lifecycle as lc
@@ -115,7 +116,8 @@ def make_machine(people, decider_auditor, auditors=()):
             self.pk = cert.pk
             self.client_id = cert.client_id
             self.state = cert.state
-            self.cert_log = 0  # successful certification transitions
+            # The application's opening row, then one per successful certification transition.
+            self.cert_log = 1
             self.other_log = 0  # successful audit and finding transitions
             self.decisions = 0
             self.certificates = 0
@@ -408,6 +410,8 @@ def make_machine(people, decider_auditor, auditors=()):
             # counts for the due date only when held within the 12 months before it (or late).
             counts = due is not None and self.today >= due - relativedelta(months=12)
             assert self.fresh().surveillances_done == done + (1 if counts else 0)
+            if counts:
+                self.cert_log += 1  # the count is a change of the certification: a history row
 
         def do_recert_audit(self, data):
             members = self.team(data)

@@ -43,6 +43,7 @@ def test_application_to_certificate(people):
     assert certificate.original_certification_date == D(2025, 1, 15)
     assert certificate.status == CertificateStatus.CURRENT
     assert history(cert) == [
+        (None, "applied", "open"),
         ("applied", "under_review", "start_review"),
         ("under_review", "accepted", "accept"),
         ("accepted", "stage1", "begin_stage1"),
@@ -565,7 +566,8 @@ def test_every_transition_writes_one_state_log(people):
     by, from, to, transition and the reason as description."""
     s, d = people.staff, people.decider
     cert = lc.apply(people, received_on=D(2024, 9, 1))
-    expected = []
+    # The application opened it: its first row, from no state.
+    expected = [(s.pk, None, "applied", "open", None)]
 
     def step(call, by, log):
         before = StateLog.objects.for_(cert).count()

@@ -24,10 +24,10 @@ from django.utils import translation
 from PIL import Image, ImageChops
 
 from certificates import services as svc
-from certificates.admin import CertificateAdmin
+from certificates.admin.certificates import CertificateAdmin
+from certificates.documents import generate_certificate_pdf
 from certificates.models import Certificate, CertificateStatus, State
 from certificates.pdf import render_certificate_pdf, verification_url
-from certificates.tasks import generate_certificate_pdf
 from clients.models import Site
 from tests import lifecycle as lc
 from tests.factories import ClientFactory, UserFactory
@@ -479,5 +479,5 @@ def test_a_broker_down_at_grant_logs_and_runs_the_other_after_commit_work(
     cert.refresh_from_db()
     assert cert.state == State.ACTIVE
     assert ran == ["later"]
-    assert "Could not queue certificates.tasks.generate_certificate_pdf" in caplog.text
+    assert "Could not queue certificates.documents.generate_certificate_pdf" in caplog.text
     assert "broker down" in caplog.text

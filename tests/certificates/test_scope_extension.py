@@ -13,8 +13,12 @@ from django_fsm_log.models import StateLog
 from audits import services as audit_svc
 from audits.models import Recommendation
 from certificates import services as svc
-from certificates.models import MSG_EXTENSION_NOT_GRANTED, CertificateStatus, Certification
-from certificates.scope_extensions import ExtensionState
+from certificates.models import (
+    MSG_EXTENSION_NOT_GRANTED,
+    CertificateStatus,
+    Certification,
+    ExtensionState,
+)
 from certificates.services import CertificationError
 from clients.models import Site
 from tests import lifecycle as lc

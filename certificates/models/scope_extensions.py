@@ -16,9 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from audits.models import AuditState
 from core.rules import RuleMixin, logged_transition, rules_hold
-
-from .models import Certification
 
 MSG_CHOOSE_AUDIT = _("Say whether the extension needs a special audit.")
 MSG_NO_AUDIT_JUSTIFY = _(
@@ -60,7 +59,7 @@ class ScopeExtension(RuleMixin, FSMModelMixin, models.Model):
     special audit and the decision."""
 
     certification = models.ForeignKey(
-        Certification,
+        "certificates.Certification",
         on_delete=models.PROTECT,
         related_name="scope_extensions",
         verbose_name=_("certification"),
@@ -158,8 +157,6 @@ class ScopeExtension(RuleMixin, FSMModelMixin, models.Model):
 
     def _decided_audits(self):
         """The special audit the decision rests on, once closed (and not decided already)."""
-        from audits.models import AuditState
-
         audit = self.audit
         return [audit] if audit is not None and audit.state == AuditState.CLOSED else []
 

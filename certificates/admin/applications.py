@@ -1,6 +1,9 @@
-"""Applications: intake, the document checklist, audit time."""
+"""Applications (clients.Application): intake, the document checklist, audit time.
 
-from django import forms
+Registered here, not in clients, because intake opens certifications (certificates.services)
+and shows the audit time (audits); the admin URL names stay admin:clients_application_*.
+"""
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -8,49 +11,18 @@ from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from audits.admin_access import NeedToKnowAdminMixin
-from audits.admin_audit_time import application_summary, calculate_view
-from certificates.services import application_open_certifications, application_open_problems
-from clients.models import (
-    Application,
-    ApplicationDocument,
-)
+from audits.audit_time.admin import application_summary, calculate_view
+from certificates.services import application_open_certifications
+from clients.models import Application, ApplicationDocument
+from core.need_to_know import NeedToKnowAdminMixin
+
+from .forms import ApplicationForm
 
 
 class ApplicationDocumentInline(admin.TabularInline):
     model = ApplicationDocument
     extra = 0
     autocomplete_fields = ("required_document",)
-
-
-class ApplicationForm(forms.ModelForm):
-    class Meta:
-        model = Application
-        fields = (
-            "client",
-            "standards",
-            "received_on",
-            "scope",
-            "sites",
-            "effective_personnel",
-            "language",
-            "system_operating_since",
-            "internal_audit_on",
-            "management_review_on",
-            "no_penalty_declared",
-            "legal_registration_checked",
-            "impartiality_threats",
-            "notes",
-        )
-
-    def clean(self):
-        data = super().clean()
-        if not self.instance.pk and data.get("client") and data.get("standards"):
-            for problem in application_open_problems(
-                client=data["client"], standards=data["standards"]
-            ):
-                self.add_error("standards", problem)
-        return data
 
 
 @admin.register(Application)

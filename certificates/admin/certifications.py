@@ -1,0 +1,474 @@
+"""Staff workspace for certifications: the list with its due-date filters, the page with the
+audits, certificate versions, decisions and history, the transition buttons and the exports.
+
+State changes only through the transition buttons (core/admin_transitions.py), which call
+the services (certificates/services/).
+"""
+
+import datetime
+import io
+
+from django.contrib import admin, messages
+from django.http import FileResponse, HttpResponse
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from audits import access
+from audits.models import Audit
+from audits.services import audit_time_shortfall
+from certificates import services as svc
+from certificates.certsearch import CertSearchError, certsearch_download
+from certificates.documents import certificate_pdf_pending
+from certificates.imports.certificate_export import export_certificates
+from certificates.models import Certificate, Certification, Decision, ScopeExtension
+from clients.models import Client
+from core.admin_transitions import (
+    HistoryInline,
+    OptionalReasonForm,
+    ReasonForm,
+    TransitionAction,
+    TransitionAdminMixin,
+    TransitionForm,
+)
+from core.dates import local_today
+from core.need_to_know import NeedToKnowAdminMixin
+
+from .certificates import pdf_download_link, pdf_pending_note
+from .forms import SanctionForm, ScopeForm, StagePlanForm
+
+
+def _plan(service):
+    def run(obj, d, user, on):
+        return service(
+            certification=obj,
+            planned_start=d["planned_start"],
+            planned_end=d["planned_end"],
+            team_leader=d["team_leader"],
+            members=d["members"],
+            technical_experts=d.get("technical_experts") or (),
+            justification=d["justification"],
+            by=user,
+            on=on,
+        )
+
+    return run
+
+
+def _simple(service):
+    return lambda obj, d, user, on: service(certification=obj, by=user, on=on)
+
+
+def _reasoned(service):
+    return lambda obj, d, user, on: service(certification=obj, reason=d["reason"], by=user, on=on)
+
+
+def _sanction(service):
+    return lambda obj, d, user, on: service(
+        certification=obj,
+        reason=d["reason"],
+        by=user,
+        on=on,
+        at_client_request=d["at_client_request"],
+    )
+
+
+def _scoped(service):
+    return lambda obj, d, user, on: service(
+        certification=obj, scope=d["scope"], reason=d["reason"], by=user, on=on
+    )
+
+
+class SurveillanceDueFilter(admin.SimpleListFilter):
+    title = _("due dates")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("surveillance_overdue", _("Surveillance overdue")),
+            ("surveillance_90", _("Surveillance due within 90 days")),
+            ("expiring_180", _("Expiring within 180 days")),
+            ("past_expiry", _("Past expiry, not yet expired")),
+            ("suspension_deadline", _("Suspension deadline passed")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = local_today()
+        value = self.value()
+        if value == "surveillance_overdue":
+            return queryset.surveillance_overdue(on=today)
+        if value == "surveillance_90":
+            return queryset.active().filter(
+                next_surveillance_due__gte=today,
+                next_surveillance_due__lte=today + datetime.timedelta(days=90),
+            )
+        if value == "expiring_180":
+            return queryset.expiring_within(days=180, on=today)
+        if value == "past_expiry":
+            return queryset.past_expiry(on=today)
+        if value == "suspension_deadline":
+            return queryset.suspension_deadline_passed(on=today)
+        return queryset
+
+
+class ClientCityFilter(admin.SimpleListFilter):
+    """The clients' cities, from the clients the user may see (Django's filter on
+    ``client__city`` would list every client's city: an auditor would learn where the body's
+    other clients are)."""
+
+    title = _("city")
+    parameter_name = "client__city"
+
+    def lookups(self, request, model_admin):
+        clients = access.visible(Client.objects.exclude(city=""), request.user)
+        cities = clients.order_by("city").values_list("city", flat=True).distinct()
+        return [(city, city) for city in cities]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(client__city=self.value())
+        return queryset
+
+
+class AuditInline(admin.TabularInline):
+    """The certification's audits, the programme included: year of the cycle, deadline,
+    whether the dates are confirmed, the team and the audit time."""
+
+    model = Audit
+    verbose_name_plural = _("audits and programme")
+    fields = (
+        "kind",
+        "cycle",
+        "programme_year",
+        "state",
+        "planned_start",
+        "planned_end",
+        "dates_confirmed",
+        "due_by",
+        "late",
+        "team",
+        "audit_time",
+        "recommendation",
+        "decision",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        # An auditor sees the certification's audits they are on (audits/access.py).
+        return (
+            access.visible(super().get_queryset(request), request.user)
+            .select_related("team_leader", "decision")
+            .prefetch_related("members")
+            .order_by("cycle", "planned_start", "pk")
+        )
+
+    @admin.display(description=_("late"), boolean=True)
+    def late(self, audit):
+        return audit.is_late
+
+    @admin.display(description=_("team"))
+    def team(self, audit):
+        if audit.team_leader is None:
+            return _("no team yet")
+        names = [str(audit.team_leader)] + [
+            str(m) for m in audit.members.all() if m.pk != audit.team_leader_id
+        ]
+        return ", ".join(names)
+
+    @admin.display(description=_("audit time"))
+    def audit_time(self, audit):
+        if audit.audit_days is None:
+            return "-"
+        return _("%(days)s d (on site ≥ %(onsite)s)") % {
+            "days": audit.audit_days,
+            "onsite": audit.onsite_days if audit.onsite_days is not None else "-",
+        }
+
+
+class CertificateInline(admin.TabularInline):
+    model = Certificate
+    fields = (
+        "printed_number",
+        "status",
+        "effective_date",
+        "expiry_date",
+        "gap_from",
+        "gap_to",
+        "scope",
+        "pdf_download",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    @admin.display(description=_("certificate number"))
+    def printed_number(self, certificate):
+        return certificate.full_number
+
+    @admin.display(description=_("document"))
+    def pdf_download(self, certificate):
+        return pdf_download_link(certificate)
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    fields = ("outcome", "decided_on", "decided_by", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+class ScopeExtensionInline(admin.TabularInline):
+    """The certification's scope extension applications; each is reviewed, audited and
+    decided on its own page ("Add scope extension" there)."""
+
+    model = ScopeExtension
+    fields = ("received_on", "services", "state", "audit_needed", "decided_on", "decided_by")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Certification)
+class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "client",
+        "standard",
+        "state_today",
+        "cycle",
+        "certificate_number",
+        "expiry_date",
+        "next_surveillance_due",
+        "city",
+    )
+    list_filter = ("state", "standard", SurveillanceDueFilter, ClientCityFilter)
+    search_fields = (
+        "client__legal_name",
+        "client__english_name",
+        "client__registration_id",
+        "certificate_number",
+    )
+    list_select_related = ("client", "standard")
+    readonly_fields = (
+        "state_today",
+        "client",
+        "standard",
+        "application",
+        "scope",
+        "cycle",
+        "certificate_number",
+        "original_certification_date",
+        "cycle_start",
+        "expiry_date",
+        "next_surveillance_due",
+        "surveillances_done",
+        "suspended_on",
+        "suspension_deadline",
+        "expired_on",
+        "revision",
+    )
+    inlines = [
+        AuditInline,
+        CertificateInline,
+        DecisionInline,
+        ScopeExtensionInline,
+        HistoryInline,
+    ]
+    actions = [
+        "export_certsearch",
+        "export_certificates_xlsx",
+        "export_certificates_csv",
+    ]
+    transition_actions = {
+        "start_review": TransitionAction(TransitionForm, _simple(svc.certification_start_review)),
+        "reject": TransitionAction(ReasonForm, _reasoned(svc.certification_reject)),
+        "accept": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_accept(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "begin_stage1": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage1)),
+        "repeat_stage1": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage1)),
+        "begin_stage2": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage2)),
+        "new_stage2": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage2)),
+        "submit_for_decision": TransitionAction(
+            TransitionForm, _simple(svc.certification_submit_for_decision)
+        ),
+        "grant": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_grant(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "refuse": TransitionAction(ReasonForm, _reasoned(svc.certification_refuse)),
+        "recertify": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_recertify(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "restore_after_expiry": TransitionAction(
+            OptionalReasonForm,
+            lambda obj, d, user, on: svc.certification_restore_after_expiry(
+                certification=obj, by=user, on=on, reason=d["reason"]
+            ),
+        ),
+        "expire": TransitionAction(TransitionForm, _simple(svc.certification_expire)),
+        "suspend": TransitionAction(SanctionForm, _sanction(svc.certification_suspend)),
+        "lift_suspension": TransitionAction(
+            ReasonForm, _reasoned(svc.certification_lift_suspension)
+        ),
+        "withdraw": TransitionAction(SanctionForm, _sanction(svc.certification_withdraw)),
+        "reduce_scope": TransitionAction(ScopeForm, _scoped(svc.certification_reduce_scope)),
+        # extend_scope: only as the decision on a scope extension (ScopeExtensionAdmin).
+    }
+
+    def has_add_permission(self, request):
+        return False  # certifications open from applications
+
+    def save_model(self, request, obj, form, change):
+        # The designated decision maker is the one field edited here: through its service (the
+        # revision is bumped, a history row written), never a save of the whole row.
+        if change and "decision_maker" in form.changed_data:
+            svc.certification_designate_decision_maker(
+                certification=obj, decision_maker=obj.decision_maker, by=request.user
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records are kept (ISO/IEC 17021-1 8.4)
+
+    def transition_view(self, request, object_id, name):
+        newest = newest_audit = None
+        if request.method == "POST" and str(object_id).isdigit():
+            versions = Certificate.objects.filter(certification_id=int(object_id))
+            newest = versions.order_by("-pk").values_list("pk", flat=True).first() or 0
+            planned = Audit.objects.filter(certification_id=int(object_id))
+            newest_audit = planned.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = super().transition_view(request, object_id, name)
+        if newest is not None and response.status_code == 302:
+            self._tell_pdf_pending(request, versions.filter(pk__gt=newest))
+            self._tell_audit_time_short(request, planned.filter(pk__gt=newest_audit))
+        return response
+
+    def _tell_audit_time_short(self, request, audits):
+        """After planning a stage: warn (never refuse) when the team x the planned days fall
+        short of the stage's calculated audit time."""
+        for audit in audits:
+            warning = audit_time_shortfall(audit)
+            if warning:
+                self.message_user(request, f"{audit}: {warning}", messages.WARNING)
+
+    def _tell_pdf_pending(self, request, issued):
+        """After a decision that issued a version: its PDF is queued after commit, not there
+        yet; say when it is there at the latest (should the task queue be down, the sweep
+        renders it)."""
+        for certificate in issued:
+            if certificate_pdf_pending(certificate):
+                self.message_user(
+                    request,
+                    format_html("{}: {}.", certificate.full_number, pdf_pending_note()),
+                    messages.INFO,
+                )
+
+    def transition_initial(self, obj, name):
+        if name == "reduce_scope":
+            return {"scope": obj.scope}
+        return {}
+
+    @admin.display(description=_("city"), ordering="client__city")
+    def city(self, obj):
+        return obj.client.city
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_today(self, obj):
+        """The state the dates give today: past its expiry date a certification is expired,
+        even before the nightly task records it (shared/domain.md, dates rule, not jobs)."""
+        if obj.past_expiry_on(local_today()):
+            return _("Expired: valid until %(day)s (recorded tonight)") % {
+                "day": obj.expiry_date.isoformat()
+            }
+        return obj.get_state_display()
+
+    def has_certsearch_permission(self, request):
+        return request.user.has_perm("certificates.manage_certification")
+
+    @admin.action(description=_("Export to IAF CertSearch (.xlsx)"), permissions=["certsearch"])
+    def export_certsearch(self, request, queryset):
+        """The selected certifications ("select all" for every one) in the IAF CertSearch
+        template: only issued certificates of consenting clients (certificates/certsearch.py)."""
+        try:
+            download = certsearch_download(on=local_today(), certifications=queryset)
+        except CertSearchError as err:
+            self.message_user(request, " ".join(err.messages), messages.ERROR)
+            return None
+        if download is None:
+            self.message_user(
+                request,
+                _(
+                    "Nothing to export: none of the selected certifications has an issued "
+                    "certificate of a client that consented to the IAF CertSearch listing."
+                ),
+                messages.WARNING,
+            )
+            return None
+        name, content_type, fh = download
+        return FileResponse(fh, as_attachment=True, filename=name, content_type=content_type)
+
+    def has_export_certificates_permission(self, request):
+        return request.user.is_staff and self.has_view_permission(request)
+
+    def _export_certificates(self, request, queryset, fmt):
+        """The selected certifications' certificates in the certificate import's columns
+        (certificates/imports/certificate_export.py): the file imports back unchanged."""
+        buffer = io.BytesIO()
+        count = export_certificates(
+            buffer, format=fmt, language=get_language() or "zh", queryset=queryset
+        )
+        if not count:
+            self.message_user(
+                request,
+                _(
+                    "Nothing to export: none of the selected certifications has a certificate "
+                    "(Active, Suspended, Withdrawn or Expired)."
+                ),
+                messages.WARNING,
+            )
+            return None
+        content_type = {
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "csv": "text/csv; charset=utf-8",
+        }[fmt]
+        response = HttpResponse(buffer.getvalue(), content_type=content_type)
+        stamp = local_today().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="certificates-{stamp}.{fmt}"'
+        return response
+
+    @admin.action(
+        description=_("Export certificates to Excel (.xlsx), importable again"),
+        permissions=["export_certificates"],
+    )
+    def export_certificates_xlsx(self, request, queryset):
+        return self._export_certificates(request, queryset, "xlsx")
+
+    @admin.action(
+        description=_("Export certificates to CSV (UTF-8 with BOM), importable again"),
+        permissions=["export_certificates"],
+    )
+    def export_certificates_csv(self, request, queryset):
+        return self._export_certificates(request, queryset, "csv")
