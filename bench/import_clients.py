@@ -378,8 +378,8 @@ def client_objects(rows, *, search: bool):
 def phase_bulk_create(opts, *, search=True) -> dict:
     from django.db import transaction
 
-    from clients.imports.client_import import tune_import_transaction
     from clients.models import Client, Contact, Site
+    from infra.tabular.pgbulk import tune_import_transaction
 
     truncate()
     rows = 0
@@ -432,8 +432,8 @@ def phase_copy(opts) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from clients.imports.client_import import tune_import_transaction
     from clients.models import normalise_search, search_grams
+    from infra.tabular.pgbulk import tune_import_transaction
 
     truncate()
     now = timezone.now()

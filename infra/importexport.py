@@ -9,7 +9,7 @@ It offers two formats only, CSV and XLSX:
   unchanged. (django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT deletes the
   first ``=`` instead, so a value would not survive the round trip; it stays off.)
 - XLSX export writes text cells as text, never as formulas (tablib writes a text beginning with
-  ``=`` as a formula); XLSX import reads the workbook through clients/imports/tabular.py, with
+  ``=`` as a formula); XLSX import reads the workbook through infra/tabular/, with
   its limits on what a workbook may unpack to (a ZIP bomb is refused from the ZIP directory,
   before anything is unpacked) and on columns and rows.
 
@@ -29,6 +29,14 @@ from import_export.forms import ImportForm
 
 from core.policy import policy
 from infra.csvsafe import neutralise, unneutralise
+from infra.tabular import (
+    ImportFileError,
+    check_workbook,
+    human_size,
+    open_table,
+    unpacked_size,
+    write_table,
+)
 
 INLINE_TOO_BIG = _(
     "The file is %(size)s; at most %(limit)s is accepted here, as it is read while you wait "
@@ -42,14 +50,7 @@ INLINE_UNPACKED_TOO_BIG = _(
 
 def check_inline_upload(stream) -> None:
     """Refuse (ImportFileError) a file too large to read in a web request: its size, and for
-    a workbook what it unpacks to and the other limits of clients/imports/tabular.py."""
-    from clients.imports.tabular import (
-        ImportFileError,
-        check_workbook,
-        human_size,
-        unpacked_size,
-    )
-
+    a workbook what it unpacks to and the other limits of infra/tabular/workbook.py."""
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
     limit = policy("IMPORT_INLINE_MAX_BYTES")
@@ -89,8 +90,6 @@ class SafeXLSX(base_formats.XLSX):
     """XLSX read with the import's limits and checks, written with text cells as text."""
 
     def create_dataset(self, in_stream):
-        from clients.imports.tabular import open_table
-
         stream = io.BytesIO(in_stream)
         check_inline_upload(stream)
         with open_table(stream) as table:
@@ -101,8 +100,6 @@ class SafeXLSX(base_formats.XLSX):
         return dataset
 
     def export_data(self, dataset, **kwargs):
-        from clients.imports.client_export import write_table
-
         out = io.BytesIO()
         write_table(
             out,
@@ -120,8 +117,6 @@ FORMATS = [SafeCSV, SafeXLSX]
 
 class SafeImportForm(ImportForm):
     def clean_import_file(self):
-        from clients.imports.tabular import ImportFileError
-
         upload = self.cleaned_data["import_file"]
         try:
             check_inline_upload(upload)
@@ -137,8 +132,6 @@ class SafeImportExportMixin:
     import_form_class = SafeImportForm
 
     def add_data_read_fail_error_to_form(self, form, e):
-        from clients.imports.tabular import ImportFileError
-
         if isinstance(e, ImportFileError):
             for message in e.messages:
                 form.add_error("import_file", message)

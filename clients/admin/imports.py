@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from clients.imports.jobs import job_confirm, job_progress, job_start
-from clients.imports.tabular import ImportFileError, check_workbook
-from clients.models import (
-    ImportJob,
-)
+from clients.imports.jobs import job_confirm, job_start
+from clients.imports.registry import IMPORT_KINDS
+from clients.imports.runner import job_progress
+from clients.models import ImportJob
 from core.policy import policy
+from infra.tabular import ImportFileError, check_workbook
 
 
 class ImportUploadForm(forms.Form):
@@ -48,13 +48,6 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-IMPORT_PERMISSIONS = {
-    ImportJob.Kind.CLIENTS: ("clients.add_client", "clients.change_client"),
-    # Bringing in a certificate records its grant: the decision makers' permission.
-    ImportJob.Kind.CERTIFICATES: ("certificates.decide_certification",),
-}
-
-
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     """Upload a client list or existing certificates, see the preview (what would be created,
@@ -64,8 +57,10 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ("kind", "status")
 
     def _may(self, request, kind=None):
-        kinds = [kind] if kind else list(IMPORT_PERMISSIONS)
-        return any(request.user.has_perms(IMPORT_PERMISSIONS[k]) for k in kinds)
+        """Whether the user may import files of ``kind`` (None: of any kind); each kind's
+        permissions are registered with it (clients/imports/registry.py)."""
+        kinds = [IMPORT_KINDS[kind]] if kind else list(IMPORT_KINDS.values())
+        return any(request.user.has_perms(k.permissions) for k in kinds)
 
     def has_module_permission(self, request):
         return self._may(request)

@@ -1,7 +1,8 @@
 """Export of the client list in the import's own columns (clients/imports/columns.py), as CSV
-or XLSX, so that an export imported again changes nothing (the round trip). CSV text cells that
-a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) are written with a
-' in front, which the import takes off (infra/csvsafe.py); XLSX cells are typed text.
+or XLSX (infra/tabular/export.py), so that an export imported again changes nothing (the round
+trip). CSV text cells that a spreadsheet would run as a formula (=, +, -, @, tab, carriage
+return first) are written with a ' in front, which the import takes off (infra/csvsafe.py);
+XLSX cells are typed text.
 
 One row per client: its fields, its other sites as "name|city|address; ...", its primary
 contact, and its newest application (standard, scope, date the management system started).
@@ -12,21 +13,17 @@ openpyxl's write-only mode).
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-from pathlib import Path
-
 from django.db.models import Prefetch
 
-from infra.csvsafe import neutralise
+from infra.tabular import ENCODINGS, FORMATS, write_table
 
 from ..models import Application, Client, Contact, Site
 from .columns import CLIENT_COLUMNS
 
+# The formats offered (manage.py export_clients): infra/tabular/export.py's.
+__all__ = ["CHUNK", "ENCODINGS", "FORMATS", "export_clients", "export_headers", "export_rows"]
+
 CHUNK = 2000
-FORMATS = ("csv", "xlsx")
-ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 
 
 def export_headers(language: str = "zh") -> list[str]:
@@ -77,35 +74,6 @@ def export_rows(queryset=None):
         yield _row(client)
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def write_table(out, *, headers, rows, format: str, encoding: str, sheet_name: str) -> int:
-    """Write ``headers`` and the streamed ``rows`` to ``out`` (a path or a binary file object)
-    as CSV in ``encoding`` or XLSX (write-only); returns the rows written. Both exports use
-    it."""
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    if isinstance(out, (str, Path)):
-        with open(out, "wb") as file:
-            return write_table(
-                file,
-                headers=headers,
-                rows=rows,
-                format=format,
-                encoding=encoding,
-                sheet_name=sheet_name,
-            )
-    if format == "csv":
-        return _write_csv(out, headers, rows, encoding)
-    return _write_xlsx(out, headers, rows, sheet_name)
-
-
 def export_clients(
     out, *, format: str = "csv", encoding: str = "utf-8-sig", language: str = "zh", queryset=None
 ) -> int:
@@ -118,44 +86,3 @@ def export_clients(
         encoding=encoding,
         sheet_name="clients",
     )
-
-
-def _write_csv(out, headers, rows, encoding) -> int:
-    text = io.TextIOWrapper(out, encoding=encoding, newline="", write_through=True)
-    try:
-        writer = csv.writer(text)
-        writer.writerow([neutralise(h) for h in headers])
-        count = 0
-        for row in rows:
-            # A text cell a spreadsheet would run as a formula gets a ' in front (CSV
-            # injection); the import takes it off again (infra/csvsafe.py).
-            writer.writerow([neutralise(_cell(v)) for v in row])
-            count += 1
-        text.flush()
-        return count
-    finally:
-        text.detach()  # leave ``out`` open for the caller
-
-
-def _write_xlsx(out, headers, rows, sheet_name) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name)
-    sheet.append(headers)
-    count = 0
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                # Text, never a formula (a name or scope could start with "=").
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-        count += 1
-    workbook.save(out)
-    return count

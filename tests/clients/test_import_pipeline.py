@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone, translation
 
-from clients.imports.client_import import ImportReport, RowError, stream_chunks
-from clients.imports.tabular import ImportFileError
+from infra.tabular import ImportFileError, ImportReport, RowError, stream_chunks
 
 
 @dataclass

@@ -23,9 +23,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from clients.imports import tabular
-from clients.imports.tabular import ImportFileError, check_workbook, human_size, open_table
 from clients.models import ImportJob
+from infra.tabular import ImportFileError, check_workbook, human_size, open_table, workbook, xlsx
 from tests.clients.test_import_clients import row, xlsx_bytes
 
 MB = 1024 * 1024
@@ -75,7 +74,7 @@ def no_parsing(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the workbook was parsed")
 
-    monkeypatch.setattr(tabular, "load_workbook", fail)
+    monkeypatch.setattr(xlsx, "load_workbook", fail)
 
 
 # -- a real ZIP bomb --------------------------------------------------------------------------
@@ -364,10 +363,10 @@ def test_shared_strings_at_their_byte_limit_are_read():
 
 @pytest.mark.parametrize("chunk", [7, 64, 1024 * 1024])
 def test_more_shared_strings_than_the_limit_are_refused_before_parsing(chunk, monkeypatch):
-    monkeypatch.setattr(tabular, "_CHUNK", chunk)  # tags cut by the chunks are counted once
+    monkeypatch.setattr(workbook, "_CHUNK", chunk)  # tags cut by the chunks are counted once
     with limits(IMPORT_MAX_SHARED_STRINGS=SHARED_COUNT), open_table(io.BytesIO(SHARED)) as table:
         assert table.total_rows == 119
-    monkeypatch.setattr(tabular, "load_workbook", None)  # not reached
+    monkeypatch.setattr(xlsx, "load_workbook", None)  # not reached
     with limits(IMPORT_MAX_SHARED_STRINGS=SHARED_COUNT - 1):
         message = refusal(SHARED)
     assert f"{SHARED_COUNT - 1:,}" in message

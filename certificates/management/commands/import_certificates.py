@@ -2,7 +2,7 @@
 
 Imports existing certificates (a body migrating from its previous system, or certificates
 transferred from another body) into their lifecycle states; columns in
-clients/imports/certificate_columns.py. The clients must already be in certbody (import the
+certificates/imports/certificate_columns.py. The clients must already be in certbody (import the
 client list first). All or nothing: with any row error nothing is written, the errors are
 printed (row, column, value, why) and the exit code is 1. With --dry-run nothing is written
 either way: it prints what would be imported and what is already in certbody unchanged.
@@ -13,9 +13,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.imports.certificate_import import import_certificates
-
-from .import_clients import print_report
+from certificates.imports.certificate_import import import_certificates
+from clients.management.commands.import_clients import print_report
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.imports.certificate_export import ENCODINGS, FORMATS, export_certificates
+from certificates.imports.certificate_export import ENCODINGS, FORMATS, export_certificates
 
 
 class Command(BaseCommand):

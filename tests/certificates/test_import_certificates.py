@@ -16,6 +16,7 @@ from django_fsm_log.models import StateLog
 
 from certificates import public_status as ps
 from certificates import services as svc
+from certificates.imports.certificate_import import import_certificates
 from certificates.models import (
     Certificate,
     CertificateStatus,
@@ -24,9 +25,8 @@ from certificates.models import (
     DecisionOutcome,
     State,
 )
-from clients.imports.certificate_import import import_certificates
+from certificates.reminders import scan_surveillance
 from core.dates import local_today
-from reminders import services as rem
 from reminders.models import Reminder, ReminderKind
 from tests.clients import sheets
 from tests.factories import ClientFactory, UserFactory, make_uscc, standard
@@ -366,7 +366,7 @@ def test_surveillance_reminders_find_an_imported_active_certification(importer, 
     client = clients(1)[1]
     assert run(csv_bytes([row(1, next="2026-04-20")]), by=importer).committed
     cert = client.certifications.get()
-    result = rem.scan_surveillance(today=D(2026, 3, 21))  # 30 days before
+    result = scan_surveillance(today=D(2026, 3, 21))  # 30 days before
     assert result.created[ReminderKind.SURVEILLANCE_DUE] == 1
     reminder = Reminder.objects.get(kind=ReminderKind.SURVEILLANCE_DUE)
     assert (reminder.object_id, reminder.due_date, reminder.lead_days) == (

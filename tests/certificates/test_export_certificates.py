@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certificates import services as svc
+from certificates.imports.certificate_export import export_certificates
+from certificates.imports.certificate_import import import_certificates
 from certificates.models import Certificate, Certification, State
-from clients.imports.certificate_export import export_certificates
-from clients.imports.certificate_import import import_certificates
 from tests import lifecycle as lc
-from tests.clients import test_import_certificates
-from tests.clients.test_import_certificates import (
+from tests.certificates import test_import_certificates
+from tests.certificates.test_import_certificates import (
     EN,
     ON,
     SCOPE,

@@ -1,9 +1,9 @@
 """Import of existing certificates: a body migrating to certbody from its previous system, or
 certificates transferred from another body (IAF MD 2). Columns: certificate_columns.py.
 
-Shape (as client_import.py): one pass over the file, CHUNK rows at a time, in one
-transaction; every problem reported with its row, column, value and why; any row error or a
-dry run rolls everything back.
+Shape (as clients/imports/client_import.py): one pass over the file, CHUNK rows at a time, in
+one transaction; every problem reported with its row, column, value and why; any row error or
+a dry run rolls everything back.
 
 1. each row is cleaned in plain Python: required values, dates, status and source, and the
    lifecycle's date rules (``Certification.import_problems``: expiry after issue, a cycle of
@@ -37,13 +37,31 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certificates.models import Certificate, Certification, State, number_key
+from clients.imports.standards import MSG_UNKNOWN_STANDARD, StandardLookup
+from clients.models import Client
+from clients.validators import normalise_uscc
 from core.dates import local_today
 from core.errors import DomainError
 from core.policy import policy
+from infra.tabular import (
+    MSG_EXTRA_VALUES,
+    MSG_REQUIRED,
+    MSG_TOO_LONG,
+    ImportFileError,
+    ImportReport,
+    Rollback,
+    RowError,
+    check_headers,
+    header_key,
+    normalise_text,
+    open_table,
+    parse_date,
+    stream_chunks,
+)
 
-from ..models import Client
-from ..validators import normalise_uscc
+from ..errors import CertificationError
+from ..models import Certificate, Certification, State, number_key
+from ..services import certification_import_existing
 from .certificate_columns import (
     CERTIFICATE_COLUMNS,
     SOURCE_HELP,
@@ -53,23 +71,9 @@ from .certificate_columns import (
     TRANSFERRED,
     value_key,
 )
-from .client_import import (
-    MSG_EXTRA_VALUES,
-    MSG_REQUIRED,
-    MSG_TOO_LONG,
-    MSG_UNKNOWN_STANDARD,
-    ImportReport,
-    RowError,
-    StandardLookup,
-    _Rollback,
-    check_headers,
-    stream_chunks,
-)
-from .columns import header_key, normalise_text, parse_date
-from .tabular import ImportFileError, open_table
 
 # Rows per chunk: three queries preload a chunk; each row is then a transition of its own
-# (~9 queries), so a smaller chunk than client_import's keeps the progress bar moving.
+# (~9 queries), so a smaller chunk than the client import's keeps the progress bar moving.
 CHUNK = 500
 
 MSG_NO_PERMISSION = gettext_lazy("You do not have permission to import certificates.")
@@ -287,7 +291,7 @@ def _clean_row(row, values, columns, labels, report, standards, *, width, on):
 
 def _client_keys(registration_id: str) -> tuple[str, str]:
     """The keys a client may be stored under: the USCC normalised (China), or the id as
-    written upper-cased (other countries; see client_import.client_key)."""
+    written upper-cased (other countries; see clients.imports.cleaning.client_key)."""
     return normalise_uscc(registration_id), normalise_text(registration_id).upper()
 
 
@@ -317,8 +321,6 @@ class _Writer:
         self.report.add_error(RowError(r.row, self.labels[name], value or "", str(message)))
 
     def write(self, rows: list[CertificateRow]) -> None:
-        from certificates.services import CertificationError, certification_import_existing
-
         keys = {k for r in rows for k in _client_keys(r.registration_id)}
         clients = {c.registration_id: c for c in Client.objects.filter(registration_id__in=keys)}
         by_number: dict[str, Certification] = {}
@@ -500,8 +502,8 @@ def import_certificates(
                     size=CHUNK,
                 )
                 if dry_run or report.error_count:
-                    raise _Rollback
-        except _Rollback:
+                    raise Rollback
+        except Rollback:
             pass
         except ImportFileError as err:  # found mid-stream (bad bytes, a formula)
             report.file_error = list(err.messages)

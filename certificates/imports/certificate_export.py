@@ -1,5 +1,5 @@
 """Export of existing certificates in the certificate import's own columns
-(clients/imports/certificate_columns.py), as CSV or XLSX, so that an export imported again
+(certificate_columns.py), as CSV or XLSX, so that an export imported again
 changes nothing: every row is "unchanged" (the round trip).
 
 One row per certification holding a certificate, in a state the import can take (Active,
@@ -36,8 +36,9 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch
 
 from audits.models import Audit
-from certificates.models import IMPORT_TARGETS, Certificate, Certification, State
+from infra.tabular import ENCODINGS, FORMATS, write_table
 
+from ..models import IMPORT_TARGETS, Certificate, Certification, State
 from .certificate_columns import (
     CERTIFICATE_COLUMNS,
     MIGRATED,
@@ -46,8 +47,8 @@ from .certificate_columns import (
     value_key,
 )
 from .certificate_import import cycle_issue_date
-from .client_export import ENCODINGS, FORMATS, write_table
 
+# The formats offered (manage.py export_certificates): infra/tabular/export.py's.
 __all__ = ["CHUNK", "ENCODINGS", "FORMATS", "export_certificates", "export_headers", "export_rows"]
 
 CHUNK = 2000

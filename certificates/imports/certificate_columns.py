@@ -1,6 +1,6 @@
-"""Columns of an existing-certificates file (clients/imports/certificate_import.py).
+"""Columns of an existing-certificates file (certificate_import.py).
 
-Headers are matched as for client lists (:func:`clients.imports.columns.map_headers`: case,
+Headers are matched as for client lists (:func:`infra.tabular.columns.map_headers`: case,
 spaces, punctuation and full-width characters do not matter; a qualifier in brackets is tried
 without it).
 
@@ -29,14 +29,15 @@ Values (case, spaces and full-width characters do not matter):
 - source: 迁移 / Migrated (the default when empty: the body's own certificate from its previous
   system), 转入 / Transferred (a certificate transferred from another body, IAF MD 2).
 
-Dates as in client lists (:func:`clients.imports.columns.parse_date`).
+Dates as in client lists (:func:`infra.tabular.values.parse_date`).
 """
 
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import State
+from clients.imports.columns import CLIENT_COLUMNS
+from infra.tabular import Column, header_index, normalise_text
 
-from .columns import CLIENT_COLUMNS, Column, _header_index, normalise_text
+from ..models import State
 
 CERTIFICATE_COLUMNS: dict[str, Column] = {
     "certificate_number": Column(
@@ -127,7 +128,7 @@ CERTIFICATE_COLUMNS: dict[str, Column] = {
     ),
     "source": Column("来源", "Source", ("证书来源", "origin")),
 }
-_header_index(CERTIFICATE_COLUMNS)  # fail at import if two fields accept the same header
+header_index(CERTIFICATE_COLUMNS)  # fail at import if two fields accept the same header
 
 # Certificate status as written -> the state the certification is imported into.
 STATUS_VALUES: dict[str, str] = {
