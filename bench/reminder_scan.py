@@ -16,10 +16,11 @@ For each database (each in its own process, so memory figures are its own) the s
 2. measures the baselines, in the same run: ``SELECT count(*)`` over the certifications table
    (one full scan) and the naive way, loading every active and suspended certification into
    Python and picking what is due there;
-3. runs the whole daily scan, ``reminders.services.scan_all(today=..., enqueue=False)``, as the
-   beat task does, with every scan in ``SCANS`` (new scans are measured without touching this
-   script), once to warm up and ``--repeat`` times measured, each in a transaction that is
-   ROLLED BACK: the database is left unchanged and every run does the same work;
+3. runs the whole daily scan, ``reminders.registry.scan_all(today=...)``, as the beat task
+   does, with every registered scan (``reminders.registry.scans()``: new scans are measured
+   without touching this script), once to warm up and ``--repeat`` times measured, each in a
+   transaction that is ROLLED BACK: the database is left unchanged and every run does the
+   same work;
 4. times every round trip to PostgreSQL: statements (``connection.execute_wrapper``) and the
    FETCHes of the server-side cursors the scans stream through (psycopg ``ServerCursor``),
    and sorts them by scan and into
@@ -144,7 +145,7 @@ class RoundTrips:
     """Every round trip to PostgreSQL while active: statements through Django's
     execute_wrapper, and FETCHes of server-side cursors (psycopg ServerCursor.fetch*), which
     Django's execute_wrapper does not see. Each is attributed to the scan function on the
-    stack (one of SCANS) and a category from its SQL."""
+    stack (one of the registered scans) and a category from its SQL."""
 
     def __init__(self, scans):
         self.codes = {}
@@ -253,20 +254,21 @@ def run_scan(today, *, record: bool, trace: bool, rerun: bool = False) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from reminders import services as reminders
+    from reminders.recipients import DECIDE, MANAGE, recipient_ids
+    from reminders.registry import scan_all, scans
 
     connection.ensure_connection()
     connection.set_autocommit(False)
-    rec = RoundTrips(reminders.SCANS)
+    rec = RoundTrips(scans())
     added_user = False
     try:
-        if not reminders.recipient_ids(reminders.MANAGE, reminders.DECIDE):
+        if not recipient_ids(MANAGE, DECIDE):
             get_user_model().objects.create_superuser(
                 "bench-reminder-scan", "bench@example.invalid", None
             )
             added_user = True
         if rerun:
-            reminders.scan_all(today=today, enqueue=False)
+            scan_all(today=today)
             # As autovacuum would have done by the next day: the reminder table's statistics
             # (ANALYZE is transactional: rolled back with the rest).
             with connection.cursor() as cur:
@@ -280,9 +282,9 @@ def run_scan(today, *, record: bool, trace: bool, rerun: bool = False) -> dict:
         try:
             if record:
                 with connection.execute_wrapper(rec.execute_wrapper):
-                    result = reminders.scan_all(today=today, enqueue=False)
+                    result = scan_all(today=today)
             else:
-                result = reminders.scan_all(today=today, enqueue=False)
+                result = scan_all(today=today)
         finally:
             wall = time.perf_counter() - start
             peak = tracemalloc.get_traced_memory()[1] if trace else None
@@ -470,7 +472,7 @@ def measure(opts, url: str) -> dict:
     import django
 
     django.setup()
-    from reminders import services as reminders
+    from reminders.registry import scans
 
     facts = database_facts()
     print(f"Database {facts['database']}: {facts['certifications']:,} certifications")
@@ -486,7 +488,7 @@ def measure(opts, url: str) -> dict:
             "WARNING: unapplied migrations (indexes may be missing; run manage.py migrate): "
             + ", ".join(facts["unapplied"])
         )
-    print(f"scans ({len(reminders.SCANS)}): " + ", ".join(s.__name__ for s in reminders.SCANS))
+    print(f"scans ({len(scans())}): " + ", ".join(s.__name__ for s in scans()))
     print(f"load average before: {load_average()}", flush=True)
 
     result = {"url": url, "facts": facts, "today": opts.today.isoformat()}
@@ -578,9 +580,10 @@ def report(opts, r: dict) -> bool:
     )
     print(head)
     print("-" * len(head))
-    from reminders import services as reminders
+    from reminders.registry import scans
+    from reminders.writing import CHUNK
 
-    names = [scan.__name__ for scan in reminders.SCANS]
+    names = [scan.__name__ for scan in scans()]
     names += sorted(set(m["per_scan"]) - set(names))  # scan_all's own savepoint
     for name in names:
         p = m["per_scan"].get(name, {})
@@ -611,7 +614,7 @@ def report(opts, r: dict) -> bool:
     print()
     print(
         f"queries: {a['statements'] + a['fetches']} round trips = {fixed} fixed statements "
-        f"(find + setup) + {per_chunk} per chunk of {reminders.CHUNK} rows ({f['fetches']} "
+        f"(find + setup) + {per_chunk} per chunk of {CHUNK} rows ({f['fetches']} "
         f"FETCHes, {w['statements']} reminder lookups and INSERTs)"
     )
     walls = [x["wall"] for x in r["runs"]]

@@ -28,9 +28,9 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.export_certsearch_monthly",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
-    # Deadlines (reminders/services.py): the daily scan writes reminders and queues the
-    # sending after commit; the send run at 06:30 mails whatever is still unsent (a broker
-    # that was down at 06:00, a mail server that failed the day before).
+    # Deadlines (each app's reminders.py, run by reminders/registry.py): the daily scan writes
+    # reminders and queues the sending after commit; the send run at 06:30 mails whatever is
+    # still unsent (a broker that was down at 06:00, a mail server that failed the day before).
     "scan-reminders-daily": {
         "task": "reminders.tasks.scan_reminders",
         "schedule": crontab(hour=6, minute=0),
@@ -40,9 +40,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=30),
     },
     # What a task lost to a broker outage would have done (infra/queueing.py): certificate
-    # PDFs still missing, reminders never sent. Staff are told "rendered by" this schedule.
-    "sweep-unqueued-work": {
-        "task": "reminders.tasks.sweep_unqueued",
+    # PDFs still missing (staff are told "rendered by" this schedule), reminders never sent.
+    "sweep-certificate-pdfs": {
+        "task": "certificates.tasks.sweep_certificate_pdfs",
+        "schedule": crontab(minute="*/10"),
+    },
+    "sweep-unsent-reminders": {
+        "task": "reminders.tasks.sweep_unsent_reminders",
         "schedule": crontab(minute="*/10"),
     },
 }

@@ -17,8 +17,8 @@ import re
 from django.conf import settings
 from django.core import checks
 
+from certificates.reminders import OVERDUE_ACTIONS
 from core.policy import policy
-from reminders.services import OVERDUE_ACTIONS
 
 # Caches every process keeps for itself: nothing counted there is seen by another process.
 PER_PROCESS_CACHES = {

@@ -4,9 +4,10 @@
 this process's publisher thread, which sends it to the broker; the request goes on at once.
 Publishing has short timeouts (settings: CELERY_BROKER_TRANSPORT_OPTIONS, about a second) and
 at most one retry. A broker that is down or hangs costs the publisher thread, never a request:
-what it could not send is logged, and is not lost, because the sweep (``reminders.tasks.
-sweep_unqueued``, beat every 10 minutes, certbody/celery.py) renders the certificate PDFs still
-missing and sends the reminders never sent. ``next_sweep_at()`` says when that is, for the
+what it could not send is logged, and is not lost, because the sweeps (beat every 10 minutes,
+certbody/celery.py) render the certificate PDFs still missing (``certificates.tasks.
+sweep_certificate_pdfs``) and send the reminders never sent (``reminders.tasks.
+sweep_unsent_reminders``). ``next_sweep_at()`` says when the PDF sweep runs next, for the
 messages that tell staff.
 
 ``publish(task, *args) -> bool``: send now, in this thread, with the same timeouts; False
@@ -32,11 +33,13 @@ from celery import current_app
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 logger = logging.getLogger(__name__)
 
-SWEEP_ENTRY = "sweep-unqueued-work"  # its name in certbody/celery.py's beat_schedule
-SWEEP_TASK = "reminders.tasks.sweep_unqueued"
+# The certificate PDF sweep: its name in certbody/celery.py's beat_schedule, and its task.
+SWEEP_ENTRY = "sweep-certificate-pdfs"
+SWEEP_TASK = "certificates.tasks.sweep_certificate_pdfs"
 # A failed publish that took at least this long (seconds) was a timeout, not a refusal.
 _SLOW_FAILURE = 0.05
 
@@ -179,8 +182,6 @@ def _run_eagerly(task, args, kwargs) -> bool:
 def next_sweep_at(now: datetime.datetime | None = None) -> datetime.datetime | None:
     """When the sweep runs next: by the schedule in the admin (*Periodic tasks*) if beat has
     written it there, else certbody/celery.py's; None when it is disabled."""
-    from django_celery_beat.models import PeriodicTask
-
     now = now or timezone.now()
     row = (
         PeriodicTask.objects.filter(task=SWEEP_TASK)

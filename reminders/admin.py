@@ -6,8 +6,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reminders.digests import admin_path, subject_prefetch
 from reminders.models import ESCALATIONS, Reminder
-from reminders.services import admin_path, reminders_acknowledge, subject_prefetch
+from reminders.services import reminders_acknowledge
 
 
 class SentFilter(admin.SimpleListFilter):
@@ -118,6 +119,3 @@ class ReminderAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
-
-
-# -- users: their language ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Reminders: one row per (subject, kind, due date, lead time, recipient), written by the daily
-scans (each app's reminders.py) and sent and sent as a daily digest per recipient.
+scans (each app's reminders.py, run by reminders/registry.py) and mailed in a daily digest per
+recipient (reminders/digests.py, reminders/sending.py).
 
 The unique constraint is what makes the scans idempotent: running a scan twice, two scans at
 once, or a worker retrying after a crash can only ever write one row, and a row is mailed once

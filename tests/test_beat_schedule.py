@@ -4,10 +4,12 @@ sync nor a beat restart undoes that. ``sync_beat_schedule --reset`` restores the
 
 import io
 import json
+from importlib import import_module
 
 import pytest
 from celery.schedules import crontab
 from celery.utils.imports import symbol_by_name
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import call_command
 from django_celery_beat import schedulers as upstream
@@ -15,6 +17,9 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from certbody.beat import DatabaseScheduler, sync_beat_schedule
 from certbody.celery import app
+from certificates.tasks import sweep_certificate_pdfs
+from infra import queueing
+from reminders.tasks import sweep_unsent_reminders
 
 CODE = app.conf.beat_schedule
 
@@ -162,3 +167,76 @@ def test_every_scheduled_task_is_registered_in_the_celery_app():
 def test_beat_uses_the_scheduler_that_keeps_admin_edits():
     assert symbol_by_name(settings.CELERY_BEAT_SCHEDULER) is DatabaseScheduler
     assert symbol_by_name(app.conf.beat_scheduler) is DatabaseScheduler
+
+
+# -- the tasks moved: reminders 0002 renames the rows that name them ---------------------------
+RENAMING = import_module("reminders.migrations.0002_beat_task_names")
+
+
+def _row(name, task, crontab_row, **fields):
+    return PeriodicTask.objects.create(name=name, task=task, crontab=crontab_row, **fields)
+
+
+def test_the_migration_points_rows_at_the_moved_tasks_and_keeps_staff_edits(db):
+    """Rows as beat wrote them before the move, edited by staff: the scan moved to 07:00, the
+    sweep to every 5 minutes; a row of staff's own is left alone."""
+    zone = settings.CELERY_TIMEZONE
+    seven = CrontabSchedule.objects.create(minute="0", hour="7", timezone=zone)
+    five = CrontabSchedule.objects.create(minute="*/5", timezone=zone)
+    _row("scan-reminders-daily", "certbody.tasks.scan_reminders", seven)
+    _row("send-reminders-daily", "certbody.tasks.send_reminders", seven, enabled=False)
+    _row("sweep-unqueued-work", "certbody.tasks.sweep_unqueued", five, queue="sweeps")
+    _row("staff-own", "certificates.tasks.expire_certifications", seven)
+
+    RENAMING.forwards(django_apps, None)
+    rows = {t.name: t for t in PeriodicTask.objects.select_related("crontab")}
+    assert {name: t.task for name, t in rows.items()} == {
+        "scan-reminders-daily": "reminders.tasks.scan_reminders",
+        "send-reminders-daily": "reminders.tasks.send_reminders",
+        "sweep-certificate-pdfs": "certificates.tasks.sweep_certificate_pdfs",
+        "sweep-unsent-reminders": "reminders.tasks.sweep_unsent_reminders",
+        "staff-own": "certificates.tasks.expire_certifications",
+    }
+    assert rows["scan-reminders-daily"].crontab == seven
+    assert not rows["send-reminders-daily"].enabled
+    for name in ("sweep-certificate-pdfs", "sweep-unsent-reminders"):
+        assert (rows[name].crontab, rows[name].queue, rows[name].enabled) == (five, "sweeps", True)
+    # Every row names a task the code has: the sync keeps them, and creates only the entries
+    # these rows are not (the expiry and the export).
+    report = sync_beat_schedule()
+    assert set(report.kept) == set(rows) - {"staff-own"}
+    assert set(report.created) == set(CODE) - set(rows)
+    assert set(report.changed) == {
+        "scan-reminders-daily",
+        "send-reminders-daily",
+        "sweep-certificate-pdfs",
+        "sweep-unsent-reminders",
+    }
+    differences = [text for texts in report.changed.values() for text in texts]
+    assert not [text for text in differences if text.startswith("task ")]
+
+    RENAMING.backwards(django_apps, None)
+    assert dict(PeriodicTask.objects.values_list("name", "task")) == {
+        "scan-reminders-daily": "certbody.tasks.scan_reminders",
+        "send-reminders-daily": "certbody.tasks.send_reminders",
+        "sweep-unqueued-work": "certbody.tasks.sweep_unqueued",
+        "staff-own": "certificates.tasks.expire_certifications",
+        # What the sync created above: these tasks did not move.
+        "expire-certifications-daily": "certificates.tasks.expire_certifications",
+        "export-certsearch-monthly": "certificates.tasks.export_certsearch_monthly",
+    }
+
+
+def test_the_migration_leaves_a_database_with_the_new_names_as_it_is(synced):
+    before = list(PeriodicTask.objects.order_by("pk").values_list("name", "task", "crontab"))
+    RENAMING.forwards(django_apps, None)
+    assert list(PeriodicTask.objects.order_by("pk").values_list("name", "task", "crontab")) == (
+        before
+    )
+
+
+def test_staff_are_told_when_the_pdf_sweep_runs_by_its_entry_in_the_code():
+    assert CODE[queueing.SWEEP_ENTRY]["task"] == queueing.SWEEP_TASK
+    assert sweep_certificate_pdfs.name == queueing.SWEEP_TASK
+    assert CODE["sweep-unsent-reminders"]["task"] == sweep_unsent_reminders.name
+    assert CODE[queueing.SWEEP_ENTRY]["schedule"] == CODE["sweep-unsent-reminders"]["schedule"]

@@ -20,8 +20,11 @@ from django.urls import reverse
 
 from certbody.celery import app
 from certificates.models import Certificate, State
+from certificates.tasks import sweep_certificate_pdfs
 from infra import queueing
 from reminders.models import Reminder
+from reminders.registry import scan_all
+from reminders.tasks import scan_reminders, sweep_unsent_reminders
 from tests import lifecycle as lc
 
 D = datetime.date
@@ -192,9 +195,6 @@ def test_a_decision_answers_promptly_when_the_broker_hangs(client, people, hung,
 def test_work_the_broker_did_not_take_is_done_by_the_sweep(people, hung, monkeypatch, caplog):
     """Before: a decision's PDF task that could not be published was only logged (the PDF
     waited for someone to download it), and reminders waited for the next day's send run."""
-    from reminders import services as rem
-    from reminders.tasks import sweep_unqueued
-
     config = settings_for(monkeypatch, CELERY_BROKER_URL=hung.url)
     with broker_at(
         hung.url,
@@ -202,23 +202,24 @@ def test_work_the_broker_did_not_take_is_done_by_the_sweep(people, hung, monkeyp
         config.get("CELERY_BROKER_CONNECTION_TIMEOUT", 4),
     ):
         cert = lc.certified(people, decided_on=D(2025, 1, 15))  # grant: its PDF is queued
-        rem.scan_all(today=D(2026, 1, 16), enqueue=True)  # the surveillance is overdue
+        scan_reminders(on="2026-01-16")  # the surveillance is overdue; sending is queued
         queueing.drain(timeout=10)
     certificate = cert.certificates.get()
     assert not certificate.pdf, "the PDF task reached no worker"
     assert Reminder.objects.unsent().count() >= 2
     assert mail.outbox == []
 
-    # The broker is back; beat runs the sweep (called directly here).
-    result = sweep_unqueued()
+    # The broker is back; beat runs the sweeps (called directly here).
+    assert sweep_certificate_pdfs() == {"pdfs": 1}
     certificate.refresh_from_db()
     assert certificate.pdf and certificate.pdf_generated_at
-    assert result["pdfs"] == 1
+    result = sweep_unsent_reminders()
     assert Reminder.objects.unsent().count() == 0
     assert len(mail.outbox) == result["mails"] == 2
 
     # Nothing left: a second sweep does nothing.
-    assert sweep_unqueued() == {"pdfs": 0, "mails": 0, "sent": 0, "failed": 0}
+    assert sweep_certificate_pdfs() == {"pdfs": 0}
+    assert sweep_unsent_reminders() == {"mails": 0, "sent": 0, "failed": 0}
 
 
 @pytest.mark.django_db
@@ -227,15 +228,13 @@ def test_the_sweep_leaves_failed_mail_to_the_daily_send_run(
 ):
     """A reminder whose mail failed stays for the daily send run (one attempt a day, as
     before); the sweep only sends reminders never tried."""
-    from reminders import services as rem
-    from reminders.tasks import sweep_unqueued
-
     with django_capture_on_commit_callbacks(execute=True):  # the PDF task runs (eagerly)
         cert = lc.certified(people, decided_on=D(2025, 1, 15))
     assert Certificate.objects.filter(certification=cert).exclude(pdf="").exists()
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
+    scan_all(today=D(2026, 1, 16))
     Reminder.objects.update(attempts=1, last_error="SMTPServerDisconnected")
-    assert sweep_unqueued() == {"pdfs": 0, "mails": 0, "sent": 0, "failed": 0}
+    assert sweep_certificate_pdfs() == {"pdfs": 0}
+    assert sweep_unsent_reminders() == {"mails": 0, "sent": 0, "failed": 0}
     assert Reminder.objects.unsent().count() >= 2
 
 

@@ -14,16 +14,20 @@ import threading
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import clear_url_caches, reverse
 from django.utils import translation
 
 from certbody.celery import app as celery_app
-from reminders import services as rem
+from certificates.reminders import scan_surveillance
 from reminders.models import Reminder, ReminderKind
-from reminders.tasks import scan_reminders
+from reminders.registry import reminder_scan, scan_all, scans
+from reminders.sending import send_due_reminders
+from reminders.tasks import enqueue_send, scan_reminders, send_reminders
 from tests import lifecycle as lc
 from tests.factories import UserFactory
 
@@ -65,9 +69,9 @@ def test_surveillance_is_due_twelve_months_after_the_decision(cert):
 
 def test_due_reminder_fires_on_the_lead_day_and_not_the_day_before(cert, people, policy):
     policy(REMINDER_SURVEILLANCE_DUE_DAYS=[30])
-    rem.scan_surveillance(today=D(2025, 12, 15))
+    scan_surveillance(today=D(2025, 12, 15))
     assert _rows() == []
-    result = rem.scan_surveillance(today=D(2025, 12, 16))
+    result = scan_surveillance(today=D(2025, 12, 16))
     # Only staff who manage certifications hear about a surveillance coming up.
     assert _rows() == [(ReminderKind.SURVEILLANCE_DUE, cert.pk, DUE, "staff")]
     assert Reminder.objects.get().lead_days == 30
@@ -84,11 +88,11 @@ def test_each_default_lead_time_fires_once_on_its_day(cert):
     fired = {}
     day = D(2025, 9, 1)
     while day <= DUE:  # the daily scan, every day up to the due date
-        if rem.scan_surveillance(today=day).created["surveillance_due"]:
+        if scan_surveillance(today=day).created["surveillance_due"]:
             fired[day] = Reminder.objects.order_by("-pk").first().lead_days
         day += datetime.timedelta(days=1)
     assert fired == {D(2025, 10, 17): 90, D(2025, 12, 16): 30, D(2026, 1, 8): 7}
-    rem.scan_surveillance(today=D(2026, 1, 8))  # again: nothing new
+    scan_surveillance(today=D(2026, 1, 8))  # again: nothing new
     assert sorted(Reminder.objects.values_list("lead_days", "due_date", "recipient__username")) == [
         (7, DUE, "staff"),
         (30, DUE, "staff"),
@@ -98,31 +102,31 @@ def test_each_default_lead_time_fires_once_on_its_day(cert):
 
 def test_a_missed_daily_run_catches_up_with_the_lead_time_reached(cert):
     # No scan ran between 2025-12-14 and 2025-12-19: the 30-day reminder comes on the 20th.
-    rem.scan_surveillance(today=D(2025, 12, 20))
+    scan_surveillance(today=D(2025, 12, 20))
     assert list(Reminder.objects.values_list("lead_days", "due_date")) == [(30, DUE)]
-    rem.scan_surveillance(today=D(2025, 12, 21))
+    scan_surveillance(today=D(2025, 12, 21))
     assert Reminder.objects.count() == 1
 
 
 def test_overdue_fires_the_day_after_the_due_date_and_proposes_suspension(cert):
     overdue = [ReminderKind.SURVEILLANCE_OVERDUE, ReminderKind.SUSPENSION_PROPOSED]
-    rem.scan_surveillance(today=DUE)
+    scan_surveillance(today=DUE)
     assert _rows(kind__in=overdue) == []
-    rem.scan_surveillance(today=D(2026, 1, 16))
+    scan_surveillance(today=D(2026, 1, 16))
     assert _rows(kind__in=overdue) == [
         (ReminderKind.SURVEILLANCE_OVERDUE, cert.pk, DUE, "staff"),
         (ReminderKind.SUSPENSION_PROPOSED, cert.pk, DUE, "decider"),
     ]
     # (staff hold the audit; the decision makers get the suspension proposal)
     # Still overdue the days after: nothing new.
-    assert rem.scan_surveillance(today=D(2026, 1, 17)).total == 0
+    assert scan_surveillance(today=D(2026, 1, 17)).total == 0
 
 
 def test_overdue_waits_for_the_grace_period(cert, policy):
     policy(SURVEILLANCE_OVERDUE_GRACE_DAYS=5)
-    rem.scan_surveillance(today=D(2026, 1, 20))
+    scan_surveillance(today=D(2026, 1, 20))
     assert _rows(kind=ReminderKind.SURVEILLANCE_OVERDUE) == []
-    rem.scan_surveillance(today=D(2026, 1, 21))
+    scan_surveillance(today=D(2026, 1, 21))
     assert len(_rows(kind=ReminderKind.SURVEILLANCE_OVERDUE)) == 1
     assert len(_rows(kind=ReminderKind.SUSPENSION_PROPOSED)) == 1
 
@@ -133,18 +137,18 @@ def test_no_reminder_for_a_surveillance_already_held_or_a_suspended_certificatio
     lc.svc.certification_suspend(
         certification=cert, reason="Client asked", by=people.decider, on=D(2025, 6, 1)
     )
-    rem.scan_surveillance(today=D(2026, 1, 16))
-    rem.scan_surveillance(today=D(2025, 12, 16))
+    scan_surveillance(today=D(2026, 1, 16))
+    scan_surveillance(today=D(2025, 12, 16))
     assert _rows() == []
 
 
 def test_scan_twice_send_twice_one_row_and_one_mail_per_recipient(cert, people):
     day = D(2026, 1, 16)
-    rem.scan_all(today=day, enqueue=False)
-    rem.scan_all(today=day, enqueue=False)
+    scan_all(today=day)
+    scan_all(today=day)
     assert Reminder.objects.count() == 2  # staff and decider
-    first = rem.send_due_reminders(today=day)
-    second = rem.send_due_reminders(today=day)
+    first = send_due_reminders(today=day)
+    second = send_due_reminders(today=day)
     assert (first.mails, first.sent, second.mails) == (2, 2, 0)
     assert sorted(m.to[0] for m in mail.outbox) == ["decider@example.com", "staff@example.com"]
     assert not Reminder.objects.unsent().exists()
@@ -155,8 +159,8 @@ def test_digest_groups_a_recipients_reminders_into_one_mail_with_links(db, peopl
     policy(REMINDER_SURVEILLANCE_DUE_DAYS=[30])
     due_soon = lc.certified(people, decided_on=D(2025, 2, 15))  # surveillance due 2026-02-15
     overdue = lc.certified(people, decided_on=GRANTED)  # due 2026-01-15
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
-    rem.send_due_reminders(today=D(2026, 1, 16))
+    scan_all(today=D(2026, 1, 16))
+    send_due_reminders(today=D(2026, 1, 16))
     staff_mails = [m for m in mail.outbox if m.to == ["staff@example.com"]]
     assert len(staff_mails) == 1
     message = staff_mails[0]
@@ -177,8 +181,6 @@ def test_digest_groups_a_recipients_reminders_into_one_mail_with_links(db, peopl
 def _fresh_url_caches():
     """The resolver caches reverse lookups per language, with the language prefix of the
     LANGUAGE_CODE of the moment: do not leave this test's entries to later tests."""
-    from django.urls import clear_url_caches
-
     clear_url_caches()
     yield
     clear_url_caches()
@@ -186,8 +188,8 @@ def _fresh_url_caches():
 
 def test_digest_is_in_the_default_language(cert, settings, _fresh_url_caches):
     settings.LANGUAGE_CODE = "zh-hans"
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
-    rem.send_due_reminders(today=D(2026, 1, 16))
+    scan_all(today=D(2026, 1, 16))
+    send_due_reminders(today=D(2026, 1, 16))
     with translation.override("zh-hans"):
         label = str(ReminderKind.SURVEILLANCE_OVERDUE.label)
     assert label != "Surveillance overdue"  # the catalogue has it
@@ -196,17 +198,15 @@ def test_digest_is_in_the_default_language(cert, settings, _fresh_url_caches):
 
 
 def test_failed_send_stays_unsent_and_goes_out_once_on_the_next_run(cert, monkeypatch):
-    from django.core.mail.backends.locmem import EmailBackend
-
     day = D(2025, 12, 16)
-    rem.scan_all(today=day, enqueue=False)
+    scan_all(today=day)
 
     def refuse(self, messages):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
     with monkeypatch.context() as patch:
         patch.setattr(EmailBackend, "send_messages", refuse)
-        result = rem.send_due_reminders(today=day)
+        result = send_due_reminders(today=day)
     assert (result.mails, result.failed) == (0, 1)
     reminder = Reminder.objects.get()
     assert reminder.sent_at is None
@@ -214,8 +214,8 @@ def test_failed_send_stays_unsent_and_goes_out_once_on_the_next_run(cert, monkey
     assert reminder.last_error == "SMTPServerDisconnected: mail server went away"
     assert mail.outbox == []
 
-    assert rem.send_due_reminders(today=day).mails == 1
-    assert rem.send_due_reminders(today=day).mails == 0
+    assert send_due_reminders(today=day).mails == 1
+    assert send_due_reminders(today=day).mails == 0
     assert len(mail.outbox) == 1
     reminder.refresh_from_db()
     assert (reminder.attempts, reminder.last_error) == (2, "")
@@ -255,16 +255,37 @@ def test_task_scans_and_queues_the_sending_after_commit(cert, django_capture_on_
 
 
 def test_broker_down_logs_and_keeps_the_reminders(cert, monkeypatch, caplog):
-    from reminders import tasks
-
     def down(*args, **kwargs):
         raise ConnectionRefusedError("broker unreachable")
 
-    monkeypatch.setattr(tasks.send_reminders, "delay", down)
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
-    rem.enqueue_send()
+    monkeypatch.setattr(send_reminders, "delay", down)
+    scan_all(today=D(2026, 1, 16))
+    enqueue_send()
     assert "Could not queue sending of reminders" in caplog.text
     assert Reminder.objects.unsent().count() == 2
+
+
+def test_the_apps_register_their_scans_in_the_domain_order():
+    """Each app declares its scans beside its services (certificates/reminders.py,
+    audits/reminders.py); the daily scan runs them in this order, overdue surveillance (and its
+    escalation, which may suspend) first."""
+    assert [(scan.__module__, scan.__name__) for scan in scans()] == [
+        ("certificates.reminders", "scan_surveillance"),
+        ("certificates.reminders", "scan_recertification"),
+        ("certificates.reminders", "scan_expiry"),
+        ("certificates.reminders", "scan_restoration"),
+        ("certificates.reminders", "scan_suspension"),
+        ("audits.reminders", "scan_findings"),
+        ("certificates.reminders", "scan_stage1_validity"),
+        ("audits.reminders", "scan_majors_stage2_limit"),
+        ("audits.reminders", "scan_audits"),
+        ("certificates.reminders", "scan_certsearch"),
+    ]
+
+
+def test_two_scans_cannot_share_a_place_in_the_order():
+    with pytest.raises(ImproperlyConfigured, match="both have order 10"):
+        reminder_scan(order=10)(lambda *, today: None)
 
 
 def test_beat_schedules_the_scan_and_the_send_and_keeps_the_others():
@@ -288,7 +309,7 @@ def test_scan_queries_do_not_grow_with_the_certifications(db, people):
     def count():
         Reminder.objects.all().delete()
         with CaptureQueriesContext(connection) as ctx:
-            rem.scan_all(today=D(2026, 1, 16), enqueue=False)
+            scan_all(today=D(2026, 1, 16))
         return len(ctx)
 
     one = count()
@@ -301,7 +322,7 @@ def test_scan_queries_do_not_grow_with_the_certifications(db, people):
 
 
 def test_admin_acknowledge_records_who_and_when(cert, people, client):
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
+    scan_all(today=D(2026, 1, 16))
     reminder = Reminder.objects.get(recipient=people.decider)
     client.force_login(people.staff)
     url = reverse("admin:reminders_reminder_changelist")
@@ -323,7 +344,7 @@ def test_admin_acknowledge_records_who_and_when(cert, people, client):
 
 
 def test_admin_is_read_only(cert, people, client):
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
+    scan_all(today=D(2026, 1, 16))
     reminder = Reminder.objects.first()
     client.force_login(people.staff)
     assert client.get(reverse("admin:reminders_reminder_add")).status_code == 403
@@ -337,7 +358,7 @@ def test_admin_is_read_only(cert, people, client):
 
 
 def test_an_auditor_cannot_acknowledge(cert, people, client):
-    rem.scan_all(today=D(2026, 1, 16), enqueue=False)
+    scan_all(today=D(2026, 1, 16))
     client.force_login(people.auditor)
     assert client.get(reverse("admin:reminders_reminder_changelist")).status_code == 403
 
@@ -380,8 +401,6 @@ def _in_threads(fn, n=2):
 def test_two_scans_and_two_senders_at_once_one_row_and_one_mail(
     people, monkeypatch, _restore_migrated_data
 ):
-    from django.core.mail.backends.locmem import EmailBackend
-
     cert = lc.certified(people, decided_on=GRANTED)
     UserFactory(role="CB staff", username="staff2")
     # Both scans pass the "already there?" check before either inserts: the unique constraint
@@ -397,7 +416,7 @@ def test_two_scans_and_two_senders_at_once_one_row_and_one_mail(
         return original(objs, **kwargs)
 
     monkeypatch.setattr(Reminder.objects, "bulk_create", bulk_create_together)
-    results = _in_threads(lambda: rem.scan_all(today=D(2026, 1, 16), enqueue=False))
+    results = _in_threads(lambda: scan_all(today=D(2026, 1, 16)))
     # Each scan believed it wrote the two overdue rows (staff, staff2): the race really
     # happened. (The decider's suspension proposal is written after the race point: the later
     # scan finds it.)
@@ -430,7 +449,7 @@ def test_two_scans_and_two_senders_at_once_one_row_and_one_mail(
     def sender(name):
         def body():
             try:
-                outcome[name] = rem.send_due_reminders(today=D(2026, 1, 16))
+                outcome[name] = send_due_reminders(today=D(2026, 1, 16))
             except BaseException as err:
                 outcome[name] = err
             finally:

@@ -15,8 +15,10 @@ import pytest
 from django.core import mail
 
 from audits.models import Audit, AuditKind
-from reminders import services as rem
+from audits.reminders import scan_audits, scan_majors_stage2_limit
 from reminders.models import Reminder, ReminderKind
+from reminders.registry import scan_all
+from reminders.sending import send_due_reminders
 from tests import lifecycle as lc
 
 # Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).
@@ -71,51 +73,51 @@ def _staff(cert, people, *, start=SURVEILLANCE_START):
 
 # -- audit without a team -------------------------------------------------------------------------
 def test_audit_without_team_fires_thirty_days_before_for_staff(unstaffed):
-    rem.scan_all(today=D(2025, 10, 15), enqueue=False)
+    scan_all(today=D(2025, 10, 15))
     assert _rows(ReminderKind.AUDIT_WITHOUT_TEAM) == []
-    rem.scan_all(today=D(2025, 10, 16), enqueue=False)
+    scan_all(today=D(2025, 10, 16))
     assert _rows(ReminderKind.AUDIT_WITHOUT_TEAM) == [
         (unstaffed.pk, SURVEILLANCE_START, 30, "staff")
     ]
-    assert rem.scan_audits(today=D(2025, 10, 17)).created[ReminderKind.AUDIT_WITHOUT_TEAM] == 0
-    assert rem.scan_audits(today=SURVEILLANCE_START).total == 0
+    assert scan_audits(today=D(2025, 10, 17)).created[ReminderKind.AUDIT_WITHOUT_TEAM] == 0
+    assert scan_audits(today=SURVEILLANCE_START).total == 0
 
 
 def test_audit_without_team_catches_up_until_the_first_day(unstaffed):
-    rem.scan_audits(today=D(2025, 11, 1))  # no run since 2025-10-16
+    scan_audits(today=D(2025, 11, 1))  # no run since 2025-10-16
     assert len(_rows(ReminderKind.AUDIT_WITHOUT_TEAM)) == 1
     Reminder.objects.all().delete()
-    rem.scan_audits(today=D(2025, 11, 16))
+    scan_audits(today=D(2025, 11, 16))
     assert _rows(ReminderKind.AUDIT_WITHOUT_TEAM) == []
 
 
 def test_audit_without_team_lead_time_is_a_setting(unstaffed, policy):
     policy(REMINDER_AUDIT_WITHOUT_TEAM_DAYS=60)
-    rem.scan_audits(today=D(2025, 9, 15))
+    scan_audits(today=D(2025, 9, 15))
     assert _rows(ReminderKind.AUDIT_WITHOUT_TEAM) == []
-    rem.scan_audits(today=D(2025, 9, 16))
+    scan_audits(today=D(2025, 9, 16))
     assert [row[2] for row in _rows(ReminderKind.AUDIT_WITHOUT_TEAM)] == [60]
 
 
 def test_no_audit_without_team_reminder_once_staffed(unstaffed, cert, people):
     audit = _staff(cert, people)
     assert audit.pk == unstaffed.pk  # the programme slot is filled
-    rem.scan_audits(today=D(2025, 10, 16))
+    scan_audits(today=D(2025, 10, 16))
     assert _rows(ReminderKind.AUDIT_WITHOUT_TEAM) == []
 
 
 # -- audit upcoming -------------------------------------------------------------------------------
 def test_audit_upcoming_fires_a_week_before_for_each_team_member(cert, people):
     audit = _staff(cert, people)
-    rem.scan_all(today=D(2025, 11, 7), enqueue=False)
+    scan_all(today=D(2025, 11, 7))
     assert _rows(ReminderKind.AUDIT_UPCOMING) == []
-    rem.scan_all(today=D(2025, 11, 8), enqueue=False)
+    scan_all(today=D(2025, 11, 8))
     assert _rows(ReminderKind.AUDIT_UPCOMING) == [
         (audit.pk, SURVEILLANCE_START, 7, "auditor"),
         (audit.pk, SURVEILLANCE_START, 7, "auditor2"),
     ]
-    assert rem.scan_audits(today=D(2025, 11, 9)).total == 0
-    assert rem.scan_audits(today=SURVEILLANCE_START).total == 0
+    assert scan_audits(today=D(2025, 11, 9)).total == 0
+    assert scan_audits(today=SURVEILLANCE_START).total == 0
 
 
 def test_audit_upcoming_once_when_the_leader_is_also_a_member(cert, people):
@@ -128,39 +130,39 @@ def test_audit_upcoming_once_when_the_leader_is_also_a_member(cert, people):
         by=people.staff,
     )
     audit.members.add(people.auditor)
-    assert rem.scan_audits(today=D(2025, 11, 8)).created[ReminderKind.AUDIT_UPCOMING] == 1
+    assert scan_audits(today=D(2025, 11, 8)).created[ReminderKind.AUDIT_UPCOMING] == 1
     assert _rows(ReminderKind.AUDIT_UPCOMING) == [(audit.pk, SURVEILLANCE_START, 7, "auditor")]
 
 
 def test_audit_upcoming_catches_up_but_not_once_started(cert, people):
     audit = _staff(cert, people)
-    rem.scan_audits(today=D(2025, 11, 12))
+    scan_audits(today=D(2025, 11, 12))
     assert len(_rows(ReminderKind.AUDIT_UPCOMING)) == 2
     Reminder.objects.all().delete()
     lc.audit_svc.audit_start(audit=audit, by=people.auditor, on=SURVEILLANCE_START)
-    rem.scan_audits(today=SURVEILLANCE_START)
+    scan_audits(today=SURVEILLANCE_START)
     assert _rows(ReminderKind.AUDIT_UPCOMING) == []
 
 
 def test_audit_upcoming_lead_time_is_a_setting(cert, people, policy):
     policy(REMINDER_AUDIT_UPCOMING_DAYS=14)
     _staff(cert, people)
-    rem.scan_audits(today=D(2025, 10, 31))
+    scan_audits(today=D(2025, 10, 31))
     assert _rows(ReminderKind.AUDIT_UPCOMING) == []
-    rem.scan_audits(today=D(2025, 11, 1))
+    scan_audits(today=D(2025, 11, 1))
     assert {row[2] for row in _rows(ReminderKind.AUDIT_UPCOMING)} == {14}
 
 
 def test_audit_upcoming_mail_goes_to_the_auditor(cert, people):
     audit = _staff(cert, people)
-    rem.scan_all(today=D(2025, 11, 8), enqueue=False)
-    rem.send_due_reminders(today=D(2025, 11, 8))
+    scan_all(today=D(2025, 11, 8))
+    send_due_reminders(today=D(2025, 11, 8))
     (auditor_mail,) = [m for m in mail.outbox if m.to == ["auditor@example.com"]]
     assert "Upcoming audit" in auditor_mail.body
     assert "which starts on 2025-11-15" in auditor_mail.body
     assert f"/admin/audits/audit/{audit.pk}/change/" in auditor_mail.body
     assert str(audit) in auditor_mail.body
-    assert rem.send_due_reminders(today=D(2025, 11, 8)).mails == 0
+    assert send_due_reminders(today=D(2025, 11, 8)).mails == 0
 
 
 # -- majors open near the stage 2 limit -----------------------------------------------------------
@@ -174,45 +176,45 @@ def findings(db, people):
 
 def test_majors_stage2_limit_fires_thirty_days_before_for_staff_and_deciders(findings):
     major, _minor = findings
-    rem.scan_all(today=D(2025, 5, 18), enqueue=False)
+    scan_all(today=D(2025, 5, 18))
     assert _rows(ReminderKind.MAJORS_STAGE2_LIMIT) == []
-    rem.scan_all(today=D(2025, 5, 19), enqueue=False)
+    scan_all(today=D(2025, 5, 19))
     assert _rows(ReminderKind.MAJORS_STAGE2_LIMIT) == [
         (major.pk, STAGE2_LIMIT, 30, "decider"),
         (major.pk, STAGE2_LIMIT, 30, "staff"),
     ]
-    assert rem.scan_majors_stage2_limit(today=D(2025, 5, 20)).total == 0
-    assert rem.scan_majors_stage2_limit(today=STAGE2_LIMIT).total == 0
+    assert scan_majors_stage2_limit(today=D(2025, 5, 20)).total == 0
+    assert scan_majors_stage2_limit(today=STAGE2_LIMIT).total == 0
 
 
 def test_majors_stage2_limit_catches_up_until_the_limit(findings):
-    rem.scan_majors_stage2_limit(today=D(2025, 6, 10))
+    scan_majors_stage2_limit(today=D(2025, 6, 10))
     assert len(_rows(ReminderKind.MAJORS_STAGE2_LIMIT)) == 2
     Reminder.objects.all().delete()
-    rem.scan_majors_stage2_limit(today=D(2025, 6, 19))
+    scan_majors_stage2_limit(today=D(2025, 6, 19))
     assert _rows(ReminderKind.MAJORS_STAGE2_LIMIT) == []
 
 
 def test_majors_stage2_limit_follows_the_settings(findings, policy):
     policy(REMINDER_MAJORS_STAGE2_LIMIT_DAYS=10, MAJOR_VERIFICATION_LIMIT_MONTHS=3)
     # Limit 2025-03-18; reminded from 2025-03-08.
-    rem.scan_majors_stage2_limit(today=D(2025, 3, 7))
+    scan_majors_stage2_limit(today=D(2025, 3, 7))
     assert _rows(ReminderKind.MAJORS_STAGE2_LIMIT) == []
-    rem.scan_majors_stage2_limit(today=D(2025, 3, 8))
+    scan_majors_stage2_limit(today=D(2025, 3, 8))
     assert {row[1:3] for row in _rows(ReminderKind.MAJORS_STAGE2_LIMIT)} == {(D(2025, 3, 18), 10)}
 
 
 def test_no_majors_stage2_limit_reminder_once_verified(findings, people):
     major, _minor = findings
     lc.resolve([major], people, on=D(2025, 1, 5))
-    rem.scan_majors_stage2_limit(today=D(2025, 5, 19))
+    scan_majors_stage2_limit(today=D(2025, 5, 19))
     assert _rows(ReminderKind.MAJORS_STAGE2_LIMIT) == []
 
 
 def test_majors_stage2_limit_digest_names_the_finding(findings):
     major, _minor = findings
-    rem.scan_majors_stage2_limit(today=D(2025, 5, 19))
-    rem.send_due_reminders(today=D(2025, 5, 19))
+    scan_majors_stage2_limit(today=D(2025, 5, 19))
+    send_due_reminders(today=D(2025, 5, 19))
     (decider_mail,) = [m for m in mail.outbox if m.to == ["decider@example.com"]]
     assert "Open majors near the stage 2 limit" in decider_mail.body
     assert "This major must be verified by 2025-06-18" in decider_mail.body

@@ -25,8 +25,9 @@ from django.core import mail
 from django.utils import translation
 
 from certbody.celery import app
-from reminders import services as rem
+from reminders.digests import kind_line
 from reminders.models import Reminder, ReminderKind
+from reminders.sending import send_due_reminders
 from reminders.tasks import scan_reminders
 from tests import lifecycle as lc
 from tests.celery_worker import running_worker, wait_for, worker_log
@@ -149,7 +150,7 @@ def test_worker_scans_and_mails_each_reminder_once(people, worker, mail_dir):
         assert f"{len(mine)} deadline reminder" in str(message["Subject"])
         with translation.override(settings.LANGUAGE_CODE):  # the digest's language
             for reminder in mine:
-                assert _flat(rem.kind_line(reminder)) in body
+                assert _flat(kind_line(reminder)) in body
         if any(r in about_cert for r in mine):
             assert cert.certificate_number in body
             assert f"/admin/certificates/certification/{cert.pk}/" in body  # links to it
@@ -215,15 +216,16 @@ def test_broker_down_logs_a_clear_line_and_loses_no_reminder(people, caplog):
     """The existing test in test_reminders.py replaces ``delay``; here the publish really
     fails, after the scan's transaction has committed."""
     cert = lc.certified(people, decided_on=GRANTED)
-    caplog.set_level(logging.INFO, logger="reminders.services")
+    caplog.set_level(logging.INFO, logger="reminders.tasks")
     with dead_broker():
         started = time.monotonic()
-        result = rem.scan_all(today=D(2026, 1, 16), enqueue=True)  # commits, then publishes
+        created = scan_reminders(on=OVERDUE_DAY)  # the task's body: commits, then publishes
         elapsed = time.monotonic() - started
-    assert result.created[ReminderKind.SURVEILLANCE_OVERDUE] >= 1
-    assert result.total == Reminder.objects.count() >= 2
+    assert created[ReminderKind.SURVEILLANCE_OVERDUE] >= 1
+    total = sum(created.values())
+    assert total == Reminder.objects.count() >= 2
 
-    errors = [r for r in caplog.records if r.name == "reminders.services"]
+    errors = [r for r in caplog.records if r.name == "reminders.tasks"]
     assert [r.levelno for r in errors] == [logging.ERROR]
     line = errors[0].getMessage()
     assert line.startswith("Could not queue sending of reminders (broker unavailable?): ")
@@ -231,12 +233,12 @@ def test_broker_down_logs_a_clear_line_and_loses_no_reminder(people, caplog):
     assert line.endswith("The reminders are saved and go out with the next send run.")
     assert elapsed < 10, f"publishing to a dead broker took {elapsed:.1f} s"
     # Committed before the publish was tried, and still waiting to be sent.
-    assert Reminder.objects.unsent().count() == result.total
+    assert Reminder.objects.unsent().count() == total
     assert mail.outbox == []
 
     # The broker is back: the next send run (beat at 06:30, or manage.py send_reminders).
-    sent = rem.send_due_reminders(today=D(2026, 1, 16))
-    assert (sent.mails, sent.sent, sent.failed) == (2, result.total, 0)
+    sent = send_due_reminders(today=D(2026, 1, 16))
+    assert (sent.mails, sent.sent, sent.failed) == (2, total, 0)
     assert sorted(m.to[0] for m in mail.outbox) == [people.decider.email, people.staff.email]
     assert all(cert.certificate_number in m.body for m in mail.outbox)
     assert Reminder.objects.unsent().count() == 0

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from certificates.certsearch import certsearch_record_upload
 from certificates.models import CertSearchUpload
-from reminders import services as rem
+from certificates.reminders import scan_certsearch
 from reminders.models import Reminder, ReminderKind
+from reminders.sending import send_due_reminders
 
 D = datetime.date
 DEC = D(2026, 12, 1)
@@ -22,7 +23,7 @@ DUE = D(2026, 12, 31)
 
 
 def _scan(day):
-    return rem.scan_certsearch(today=day).created
+    return scan_certsearch(today=day).created
 
 
 def _rows():
@@ -80,7 +81,7 @@ def test_recording_the_upload_stops_the_reminders(people):
 
 def test_digest_line_links_to_the_months_record(people):
     _scan(DEC)
-    rem.send_due_reminders(today=DEC)
+    send_due_reminders(today=DEC)
     (message,) = mail.outbox
     upload = CertSearchUpload.objects.get()
     assert "IAF CertSearch upload 2026-12" in message.body

@@ -17,12 +17,17 @@ from django_fsm_log.models import StateLog
 
 from audits.services import audits as audit_svc
 from certbody.checks import check_policy
+from certificates import reminders as certificate_reminders
 from certificates.models import CertificateStatus, Decision, DecisionOutcome, State
 from certificates.services import CertificationError
-from reminders import services as rem
 from reminders.models import Reminder, ReminderKind
+from reminders.registry import scan_all
+from reminders.sending import send_due_reminders
 from tests import lifecycle as lc
-from tests.test_reminders import _restore_migrated_data  # noqa: F401 (a fixture)
+from tests.test_reminders import (
+    _in_threads,
+    _restore_migrated_data,  # noqa: F401 (a fixture)
+)
 
 # Other kinds' tests: the monthly CertSearch upload is recorded (see conftest.py).
 pytestmark = pytest.mark.usefixtures("certsearch_uploaded")
@@ -55,9 +60,9 @@ def _rows():
 
 
 def test_default_policy_proposes_suspension_to_the_decision_makers(cert, people):
-    rem.scan_all(today=DUE, enqueue=False)
+    scan_all(today=DUE)
     assert not Reminder.objects.filter(kind=ReminderKind.SUSPENSION_PROPOSED).exists()
-    rem.scan_all(today=OVERDUE_DAY, enqueue=False)
+    scan_all(today=OVERDUE_DAY)
     assert [r for r in _rows() if r[0] != ReminderKind.SURVEILLANCE_DUE] == [
         (ReminderKind.SURVEILLANCE_OVERDUE, cert.pk, DUE, "staff"),
         (ReminderKind.SUSPENSION_PROPOSED, cert.pk, DUE, "decider"),
@@ -65,7 +70,7 @@ def test_default_policy_proposes_suspension_to_the_decision_makers(cert, people)
     cert.refresh_from_db()
     assert cert.state == State.ACTIVE  # a proposal: the decision makers decide
     # The proposal links to the suspend step of this certification in the admin.
-    rem.send_due_reminders(today=OVERDUE_DAY)
+    send_due_reminders(today=OVERDUE_DAY)
     (to_decider,) = [m for m in mail.outbox if m.to == [people.decider.email]]
     assert f"/admin/certificates/certification/{cert.pk}/transition/suspend/" in to_decider.body
     assert "suspend the certification" in to_decider.body
@@ -73,11 +78,11 @@ def test_default_policy_proposes_suspension_to_the_decision_makers(cert, people)
 
 def test_suspend_policy_suspends_with_the_system_as_actor_and_tells_both(cert, people, policy):
     policy(SURVEILLANCE_OVERDUE_ACTION="suspend")
-    rem.scan_all(today=DUE, enqueue=False)
+    scan_all(today=DUE)
     cert.refresh_from_db()
     assert cert.state == State.ACTIVE  # due today is not overdue
 
-    rem.scan_all(today=OVERDUE_DAY, enqueue=False)
+    scan_all(today=OVERDUE_DAY)
     cert.refresh_from_db()
     assert (cert.state, cert.suspended_on) == (State.SUSPENDED, OVERDUE_DAY)
     assert cert.current_certificate().status == CertificateStatus.SUSPENDED
@@ -98,18 +103,18 @@ def test_suspend_policy_suspends_with_the_system_as_actor_and_tells_both(cert, p
 
     # The next days: suspended, so no longer overdue; nothing new, one decision.
     before = _rows()
-    rem.scan_all(today=OVERDUE_DAY, enqueue=False)
-    rem.scan_all(today=D(2026, 1, 17), enqueue=False)
+    scan_all(today=OVERDUE_DAY)
+    scan_all(today=D(2026, 1, 17))
     assert _rows() == before
     assert Decision.objects.filter(certification=cert, outcome=DecisionOutcome.SUSPEND).count() == 1
 
 
 def test_suspend_policy_waits_for_the_grace_period(cert, policy):
     policy(SURVEILLANCE_OVERDUE_ACTION="suspend", SURVEILLANCE_OVERDUE_GRACE_DAYS=5)
-    rem.scan_all(today=D(2026, 1, 20), enqueue=False)
+    scan_all(today=D(2026, 1, 20))
     cert.refresh_from_db()
     assert cert.state == State.ACTIVE
-    rem.scan_all(today=D(2026, 1, 21), enqueue=False)
+    scan_all(today=D(2026, 1, 21))
     cert.refresh_from_db()
     assert cert.state == State.SUSPENDED
 
@@ -126,7 +131,7 @@ def test_a_surveillance_under_way_is_neither_overdue_nor_escalated(cert, people,
         by=people.staff,
     )
     audit_svc.audit_start(audit=audit, by=people.auditor, on=D(2026, 1, 12))
-    rem.scan_all(today=D(2026, 2, 1), enqueue=False)
+    scan_all(today=D(2026, 2, 1))
     cert.refresh_from_db()
     assert cert.state == State.ACTIVE
     assert not Reminder.objects.filter(
@@ -144,18 +149,16 @@ def test_a_certification_that_cannot_be_suspended_is_proposed_instead(
     policy(SURVEILLANCE_OVERDUE_ACTION="suspend")
     first = lc.certified(people, decided_on=D(2025, 1, 15))
     second = lc.certified(people, decided_on=D(2025, 1, 20))  # other audit days
-    from certificates import services
-
-    real = services.certification_suspend
+    real = certificate_reminders.certification_suspend
 
     def suspend(*, certification, **kwargs):
         if certification.pk == first.pk:
             raise CertificationError("A rule does not hold.")
         return real(certification=certification, **kwargs)
 
-    monkeypatch.setattr(services, "certification_suspend", suspend)
-    with caplog.at_level(logging.WARNING, logger="reminders.services"):
-        rem.scan_all(today=D(2026, 1, 21), enqueue=False)
+    monkeypatch.setattr(certificate_reminders, "certification_suspend", suspend)
+    with caplog.at_level(logging.WARNING, logger="certificates.reminders"):
+        scan_all(today=D(2026, 1, 21))
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == (State.ACTIVE, State.SUSPENDED)
@@ -196,11 +199,9 @@ def test_an_unknown_overdue_action_is_refused_at_startup(settings):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("_restore_migrated_data")
 def test_two_scans_at_once_suspend_once_and_tell_once(people, policy):
-    from tests.test_reminders import _in_threads
-
     policy(SURVEILLANCE_OVERDUE_ACTION="suspend")
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
-    _in_threads(lambda: rem.scan_all(today=OVERDUE_DAY, enqueue=False))
+    _in_threads(lambda: scan_all(today=OVERDUE_DAY))
     cert.refresh_from_db()
     assert cert.state == State.SUSPENDED
     assert Decision.objects.filter(certification=cert, outcome=DecisionOutcome.SUSPEND).count() == 1

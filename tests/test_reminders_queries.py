@@ -17,8 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certificates.models import Certification, State
-from reminders import services as rem
+from reminders import writing
 from reminders.models import Reminder
+from reminders.registry import scan_all
 from tests.factories import ClientFactory, standard
 
 D = datetime.date
@@ -29,7 +30,7 @@ CHUNK = 4
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(rem, "CHUNK", CHUNK)
+    monkeypatch.setattr(writing, "CHUNK", CHUNK)
 
 
 def _certifications(n: int, *, surveillance_due: datetime.date) -> list[Certification]:
@@ -61,10 +62,10 @@ def _queries() -> tuple[int, int]:
     scan that fills the per-process caches, e.g. content types): (finding, writing), writing
     being the statements on the reminder table (existing rows looked up, new ones inserted)."""
     Reminder.objects.all().delete()
-    rem.scan_all(today=TODAY, enqueue=False)
+    scan_all(today=TODAY)
     Reminder.objects.all().delete()
     with CaptureQueriesContext(connection) as ctx:
-        rem.scan_all(today=TODAY, enqueue=False)
+        scan_all(today=TODAY)
     writing = sum(Reminder._meta.db_table in query["sql"] for query in ctx)
     return len(ctx) - writing, writing
 

@@ -16,8 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import UserPreference, user_language
-from reminders import services as rem
+from reminders.digests import pending_digests
 from reminders.models import Reminder
+from reminders.registry import scan_all
+from reminders.sending import send_due_reminders
 from tests import lifecycle as lc
 from tests.factories import UserFactory
 
@@ -49,8 +51,8 @@ def test_user_language_is_the_preference_else_the_default(db, settings):
 
 def test_digest_in_each_recipients_language_in_one_send_run(major, people):
     UserPreference.objects.create(user=people.decider, language="zh-hans")
-    rem.scan_all(today=DAY, enqueue=False)
-    result = rem.send_due_reminders(today=DAY)
+    scan_all(today=DAY)
+    result = send_due_reminders(today=DAY)
     assert result.mails == 2
 
     chinese = _mail_to(people.decider)
@@ -79,8 +81,8 @@ def test_digest_in_each_recipients_language_in_one_send_run(major, people):
 def test_dry_run_digests_in_the_recipients_language(major, people):
     UserPreference.objects.create(user=people.decider, language="zh-hans")
     UserPreference.objects.create(user=people.staff, language="en")
-    rem.scan_all(today=DAY, enqueue=False)
-    digests = {d.recipient.username: d for d in rem.pending_digests(today=DAY)}
+    scan_all(today=DAY)
+    digests = {d.recipient.username: d for d in pending_digests(today=DAY)}
     assert "以下期限需要您处理：" in digests["decider"].body
     assert "These deadlines need your attention:" in digests["staff"].body
 
@@ -89,12 +91,12 @@ def _send_queries(day):
     Reminder.objects.update(sent_at=None, attempts=0)
     mail.outbox.clear()
     with CaptureQueriesContext(connection) as ctx:
-        assert rem.send_due_reminders(today=day).mails == 2
+        assert send_due_reminders(today=day).mails == 2
     return [q["sql"] for q in ctx.captured_queries]
 
 
 def test_the_preferences_cost_no_query_per_recipient(major, people):
-    rem.scan_all(today=DAY, enqueue=False)
+    scan_all(today=DAY)
     _send_queries(DAY)  # warm the content type cache
     without = _send_queries(DAY)
     UserPreference.objects.create(user=people.decider, language="zh-hans")
@@ -111,7 +113,7 @@ def test_the_preferences_cost_no_query_per_recipient(major, people):
     assert "以下期限需要您处理：" in _mail_to(people.decider).body
 
     with CaptureQueriesContext(connection) as ctx:
-        rem.pending_digests(today=DAY)
+        pending_digests(today=DAY)
     assert not [
         q["sql"]
         for q in ctx.captured_queries

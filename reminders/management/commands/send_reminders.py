@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.dates import local_today
-from reminders.services import pending_digests, scan_all, send_due_reminders
+from reminders.digests import pending_digests
+from reminders.registry import scan_all
+from reminders.sending import send_due_reminders
 
 
 class _DryRun(Exception):
@@ -35,7 +37,7 @@ class Command(BaseCommand):
         if dry_run:
             try:
                 with transaction.atomic():
-                    result = scan_all(today=day, enqueue=False)
+                    result = scan_all(today=day)
                     self._print_scan(result, day, would=True)
                     for digest in pending_digests(today=day):
                         self._print_digest(digest, would=True)
@@ -44,7 +46,7 @@ class Command(BaseCommand):
                 pass
             self.stdout.write("Dry run: nothing was written or sent.")
             return
-        result = scan_all(today=day, enqueue=False)
+        result = scan_all(today=day)
         self._print_scan(result, day, would=False)
         digests = pending_digests(today=day)
         sent = send_due_reminders(today=day)
