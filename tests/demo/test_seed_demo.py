@@ -1,5 +1,6 @@
 """The seed_demo command: every state, genuine history for walked clients, consistent bulk
-rows, valid registration ids, repeatable and collision-free."""
+rows with a history and revision of their own, valid registration ids, repeatable and
+collision-free."""
 
 import datetime
 import random
@@ -7,9 +8,11 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 from stdnum.cn import uscc
 
@@ -23,7 +26,8 @@ from certificates.models import (
 )
 from clients.models import Application, Client, Contact, Site
 from core.dates import anniversary
-from demo import data as demo
+from demo.bulk import bulk_returns_pks
+from demo.profiles import _org_check, dodge_collisions, make_profile, make_uscc
 
 D = datetime.date
 TODAY = D(2025, 6, 30)
@@ -78,6 +82,27 @@ def assert_consistent(today=TODAY):
             assert cert.next_surveillance_due is None
     assert not Decision.objects.filter(decided_on__gt=today).exists()
     assert not Certificate.objects.filter(effective_date__gt=today).exists()
+    # Every history row is dated on a demo day, none on the day the command ran.
+    assert not StateLog.objects.filter(timestamp__date__gt=today).exists()
+
+
+def assert_bulk_history(today=TODAY):
+    """The bulk path keeps the services' promises (certificates/bulk.py): each certification
+    has a history row for every write, dated the day it entered its state (opened in it, then
+    numbered once certified), and its revision counts the writes after it was opened."""
+    content_type = ContentType.objects.get_for_model(Certification)
+    logs = {}
+    for log in StateLog.objects.filter(content_type=content_type).order_by("timestamp", "pk"):
+        logs.setdefault(int(log.object_id), []).append(log)
+    for cert in Certification.objects.all():
+        rows = logs[cert.pk]
+        numbered = ["assign_certificate_number"] if cert.state in CERTIFIED else []
+        assert [row.transition for row in rows] == ["seed_demo", *numbered], cert
+        assert rows[0].source_state is None
+        assert {row.state for row in rows} == {cert.state}
+        assert cert.revision == len(rows) - 1
+        assert cert.state_since <= today
+        assert {timezone.localdate(row.timestamp) for row in rows} == {cert.state_since}
 
 
 def test_sixty_clients_every_state_and_genuine_history():
@@ -140,6 +165,7 @@ def test_bulk_in_chunks_counts_match():
     assert Application.standards.through.objects.count() == 3000
     assert Application.sites.through.objects.count() == Site.objects.count()
     assert_consistent()
+    assert_bulk_history()
 
 
 def test_bulk_without_returned_pks(monkeypatch):
@@ -147,10 +173,11 @@ def test_bulk_without_returned_pks(monkeypatch):
     monkeypatch.setattr(
         type(connection.features), "can_return_rows_from_bulk_insert", False, raising=False
     )
-    assert not demo.bulk_returns_pks()
+    assert not bulk_returns_pks()
     seed("--clients=300", "--walk=0", "--chunk=70")
     assert Certification.objects.count() == 300
     assert_consistent()
+    assert_bulk_history()
 
 
 def test_running_twice_adds_clients_without_collisions():
@@ -189,10 +216,10 @@ def test_same_seed_same_data():
 
 
 def test_taken_registration_id_is_dodged():
-    profile = demo.make_profile(random.Random(3), 5)
+    profile = make_profile(random.Random(3), 5)
     taken = profile.client["registration_id"]
     Client.objects.create(**{**profile.client, "notes": "entered by hand"})
-    demo._dodge_collisions([profile])
+    dodge_collisions([profile])
     fresh = profile.client["registration_id"]
     assert fresh != taken
     assert not Client.objects.filter(registration_id=fresh).exists()
@@ -201,13 +228,13 @@ def test_taken_registration_id_is_dodged():
 
 
 def test_registration_ids():
-    ids = {demo.make_uscc(n, "110108") for n in range(1, 2000)}
+    ids = {make_uscc(n, "110108") for n in range(1, 2000)}
     assert len(ids) == 1999
     assert all(uscc.is_valid(i) and i[8:10] == "MA" for i in ids)
     # The organisation code carries its GB 11714 check character: the code inside the
     # USCC 91110000600037341L (python-stdnum's example) is 60003734-1.
-    assert demo._org_check("60003734") == "1"
-    assert demo._org_check("D2143569") == "X"
+    assert _org_check("60003734") == "1"
+    assert _org_check("D2143569") == "X"
 
 
 def test_bad_today_is_refused():

@@ -5,8 +5,9 @@ registration ids, sites and contacts, and certifications spread over every state
 
 - The first ``--walk`` clients (default 40) go through the real services with dates relative
   to ``--today``: genuine state history, audits, findings, decisions and certificates.
-- The rest are written in chunks (``--chunk``, default 5,000) with bulk_create, each chunk in
-  its own transaction, so memory stays flat up to a million clients and more.
+- The rest are written in chunks (``--chunk``, default 5,000), each in its own transaction, so
+  memory stays flat up to a million clients and more (demo/bulk.py: the certifications through
+  the certificates app's bulk service, with a revision and history rows of their own).
 
 Running it again adds more clients (registration ids continue after the largest client pk).
 The same ``--seed`` on the same database gives the same data.
@@ -28,7 +29,10 @@ from certificates.models import Certificate, Certification, Decision, State
 from clients.models import Client, Contact, Site
 from core.dates import local_today
 from core.errors import DomainError
-from demo import data as demo
+from demo.bulk import BulkWriter
+from demo.people import ensure_people, load_standards
+from demo.profiles import MAX_SERIAL, next_serial, profile_with_free_id
+from demo.walker import SCENARIOS, Walker
 
 
 def _date(value: str) -> datetime.date:
@@ -86,12 +90,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         rng = random.Random(seed)
         try:
-            people = demo.ensure_people()
-            standards = demo.load_standards()
+            people = ensure_people()
+            standards = load_standards()
         except Exception as err:  # missing migrations: groups or standards absent
             raise CommandError(f"Run `manage.py migrate` first ({err}).") from err
-        serial = demo.next_serial()
-        if serial + n + 2 * 300_000_000 > demo.MAX_SERIAL:
+        serial = next_serial()
+        if serial + n + 2 * 300_000_000 > MAX_SERIAL:
             raise CommandError("Too many clients for the registration id scheme.")
         counts = Counter()
         n_walk = min(n, walk)
@@ -100,10 +104,10 @@ class Command(BaseCommand):
             f"{n_walk} through the services, {n - n_walk:,} in bulk chunks of {chunk:,}."
         )
 
-        with demo.Walker(rng=rng, today=today, people=people, standards=standards) as walker:
+        with Walker(rng=rng, today=today, people=people, standards=standards) as walker:
             for i in range(n_walk):
-                profile = demo.profile_with_free_id(rng, serial + i)
-                scenario = demo.SCENARIOS[i % len(demo.SCENARIOS)]
+                profile = profile_with_free_id(rng, serial + i)
+                scenario = SCENARIOS[i % len(SCENARIOS)]
                 try:
                     cert = walker.walk(i, profile)
                 except DomainError as err:
@@ -117,7 +121,7 @@ class Command(BaseCommand):
                 f"{time.monotonic() - started:.1f} s"
             )
 
-        writer = demo.BulkWriter(rng=rng, today=today, people=people, standards=standards)
+        writer = BulkWriter(rng=rng, today=today, people=people, standards=standards)
         done, chunks = n_walk, -(-(n - n_walk) // chunk)
         bulk_started = time.monotonic()
         for k in range(chunks):
