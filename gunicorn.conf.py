@@ -41,9 +41,11 @@ def when_ready(server):
     if server.cfg.workers <= 1:
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.production")
-    from django.core.exceptions import ImproperlyConfigured
+    # Django and certbody's checks load only when several workers start, after the settings
+    # module is chosen above.
+    from django.core.exceptions import ImproperlyConfigured  # noqa: PLC0415
 
-    from certbody.checks import (
+    from certbody.checks import (  # noqa: PLC0415
         RATE_LIMIT_CACHE_HINT,
         per_process_rate_limit_cache,
         rate_limit_cache_message,

@@ -6,7 +6,8 @@
                             broker; Ctrl-C stops everything
     python3 run.py test     install the test tools and run the whole test suite (pytest);
                             extra arguments go to pytest
-    python3 run.py lint     ruff check and ruff format --check
+    python3 run.py lint     ruff check, ruff format --check, lint-imports (the apps' layers)
+                            and mypy (core, rules, services): what CI runs
 
 DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
 """
@@ -141,9 +142,26 @@ def test(args) -> None:
 
 
 def lint() -> None:
+    """What CI and the pre-commit hooks (.pre-commit-config.yaml) check, in this order: ruff's
+    rules, ruff's formatting, the layers between the apps (import-linter, pyproject.toml's
+    [tool.importlinter]) and the types of core/, the rules and the services (mypy,
+    [tool.mypy]). Every check runs; the command fails if any failed."""
     ensure_venv("[dev]")
-    sh(BIN / "ruff", "check", ".")
-    sh(BIN / "ruff", "format", "--check", ".")
+    checks = [
+        [BIN / "ruff", "check", "."],
+        [BIN / "ruff", "format", "--check", "."],
+        [BIN / "lint-imports"],
+        [BIN / "mypy"],
+    ]
+    failed = []
+    for check in checks:
+        try:
+            sh(*check)
+        except subprocess.CalledProcessError:
+            failed.append(Path(check[0]).name)
+    if failed:
+        print(f"lint failed: {', '.join(failed)}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,8 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and sign-in")
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
-
-        from accounts.login_language import remember_login_language
+        # Imports the models: only once the app registry is ready.
+        from accounts.login_language import remember_login_language  # noqa: PLC0415
 
         user_logged_in.connect(remember_login_language, dispatch_uid="certbody.login_language")

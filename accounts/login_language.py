@@ -6,7 +6,7 @@ LocaleMiddleware reads neither the session nor the language cookie for them. So,
 set_language view does, the login's redirect is moved to the same page in the preferred
 language (translate_url); the admin's links keep that prefix from then on.
 
-``remember_login_language`` (a user_logged_in receiver, connected in CertbodyConfig.ready) notes
+``remember_login_language`` (a user_logged_in receiver, connected in AccountsConfig.ready) notes
 the language on the request; ``LoginLanguageMiddleware`` moves the redirect of that request.
 A user without a preference (or with a blank one) stays in the language they logged in with.
 """
@@ -15,13 +15,13 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
 
+from accounts.models import UserPreference
+
 ATTRIBUTE = "_certbody_login_language"
 
 
 def remember_login_language(sender, request, user, **kwargs):
     """user_logged_in: note the user's preferred language, if any, on the login request."""
-    from accounts.models import UserPreference
-
     if request is None:  # e.g. a login outside a request
         return
     try:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
@@ -51,8 +53,6 @@ def _wide_lock(field: str, value, limit: int, cool_off):
     counts until the cool-off has passed since its last failure, so the lock ends when the
     most recent records holding ``limit`` failures no longer all count: the cool-off after the
     last failure of the oldest of them."""
-    from axes.models import AccessAttempt
-
     if not limit or value in (None, "") or cool_off is None:
         return None
     records = AccessAttempt.objects.filter(
@@ -69,8 +69,6 @@ def _wide_lock(field: str, value, limit: int, cool_off):
 def locks(request, credentials=None) -> dict:
     """The locks that hold for this login: {"pair" | "address" | "username": until}. The pair
     (username and address) is locked by axes itself at AXES_FAILURE_LIMIT failures."""
-    from axes.helpers import get_client_username, get_cool_off
-
     cool_off = get_cool_off(request)
     username = get_client_username(request, credentials)
     address = getattr(request, "axes_ip_address", None)
@@ -100,9 +98,6 @@ class ThrottleHandler(AxesDatabaseHandler):
 def retry_at(request, credentials=None):
     """When the locked-out login may be tried again: the latest end of the locks that hold
     (the pair's: the cool-off after its last recorded failure)."""
-    from axes.helpers import get_client_username, get_cool_off
-    from axes.models import AccessAttempt
-
     cool_off = get_cool_off(request)
     if cool_off is None:
         return None
@@ -120,8 +115,6 @@ def lockout_response(request, original_response=None, credentials=None):
     """The page a locked-out login gets (HTTP 429, with Retry-After): which lock holds (the
     username from this address, every login from this address, or the username from every
     address) and until when."""
-    from axes.helpers import get_client_username, get_failure_limit
-
     until = retry_at(request, credentials)
     wide = locks(request, credentials)
     reason = "address" if "address" in wide else "username" if "username" in wide else "pair"

@@ -13,6 +13,7 @@ class CertbodyConfig(AppConfig):
     def ready(self):
         # Settings checked at every start; deployment checks (the rate limit's cache,
         # docker-compose.yml's example secrets) with ``check --deploy``.
-        from certbody import checks as certbody_checks
+        # certbody.checks imports certificates.reminders (its models): only once ready.
+        from certbody import checks as certbody_checks  # noqa: PLC0415
 
         checks.register(certbody_checks.check_policy)

@@ -7,6 +7,7 @@ import unicodedata
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import add_months
@@ -75,8 +76,6 @@ class TechnicalArea(models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        from django.utils.translation import get_language
-
         name = (
             self.name_zh if (get_language() or "").startswith("zh") and self.name_zh else self.name
         )
@@ -312,8 +311,6 @@ class RequiredDocument(models.Model):
     @property
     def localized_title(self) -> str:
         """The title in the active language (Chinese when the interface speaks Chinese)."""
-        from django.utils.translation import get_language
-
         if self.title_zh and (get_language() or "").startswith("zh"):
             return self.title_zh
         return self.title

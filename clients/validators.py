@@ -15,6 +15,8 @@ only the check character follows stdnum (its weights, computed here without its 
 clean-up: the import checks every row; tests/clients/test_uscc.py compares the two).
 """
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -37,8 +39,6 @@ MSG_USCC_ORG_CHECK = _(
 
 def normalise_uscc(value: str) -> str:
     """Upper-case, without spaces or hyphens (and full-width characters folded)."""
-    import unicodedata
-
     return unicodedata.normalize("NFKC", value or "").replace(" ", "").replace("-", "").upper()
 
 

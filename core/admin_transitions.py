@@ -7,7 +7,7 @@ sees exactly what is missing. The object's history (django-fsm-log) is shown bel
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +22,12 @@ from django_fsm_log.admin import StateLogInline
 from .dates import local_today, not_after_today
 from .errors import DomainError
 from .transitions import available_transitions, transition_label, user_may
+
+if TYPE_CHECKING:
+    # For the type checker only: the mixin always comes before admin.ModelAdmin in the bases.
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
 
 # Inputs the transition form always asks for: when previewing blockers next to the buttons
 # these are assumed given, so only the rules that the form cannot satisfy are listed.
@@ -101,7 +107,7 @@ class HistoryInline(StateLogInline):
         return log.description or "-"
 
 
-class TransitionAdminMixin:
+class TransitionAdminMixin(_AdminBase):
     """Add to a ModelAdmin of a model with a protected FSMField named ``state``."""
 
     change_form_template = "admin/certbody/change_form.html"

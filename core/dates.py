@@ -4,6 +4,9 @@ import calendar
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -24,19 +27,16 @@ def anniversary(day: datetime.date, years: int) -> datetime.date:
     on ``day`` ends the day before: 2024-02-29 + 3 years ends on 2027-02-28, like a start on
     2024-03-01 (anniversary 2027-03-01), one day after a start on 2024-02-28 (2027-02-27).
     ``add_years`` would give 28 February, and the day before it, 27 February, would cut a day
-    off the period (issue 15, item 7)."""
+    off the period."""
     year = day.year + years
     if day.month == 2 and day.day == 29 and not calendar.isleap(year):
         return datetime.date(year, 3, 1)
     return day.replace(year=year)
 
 
-def not_after_today(value: datetime.date) -> None:
+def not_after_today(value: datetime.date | None) -> None:
     """A form validator for the date an action is recorded on: a past event may be recorded,
     a future one may not (a decision, a report, a verification dated after today)."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
     today = local_today()
     if value is not None and value > today:
         raise ValidationError(
@@ -48,6 +48,4 @@ def not_after_today(value: datetime.date) -> None:
 def local_today() -> datetime.date:
     """Today in the body's time zone. Only views, commands and tasks call this (the boundary);
     rules receive the date as an ``on`` argument."""
-    from django.utils import timezone
-
     return timezone.localdate()

@@ -2,8 +2,8 @@
 
 
 class DomainError(Exception):
-    def __init__(self, *messages):
-        flat = []
+    def __init__(self, *messages: object) -> None:
+        flat: list[object] = []
         for m in messages:
             flat.extend(m if isinstance(m, (list, tuple)) else [m])
         self.messages = [str(m) for m in flat]

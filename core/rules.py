@@ -19,9 +19,23 @@ error (``RuleNotRegistered``, and tests/test_rules_table.py checks every transit
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
+from django_fsm import transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+if TYPE_CHECKING:
+    # For the type checker only: the mixin always sits on a model (the migrations name it in
+    # the models' bases, so at run time it stays a plain class).
+    _ModelBase = models.Model
+else:
+    _ModelBase = object
 
 MSG_BEFORE_STATE_SINCE = _(
     "This %(object)s has been “%(state)s” since %(since)s: an action on it cannot be dated "
@@ -80,8 +94,12 @@ class RuleTable:
 RULES = RuleTable()
 
 
-class RuleMixin:
+class RuleMixin(_ModelBase):
     """Mixed into models whose transitions are guarded by ``rules_hold``."""
+
+    if TYPE_CHECKING:
+
+        def get_state_display(self) -> str: ...
 
     def rule_context(self, *, on: datetime.date, by=None, **extra):
         if not isinstance(on, datetime.date):
@@ -143,8 +161,6 @@ def rules_hold(name: str):
 def logged_transition(**kwargs):
     """``@transition(**kwargs)`` whose calls accept ``by=`` and ``description=`` and record
     them in django-fsm-log's StateLog (who and why), in one decorator."""
-    from django_fsm import transition
-    from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
     def decorate(func):
         return fsm_log_by(fsm_log_description(transition(**kwargs)(func)))
@@ -158,12 +174,6 @@ def backfill_state_since(model_names):
     next transition)."""
 
     def forwards(apps, schema_editor):
-        from zoneinfo import ZoneInfo
-
-        from django.conf import settings
-        from django.db.models import OuterRef, Subquery
-        from django.db.models.functions import TruncDate
-
         StateLog = apps.get_model("django_fsm_log", "StateLog")
         ContentType = apps.get_model("contenttypes", "ContentType")
         zone = ZoneInfo(settings.TIME_ZONE)

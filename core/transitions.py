@@ -76,7 +76,8 @@ def run_transition(obj, name, *, by, on, error=DomainError, description="", **ex
     today = latest_action_day()
     if by is not None and on > today:
         # A decision, a report, a verification is recorded when it happens, not in advance
-        # (issue 15: a grant dated after today); past events may be recorded.
+        # (a grant dated after today would print a certificate not yet decided); past events
+        # may be recorded.
         raise error(
             MSG_IN_THE_FUTURE % {"action": label, "on": on.isoformat(), "today": today.isoformat()}
         )

@@ -2,7 +2,7 @@
 
 Those pages serve every QR scan and every anonymous lookup, so their templates are rendered by
 Jinja2 (compiled to Python once per process) rather than Django's template engine, with
-constant labels translated once per language (docs/benchmarks.md, issue 4). Staff
+constant labels translated once per language (docs/decisions/002-jinja2-public-pages.md). Staff
 pages and the admin stay on Django templates.
 
 Translation: ``_("text")`` is Django's gettext in the language of the request; formatted
@@ -12,7 +12,7 @@ messages use the ``format`` filter, e.g. ``{{ _("Certificate %(number)s")|format
 the backend (``Jinja2``, settings.TEMPLATES) keeps one environment per language, and the
 ``ConstantTranslations`` extension puts the translated text into that language's compiled
 template, where Jinja2 escapes it once. The labels of a certificate page then cost nothing per
-request; they were a third of its rendering (issue 4, docs/benchmarks.md). ``_(value)`` of
+request; they were a third of its rendering (docs/benchmarks.md). ``_(value)`` of
 anything else is translated when the page renders. Autoescaping is on for every template.
 """
 

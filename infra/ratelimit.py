@@ -6,17 +6,18 @@ in the shared cache, in fixed windows: "100/m" allows 100 requests a minute from
 answers the 101st with a 429 and the seconds until the window ends.
 
 django-ratelimit did this before (same settings, same windows) with two cache round trips per
-request. A round trip per request is still most of what the limit costs: with it off, the
-public number lookup served 38-44 % more requests a second (docs/benchmarks.md, issue 4). So
-each web process counts in memory and sends its counts to the cache in batches, all keys in
-one round trip (``RedisCache.incr_windows``, one atomic Lua script), at most every
-``RATELIMIT_SYNC_INTERVAL`` seconds; between batches it judges an address by the total it last
-read from the cache plus its own hits since. Near the limit it does not wait: once an address's
-count reaches a quarter of the limit, every hit from it is sent at once and judged on the total
-the cache returns, so an address that runs into the limit is refused exactly at it (as with
-one round trip a request). What batching gives up: a client spreading its first requests over
-several web processes may get, in one window, up to a quarter of the limit more per process
-before each has heard of the others. ``RATELIMIT_SYNC_INTERVAL = 0`` sends every hit at once.
+request. A round trip per request is still most of what the limit costs: with it off, the public
+number lookup served 38-44 % more requests a second (docs/benchmarks.md; why our own limiter:
+docs/decisions/003-own-rate-limiter.md). So each web process counts in memory and sends its
+counts to the cache in batches, all keys in one round trip (``RedisCache.incr_windows``, one
+atomic Lua script), at most every ``RATELIMIT_SYNC_INTERVAL`` seconds; between batches it judges
+an address by the total it last read from the cache plus its own hits since. Near the limit it
+does not wait: once an address's count reaches a quarter of the limit, every hit from it is sent
+at once and judged on the total the cache returns, so an address that runs into the limit is
+refused exactly at it (as with one round trip a request). What batching gives up: a client
+spreading its first requests over several web processes may get, in one window, up to a quarter
+of the limit more per process before each has heard of the others.
+``RATELIMIT_SYNC_INTERVAL = 0`` sends every hit at once.
 
 Settings (the names django-ratelimit used):
 - ``RATELIMIT_ENABLE`` (default True);

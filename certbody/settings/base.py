@@ -110,14 +110,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
     # Django turns psycopg's prepared statements off (prepare_threshold None, for connection
     # poolers in transaction mode), which also ignores an explicit execute(prepare=True). The
     # public number lookup (certificates/selectors_public.py) asks for it: planned once per
-    # connection instead of at every request (planning cost more than running it: issue 4,
-    # docs/benchmarks.md). A threshold no statement reaches: only statements that ask are
-    # prepared; Django's own queries never are (client-side binding). Behind a pooler in
-    # transaction or statement mode without prepared-statement support (PgBouncer before 1.21,
-    # or with max_prepared_statements = 0, its default before 1.24), set
+    # connection instead of at every request (planning cost more than running it:
+    # docs/decisions/005-prepared-statements.md). A threshold no statement reaches: only
+    # statements that ask are prepared; Django's own queries never are (client-side binding).
+    # Behind a pooler in transaction or statement mode without prepared-statement support
+    # (PgBouncer before 1.21, or with max_prepared_statements = 0, its default before 1.24), set
     # DJANGO_DB_PREPARED_STATEMENTS=false. Prepared statements live as long as the connection
-    # (CONN_MAX_AGE): restart web and worker processes after a migration that changes a
-    # column's type ("cached plan must not change result type").
+    # (CONN_MAX_AGE): restart web and worker processes after a migration that changes a column's
+    # type ("cached plan must not change result type").
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 # Persistent connections: the public pages answer in a few milliseconds, where opening a
 # connection per request would cost more than the query.
@@ -325,7 +325,7 @@ CERTBODY = {
     "IMPORT_MAX_BYTES": env.int("CERTBODY_IMPORT_MAX_BYTES", default=50 * 1024 * 1024),
     # An .xlsx workbook is a ZIP that a few hundred KB can make unpack to gigabytes, all of it
     # in the memory of the process reading it. Before anything is unpacked (from the ZIP
-    # directory: clients/imports/tabular.py check_workbook), a workbook is refused that
+    # directory: infra/tabular/workbook.py check_workbook), a workbook is refused that
     # unpacks to more than IMPORT_MAX_UNPACKED_BYTES in all (a 100,000-row client list is
     # ~40 MB), holds more than IMPORT_MAX_ZIP_MEMBERS parts (Excel writes ~15), has a part
     # over 1 MB packed more than IMPORT_MAX_COMPRESSION_RATIO times (worksheets pack 5-20
@@ -429,7 +429,7 @@ CERTBODY = {
     "CONFLICT_OF_INTEREST_YEARS": env.int("CERTBODY_CONFLICT_OF_INTEREST_YEARS", default=2),
     # Warn when the same team leader led more than this many consecutive audits of a client.
     "ROTATION_MAX_CONSECUTIVE": env.int("CERTBODY_ROTATION_MAX_CONSECUTIVE", default=3),
-    # -- Reminders (reminders/services.py) --
+    # -- Reminders (the scans: each app's reminders.py) --
     # Remind staff this many days before a surveillance is due (comma-separated in the env).
     "REMINDER_SURVEILLANCE_DUE_DAYS": env.list(
         "CERTBODY_REMINDER_SURVEILLANCE_DUE_DAYS", cast=int, default=[90, 30, 7]

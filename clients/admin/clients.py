@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from audits.admin_access import NeedToKnowAdminMixin
+from clients.imports.client_export import export_clients
 from clients.models import (
     Client,
     Contact,
@@ -17,6 +17,7 @@ from clients.models import (
     Standard,
 )
 from core.dates import local_today
+from core.need_to_know import NeedToKnowAdminMixin
 
 
 class SiteInline(admin.TabularInline):
@@ -59,8 +60,6 @@ class ClientAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
     def _export(self, queryset, fmt):
         """The selected clients in the import's columns (clients/imports/client_export.py):
         the file imports back unchanged."""
-        from clients.imports.client_export import export_clients
-
         stamp = local_today().isoformat()
         buffer = io.BytesIO()
         export_clients(buffer, format=fmt, language=get_language() or "zh", queryset=queryset)
