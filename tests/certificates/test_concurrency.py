@@ -21,6 +21,7 @@ from django_fsm_log.models import StateLog
 from certificates import services as svc
 from certificates.models import CertificateStatus, Certification, Decision, State
 from certificates.services import CertificationConflict
+from certificates.services import common as svc_common
 from tests import lifecycle as lc
 from tests.audits.factories import all_standards_auditor
 from tests.factories import UserFactory
@@ -55,7 +56,8 @@ class Race:
         self.results = {}
         self.b_pid = None
         self.b_ready = threading.Event()
-        original = svc.run_transition
+        # Every certification transition runs through services/common.py's _apply.
+        original = svc_common.run_transition
 
         def held_run_transition(*args, **kwargs):
             if threading.current_thread().name == "A":
@@ -63,7 +65,7 @@ class Race:
                 assert self.release_a.wait(TIMEOUT), "A was never released"
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(svc, "run_transition", held_run_transition)
+        monkeypatch.setattr(svc_common, "run_transition", held_run_transition)
 
     def _thread(self, name, fn):
         def body():
