@@ -17,8 +17,7 @@ import re
 from django.conf import settings
 from django.core import checks
 
-from certificates.reminders import OVERDUE_ACTIONS
-from core.policy import policy
+from core.policy import SURVEILLANCE_OVERDUE_ACTIONS, policy
 
 # Caches every process keeps for itself: nothing counted there is seen by another process.
 PER_PROCESS_CACHES = {
@@ -129,12 +128,12 @@ def check_policy(app_configs=None, **kwargs):
             )
         )
     action = policy("SURVEILLANCE_OVERDUE_ACTION")
-    if action not in OVERDUE_ACTIONS:
+    if action not in SURVEILLANCE_OVERDUE_ACTIONS:
         errors.append(
             checks.Error(
                 "CERTBODY['SURVEILLANCE_OVERDUE_ACTION'] (environment variable "
                 f"CERTBODY_SURVEILLANCE_OVERDUE_ACTION) is {action!r}.",
-                hint=f"Use one of: {', '.join(OVERDUE_ACTIONS)}.",
+                hint=f"Use one of: {', '.join(SURVEILLANCE_OVERDUE_ACTIONS)}.",
                 id="certbody.E001",
             )
         )

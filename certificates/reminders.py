@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from audits.models import Audit
 from core.dates import add_months
 from core.errors import DomainError
-from core.policy import policy
+from core.policy import SURVEILLANCE_OVERDUE_ACTIONS, policy
 from reminders.models import ReminderKind
 from reminders.recipients import DECIDE, MANAGE, recipient_ids
 from reminders.registry import ScanResult, reminder_scan, reminder_subject
@@ -90,9 +90,6 @@ def scan_surveillance(*, today: datetime.date) -> ScanResult:
     return result
 
 
-OVERDUE_ACTIONS = ("propose", "suspend")
-
-
 def escalate_overdue_surveillance(not_held, *, today: datetime.date) -> ScanResult:
     """Overdue surveillance escalates to the decision a certification body must then take
     (ISO/IEC 17021-1 9.6.5.1: a client that misses surveillance is a ground for suspension).
@@ -111,10 +108,10 @@ def escalate_overdue_surveillance(not_held, *, today: datetime.date) -> ScanResu
     missed due date (the unique constraint; a suspended certification is no longer overdue)."""
     result = ScanResult()
     action = policy("SURVEILLANCE_OVERDUE_ACTION")
-    if action not in OVERDUE_ACTIONS:
+    if action not in SURVEILLANCE_OVERDUE_ACTIONS:
         raise ValueError(
             f"CERTBODY['SURVEILLANCE_OVERDUE_ACTION'] is {action!r}; expected one of "
-            f"{', '.join(OVERDUE_ACTIONS)}."
+            f"{', '.join(SURVEILLANCE_OVERDUE_ACTIONS)}."
         )
     proposals = dated(not_held, "next_surveillance_due")
     if action == "suspend":

@@ -68,3 +68,26 @@ def test_gunicorn_accepts_the_values(monkeypatch):
             cfg.set(key, value)
     assert cfg.worker_class_str == "gthread"
     assert cfg.workers == values["workers"] and cfg.threads == values["threads"]
+
+
+def test_when_ready_runs_before_django_is_set_up():
+    """gunicorn calls when_ready in its master process, where Django's apps are not loaded:
+    the check it imports (certbody/checks.py) must not import a model, or gunicorn with more
+    than one worker (compose, the benchmark) stops at start with AppRegistryNotReady."""
+    import subprocess
+    import sys
+
+    script = f"""
+import logging, runpy, types
+conf = runpy.run_path({str(CONF)!r})
+warnings = []
+log = types.SimpleNamespace(warning=lambda *args: warnings.append(args))
+conf["when_ready"](types.SimpleNamespace(cfg=types.SimpleNamespace(workers=2), log=log))
+print("ready", len(warnings))
+"""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="certbody.settings.test")
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=CONF.parent
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("ready"), done.stdout
