@@ -13,4 +13,4 @@ class AccountsConfig(AppConfig):
         # Imports the models: only once the app registry is ready.
         from accounts.login_language import remember_login_language  # noqa: PLC0415
 
-        user_logged_in.connect(remember_login_language, dispatch_uid="certbody.login_language")
+        user_logged_in.connect(remember_login_language, dispatch_uid="accounts.login_language")
