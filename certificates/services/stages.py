@@ -35,23 +35,22 @@ def certification_plan_stage1(
     """Plan stage 1; a second stage 1 needs a justification (impartiality risk). The team goes
     through the team rules (audits.services.teams); the audit time comes from the
     application's audit-time calculation."""
-    with transaction.atomic():
-        name = "repeat_stage1" if certification.state == State.STAGE1 else "begin_stage1"
-        cert = certification_transition(
-            certification, name, by=by, on=on, reason=justification, justification=justification
-        )
-        audit = audit_create(
-            certification=cert,
-            kind=AuditKind.STAGE1,
-            planned_start=planned_start,
-            planned_end=planned_end,
-            team_leader=team_leader,
-            members=members,
-            technical_experts=technical_experts,
-            justification=justification,
-            acknowledge_warnings=acknowledge_warnings,
-        )
-    return cert, audit
+    name = "repeat_stage1" if certification.state == State.STAGE1 else "begin_stage1"
+    return _transition_and_plan(
+        certification,
+        name,
+        AuditKind.STAGE1,
+        {},
+        planned_start=planned_start,
+        planned_end=planned_end,
+        team_leader=team_leader,
+        members=members,
+        technical_experts=technical_experts,
+        justification=justification,
+        acknowledge_warnings=acknowledge_warnings,
+        by=by,
+        on=on,
+    )
 
 
 def certification_plan_stage2(
@@ -69,8 +68,31 @@ def certification_plan_stage2(
 ):
     """Plan stage 2: after stage 1 closed as ready; or a new stage 2 when the decision cannot
     be taken (majors past their limit) or after the restoration window."""
+    name = "begin_stage2" if certification.state == State.STAGE1 else "new_stage2"
+    return _transition_and_plan(
+        certification,
+        name,
+        AuditKind.STAGE2,
+        # The stage 2 transitions check the planned start (against stage 1's validity).
+        {"planned_start": planned_start},
+        planned_start=planned_start,
+        planned_end=planned_end,
+        team_leader=team_leader,
+        members=members,
+        technical_experts=technical_experts,
+        justification=justification,
+        acknowledge_warnings=acknowledge_warnings,
+        by=by,
+        on=on,
+    )
+
+
+def _transition_and_plan(
+    certification, name, kind, transition_extra, *, by, on, justification, **audit
+):
+    """Take the stage transition ``name`` and create its audit of ``kind``, in one
+    transaction: both happen or neither."""
     with transaction.atomic():
-        name = "begin_stage2" if certification.state == State.STAGE1 else "new_stage2"
         cert = certification_transition(
             certification,
             name,
@@ -78,20 +100,10 @@ def certification_plan_stage2(
             on=on,
             reason=justification,
             justification=justification,
-            planned_start=planned_start,
+            **transition_extra,
         )
-        audit = audit_create(
-            certification=cert,
-            kind=AuditKind.STAGE2,
-            planned_start=planned_start,
-            planned_end=planned_end,
-            team_leader=team_leader,
-            members=members,
-            technical_experts=technical_experts,
-            justification=justification,
-            acknowledge_warnings=acknowledge_warnings,
-        )
-    return cert, audit
+        planned = audit_create(certification=cert, kind=kind, justification=justification, **audit)
+    return cert, planned
 
 
 def certification_submit_for_decision(*, certification, by, on) -> Certification:
