@@ -12,7 +12,6 @@ admin.site.index_template = "audits/admin_index.html"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("api/", include("certificates.urls_api")),
     # Stored files (MEDIA_URL): staff only, per object (infra/files.py). Never served from
     # MEDIA_ROOT directly, in any settings.
@@ -26,6 +25,9 @@ urlpatterns += i18n_patterns(
     # The public verification pages first: every QR scan resolves through this list.
     path("", include("certificates.urls_public")),
     path("admin/", admin.site.urls),
+    # The staff workspace: where everyone signs in and does their day's work.
+    path("work/", include("workspace.urls")),
+    path("", RedirectView.as_view(pattern_name="workspace:home", permanent=False), name="root"),
     path("", include("audits.urls")),
     prefix_default_language=False,
 )

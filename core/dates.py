@@ -49,3 +49,14 @@ def local_today() -> datetime.date:
     """Today in the body's time zone. Only views, commands and tasks call this (the boundary);
     rules receive the date as an ``on`` argument."""
     return timezone.localdate()
+
+
+def local_datetime_text(moment: datetime.datetime | None, *, seconds: bool = False) -> str:
+    """A moment as people write it, in the body's time zone (TIME_ZONE): "2026-12-07 05:37"
+    (with ":48" when ``seconds``); "" for None. Stored times are UTC: shown raw they give the
+    wrong day for an evening in Shanghai."""
+    if moment is None:
+        return ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "axes",
+    "django_htmx",
     # The project (its management commands, checks and historic migrations), then the apps from
     # the bottom layer up (pyproject.toml, [tool.importlinter]).
     "certbody",
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "clients",
     "audits",
     "certificates",
+    "workspace",
 ]
 # Demo data (seed_demo, seed_demo_if_empty): development only; local and test settings add it,
 # docker-compose.yml's trial turns it on with CERTBODY_DEMO=true.
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: a view answers an htmx request with the part of the page it replaces.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After login: the redirect goes to the user's preferred language (accounts/login_language.py).
     "accounts.login_language.LoginLanguageMiddleware",
@@ -149,7 +153,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+# Everyone signs in to the workspace and lands on their own work (workspace/views/home.py);
+# the admin keeps its own login for configuration.
+LOGIN_URL = "workspace:login"
+LOGIN_REDIRECT_URL = "workspace:home"
 
 # ---------------------------------------------------------------------------------------------
 # Cache: CACHE_URL (redis://127.0.0.1:6379/1 in production, shared by every web process: the

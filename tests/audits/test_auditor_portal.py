@@ -159,7 +159,7 @@ def test_pages_need_a_login(client, team):
     ):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("admin:login"))
+        assert response["Location"].startswith(reverse("workspace:login"))
 
 
 def test_detail_shows_client_sites_dates_team_standard_time_and_findings(client, team, today):

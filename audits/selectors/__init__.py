@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
-from .models import Audit, AuditRole, AuditState, Booking, BookingKind, Qualification
+from ..models import Audit, AuditRole, AuditState, Booking, BookingKind, Qualification
 
 # -- Dates of an audit --------------------------------------------------------------------------
 

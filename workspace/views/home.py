@@ -1,0 +1,10 @@
+"""Home: my work, by role, most urgent first."""
+
+from django.shortcuts import render
+
+from ..access import workspace_page
+
+
+@workspace_page()
+def home(request):
+    return render(request, "workspace/home.html", {})
