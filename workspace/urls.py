@@ -1,14 +1,35 @@
 """The workspace's URLs (/work/..., /zh-hans/work/... in Chinese; certbody/urls.py includes
-them inside i18n_patterns)."""
+them inside i18n_patterns). Each area's views module lists its own ``urlpatterns``."""
 
 from django.urls import path
 
-from .views import auth, home
+from .views import (
+    applications,
+    audits,
+    auth,
+    certifications,
+    clients,
+    dashboard,
+    decisions,
+    find,
+    home,
+    planning,
+    reminders,
+)
 
 app_name = "workspace"
 
 urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
-    path("", home.home, name="home"),
+    *home.urlpatterns,
+    *find.urlpatterns,
+    *clients.urlpatterns,
+    *applications.urlpatterns,
+    *certifications.urlpatterns,
+    *decisions.urlpatterns,
+    *audits.urlpatterns,
+    *planning.urlpatterns,
+    *dashboard.urlpatterns,
+    *reminders.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""applications."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""audits."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""certifications."""
+
+urlpatterns: list = []

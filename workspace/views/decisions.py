@@ -1,0 +1,3 @@
+"""decisions."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""find."""
+
+urlpatterns: list = []

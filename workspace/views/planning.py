@@ -1,0 +1,3 @@
+"""planning."""
+
+urlpatterns: list = []

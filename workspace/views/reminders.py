@@ -1,0 +1,3 @@
+"""reminders."""
+
+urlpatterns: list = []
