@@ -9,7 +9,9 @@
     python3 run.py lint     ruff check, ruff format --check, lint-imports (the apps' layers)
                             and mypy (core, rules, services): what CI runs
 
-DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
+DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis. PORT (default 8000) is the
+port served; the links in mail and the QR codes on certificates point at it unless
+CERTBODY_PUBLIC_BASE_URL says otherwise.
 """
 
 import hashlib
@@ -64,6 +66,13 @@ def demo_users_line(environ=os.environ) -> str:
     return f"demo users (password 'demo', unless CERTBODY_DEMO_PASSWORD was set): {DEMO_USERS}"
 
 
+def public_base_url(port: str, environ=os.environ) -> str:
+    """Where the links in mail and the QR codes on certificates point: CERTBODY_PUBLIC_BASE_URL
+    when set (the address others reach, e.g. behind a proxy), else this machine on the port
+    the app is served on (PORT, default 8000)."""
+    return environ.get("CERTBODY_PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}"
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -83,7 +92,10 @@ def up() -> None:
         "ensure_login", "--username", "admin", "--demo-users", capture_output=True, text=True
     ).stdout.strip()
     port = os.environ.get("PORT", "8000")
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # The web app, the worker (mail links) and the certificate PDFs (QR codes) all print
+    # links to the address the app is served on.
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PORT=port)
+    env["CERTBODY_PUBLIC_BASE_URL"] = public_base_url(port)
     procs = [
         subprocess.Popen(
             [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT, env=env
@@ -107,7 +119,9 @@ def up() -> None:
         ),
     ]
     print(
-        f"\ncertbody is running: http://127.0.0.1:{port}/admin/  (中文: /zh-hans/admin/)\n"
+        f"\ncertbody is running: http://127.0.0.1:{port}/work/  (中文: /zh-hans/work/; "
+        f"administration: /admin/)\n"
+        f"  links in mail and QR codes: {env['CERTBODY_PUBLIC_BASE_URL']}\n"
         f"  {login}\n"
         f"  {demo_users_line()}\n"
         "  web, Celery worker and beat are running; Ctrl-C stops all.\n",

@@ -10,6 +10,10 @@ import datetime
 import icalendar
 from django.utils.translation import gettext as _
 
+from core.names import person_name
+
+from .audit_time.display import audit_time_text
+from .models import AuditKind
 from .selectors import audit_sites, audit_span
 
 PRODID = "-//certbody//auditor calendar//EN"
@@ -21,7 +25,7 @@ def audit_uid(audit) -> str:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 def _event(audit, *, stamp: datetime.datetime) -> icalendar.Event:
@@ -51,10 +55,10 @@ def _event(audit, *, stamp: datetime.datetime) -> icalendar.Event:
         *team,
     ]
     if audit.audit_days is not None:
-        lines.append(
-            _("Audit time: %(days)s auditor-days (at least %(onsite)s on site)")
-            % {"days": audit.audit_days, "onsite": audit.onsite_days or "-"}
+        text = audit_time_text(
+            audit.audit_days, audit.onsite_days, stage1=audit.kind == AuditKind.STAGE1
         )
+        lines.append(_("Audit time: %(time)s") % {"time": text})
     if not audit.dates_confirmed:
         lines.append(_("Dates proposed, not yet confirmed."))
     lines.append(_("State: %(state)s") % {"state": audit.get_state_display()})

@@ -9,8 +9,10 @@ prefers sites not visited earlier in the cycle.
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
 
 from core.policy import policy
 
@@ -91,4 +93,46 @@ def draw_sample(
         central=central,
         random_ids=random_ids,
         preferred_ids=preferred,
+    )
+
+
+# -- the draw as people read it (the admin's and the workspace's audit pages) ---------------------
+# (The existing messages, so the Chinese reads right before any new translation is compiled.)
+SAMPLE_KIND_LABELS = {
+    "initial": _("Initial audit"),
+    "surveillance": _("surveillance"),
+    "recertification": _("recertification"),
+}
+MSG_SAMPLE_NOTE = _(
+    "Drawn for %(kind)s: %(size)s besides the central function; seed %(seed)s; at random "
+    "%(random)s; then not yet visited first %(preferred)s; visited before in the cycle "
+    "%(visited)s."
+)
+MSG_NO_SITES = _("none")
+
+
+def sample_note(trace: dict, site_names: Mapping[int, str] | None = None) -> str:
+    """The recorded draw (an audit's ``sample_trace``) in one sentence in the active language:
+    the kind as a word, sites by name (``site_names``: id -> name; an unknown id as "#id"),
+    "none" for an empty list. "" for no draw."""
+    if not trace:
+        return ""
+    names = site_names or {}
+
+    def sites(ids) -> str:
+        if not ids:
+            return str(MSG_NO_SITES)
+        return str(_(", ")).join(names.get(pk) or f"#{pk}" for pk in ids)
+
+    kind = trace.get("kind", "")
+    return str(
+        MSG_SAMPLE_NOTE
+        % {
+            "kind": SAMPLE_KIND_LABELS.get(kind, kind or "-"),
+            "size": trace.get("size", 0),
+            "seed": trace.get("seed", "-"),
+            "random": sites(trace.get("random")),
+            "preferred": sites(trace.get("preferred_unvisited_first")),
+            "visited": sites(trace.get("visited_before")),
+        }
     )

@@ -8,7 +8,7 @@ the services; a refusal (DomainError) is shown as a form error.
 
 import datetime
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -23,9 +23,10 @@ from core.errors import DomainError
 
 from . import selectors
 from . import services as svc
+from .audit_time.display import audit_time_text, render_audit_trace
 from .forms import FindingForm, ReportForm, StartForm, UnavailabilityForm
 from .ical import audit_calendar
-from .models import AuditorProfile, AuditState
+from .models import AuditKind, AuditorProfile, AuditState
 from .models.auditors import new_calendar_token
 
 MSG_BAD_MONTH = _("“%(value)s” is not a month (use YYYY-MM): showing the current month.")
@@ -123,6 +124,10 @@ def _detail(request, audit, *, status=200, **forms):
             "sampled": bool(audit.sites.all()),
             "members": [m for m in audit.members.all() if m.pk != audit.team_leader_id],
             "findings": audit.findings.all(),
+            "audit_time": audit_time_text(
+                audit.audit_days, audit.onsite_days, stage1=audit.kind == AuditKind.STAGE1
+            ),
+            "audit_time_trace": render_audit_trace(audit.audit_time_trace),
             "start_blockers": start_blockers,
             "may_manage": user.has_perm("audits.manage_audit"),
             **forms,
@@ -303,3 +308,26 @@ def schedule_board(request):
             "conflicts": selectors.schedule_conflicts(audits),
         },
     )
+
+
+# -- The admin's front door -----------------------------------------------------------------------
+# Who needs the admin's index: administrators (they configure users, groups and everything
+# else) and CB staff (they keep the configuration the workspace does not edit: audit-time
+# tables, auditor profiles and qualifications, bookings). Auditors and decision makers do their
+# whole day's work in the workspace and their own pages.
+ADMIN_NEEDED_BY = ("auth.change_user", "audits.manage_audit", "certificates.manage_certification")
+
+
+def needs_admin_index(user) -> bool:
+    """Whether the admin's index is a place ``user`` works from (see ADMIN_NEEDED_BY)."""
+    return user.is_superuser or any(user.has_perm(perm) for perm in ADMIN_NEEDED_BY)
+
+
+def admin_index(request, extra_context=None):
+    """/admin/: a signed-in user who does not work in the admin (an auditor, a decision maker)
+    goes to the workspace (``workspace:home``); everyone else gets the admin's index, which
+    links to the workspace. Mounted before ``admin.site.urls`` (certbody/urls.py)."""
+    user = request.user
+    if user.is_authenticated and user.is_active and not needs_admin_index(user):
+        return redirect("workspace:home")
+    return admin.site.admin_view(admin.site.index)(request, extra_context=extra_context)

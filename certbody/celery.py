@@ -49,4 +49,9 @@ app.conf.beat_schedule = {
         "task": "reminders.tasks.sweep_unsent_reminders",
         "schedule": crontab(minute="*/10"),
     },
+    # The workspace dashboard's figures, computed ahead of the readers (workspace/tasks.py).
+    "refresh-dashboard-figures": {
+        "task": "workspace.tasks.refresh_dashboard_figures",
+        "schedule": crontab(minute="*/5"),
+    },
 }

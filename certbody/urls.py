@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from audits.views import admin_index
 from infra.files import protected_file
 
 admin.site.site_header = "certbody"
@@ -24,6 +25,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     # The public verification pages first: every QR scan resolves through this list.
     path("", include("certificates.urls_public")),
+    # /admin/ itself: someone who does not work in the admin (an auditor, a decision maker)
+    # goes to the workspace; the rest get the admin's index (audits/views.py).
+    path("admin/", admin_index, name="admin_index"),
     path("admin/", admin.site.urls),
     # The staff workspace: where everyone signs in and does their day's work.
     path("work/", include("workspace.urls")),

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.names import person_name
 from reminders.digests import admin_path, subject_prefetch
 from reminders.models import ESCALATIONS, Reminder
 from reminders.services import reminders_acknowledge
@@ -65,16 +66,21 @@ class ReminderAdmin(admin.ModelAdmin):
         "kind",
         "subject_link",
         "due_date",
-        "recipient",
+        "recipient_name",
         "is_sent",
         "attempts",
-        "acknowledged_by",
+        "acknowledged_by_name",
         "acknowledged_at",
     ]
     list_filter = [EscalationFilter, "kind", SentFilter, AcknowledgedFilter, "due_date"]
     list_select_related = ["recipient", "acknowledged_by", "content_type"]
     date_hierarchy = "due_date"
-    search_fields = ["recipient__username", "recipient__email"]
+    search_fields = [
+        "recipient__username",
+        "recipient__email",
+        "recipient__first_name",
+        "recipient__last_name",
+    ]
     actions = ["acknowledge"]
     readonly_fields = [
         "kind",
@@ -82,15 +88,24 @@ class ReminderAdmin(admin.ModelAdmin):
         "object_id",
         "subject_link",
         "due_date",
-        "recipient",
+        "recipient_name",
         "created_at",
         "sent_at",
         "attempts",
         "last_error",
-        "acknowledged_by",
+        "acknowledged_by_name",
         "acknowledged_at",
     ]
     fields = readonly_fields
+
+    # People by name, in their own order (王建华, not "建华 王" nor the user name).
+    @admin.display(description=_("recipient"), ordering="recipient__last_name")
+    def recipient_name(self, obj):
+        return person_name(obj.recipient)
+
+    @admin.display(description=_("acknowledged by"), ordering="acknowledged_by__last_name")
+    def acknowledged_by_name(self, obj):
+        return person_name(obj.acknowledged_by) or "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(subject_prefetch())

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import user_language
+from core.names import person_name
 from core.policy import policy
 from reminders.models import Reminder, ReminderKind
 from reminders.registry import subject_label, subject_querysets
@@ -159,7 +160,7 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
             count,
         ) % {"body": policy("BODY_NAME"), "count": count, "day": today.isoformat()}
         lines = [
-            _("Hello %(name)s,") % {"name": recipient.get_full_name() or recipient.username},
+            _("Hello %(name)s,") % {"name": person_name(recipient)},
             "",
             _("These deadlines need your attention:"),
         ]

@@ -224,6 +224,7 @@ def test_the_migration_points_rows_at_the_moved_tasks_and_keeps_staff_edits(db):
         # What the sync created above: these tasks did not move.
         "expire-certifications-daily": "certificates.tasks.expire_certifications",
         "export-certsearch-monthly": "certificates.tasks.export_certsearch_monthly",
+        "refresh-dashboard-figures": "workspace.tasks.refresh_dashboard_figures",
     }
 
 

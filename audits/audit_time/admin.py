@@ -32,6 +32,7 @@ from infra.importexport import SafeImportExportMixin
 from ..errors import AuditError
 from ..resources import AuditTimeRowResource
 from ..sampling import sample_sizes
+from .display import stage_figures
 from .forms import AuditTimeForm, BandFormSet, FactorFormSet, SiteFormSet
 from .models import AuditTimeCalculation, AuditTimeRow, AuditTimeTable
 from .services import audit_time_calculate
@@ -159,7 +160,13 @@ def trace_context(calc: AuditTimeCalculation) -> dict:
     per_standard = []
     for key, figures in (calc.results or {}).items():
         per_standard.append(
-            {"standard": standards.get(key, key), "figures": calc.for_standard(key) or figures}
+            {
+                "standard": standards.get(key, key),
+                "figures": calc.for_standard(key) or figures,
+                # Each stage with its own share of the on-site minimum (never stage 2's days
+                # beside the whole initial audit's minimum).
+                "cells": stage_figures(figures),
+            }
         )
     inputs = calc.inputs or {}
     return {
@@ -168,6 +175,16 @@ def trace_context(calc: AuditTimeCalculation) -> dict:
         "client": calc.application.client,
         "lines": calc.trace_lines(),
         "per_standard": per_standard,
+        "total_cells": stage_figures(
+            {
+                "initial": calc.initial_days,
+                "stage1": calc.stage1_days,
+                "stage2": calc.stage2_days,
+                "onsite_min": calc.onsite_min_days,
+                "surveillance": calc.surveillance_days,
+                "recertification": calc.recertification_days,
+            }
+        ),
         "inputs": inputs,
         "stand_ins": [s for s in inputs.get("standards", []) if s.get("is_stand_in")],
         "years": [

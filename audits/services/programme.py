@@ -23,15 +23,16 @@ with ``audit_confirm_dates``.
 import datetime
 import hashlib
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import add_months
 from core.policy import policy
 
+from ..audit_time.display import as_decimal as _decimal
+from ..audit_time.display import stage_onsite, trace_line
 from ..errors import AuditError
 from ..models import Audit, AuditKind, AuditState
 from ..sampling import draw_sample
@@ -50,33 +51,9 @@ MSG_RECERT_AFTER_WINDOW = _(
     "The certificate expires on %(expiry)s and can be restored only until %(window)s: a "
     "recertification audit after that date cannot renew it (plan a new stage 2 instead)."
 )
-TRACE_NO_CALCULATION = _(
-    "No audit-time calculation for this application: audit time left empty; calculate it and "
-    "enter the time by hand."
-)
-TRACE_NO_STANDARD = _(
-    "The latest audit-time calculation (%(on)s) has no figures for %(standard)s: audit time "
-    "left empty."
-)
-TRACE_FROM_CALCULATION = _(
-    "From the audit-time calculation of %(on)s (#%(pk)d), %(what)s: %(days)s auditor-days, "
-    "of which at least %(onsite)s on site."
-)
-TRACE_STAGE_ONSITE = _(
-    "The on-site minimum, %(whole)s days, is for the initial audit as a whole (stage 1 + stage "
-    "2): stage 2 on site at least %(stage2)s of its %(stage2_days)s days, stage 1 at least "
-    "%(stage1)s of its %(stage1_days)s days."
-)
-TRACE_WHAT: dict[str, Promise] = {
-    AuditKind.STAGE1: _("stage 1"),
-    AuditKind.STAGE2: _("stage 2"),
-    AuditKind.SURVEILLANCE: _("each surveillance (1/3 of the initial time per year)"),
-    AuditKind.RECERTIFICATION: _("recertification (2/3 of a fresh calculation)"),
-}
-
 # Keys of an AuditTimeCalculation's results[str(standard.pk)] for each kind of audit:
 # (auditor-days, on-site minimum). The stages' "onsite_min" is the initial audit's as a whole
-# (stage 1 + stage 2): _stage_onsite splits it between them.
+# (stage 1 + stage 2): audit_time.display.stage_onsite splits it between them.
 _RESULT_KEYS: dict[str, tuple[str, str]] = {
     AuditKind.STAGE1: ("stage1", "onsite_min"),
     AuditKind.STAGE2: ("stage2", "onsite_min"),
@@ -99,36 +76,13 @@ def latest_calculation(certification):
     return application.audit_time_calculations.order_by("-calculated_on", "-pk").first()
 
 
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _stage_onsite(figures) -> tuple | None:
-    """(whole, stage 1, stage 2) on-site minima of the initial audit: the minimum applies to
-    stage 1 + stage 2 together (IAF MD 5; AUDIT_TIME_MIN_ONSITE_PERCENT). Stage 2 takes as much
-    of it as its own days hold, stage 1 the rest, so that no stage's on-site days exceed its
-    days."""
-    whole = _decimal(figures.get("onsite_min"))
-    stage1 = _decimal(figures.get("stage1"))
-    stage2 = _decimal(figures.get("stage2"))
-    if whole is None or stage1 is None or stage2 is None:
-        return None
-    on_stage2 = min(whole, stage2)
-    on_stage1 = min(max(whole - on_stage2, Decimal(0)), stage1)
-    return whole, on_stage1, on_stage2
-
-
 def audit_time_for(certification, kind: str, *, calculation=None) -> tuple:
     """(audit days, on-site days, trace lines) for an audit of ``kind`` from the latest
-    calculation; empty days with a trace line saying why when there is none."""
+    calculation; empty days with a trace line saying why when there is none. The trace lines
+    are data (audits.audit_time.display.trace_line), printed in the reader's language."""
     calc = calculation if calculation is not None else latest_calculation(certification)
     if calc is None:
-        return None, None, [str(TRACE_NO_CALCULATION)]
+        return None, None, [trace_line("no_calculation")]
     figures = (calc.results or {}).get(str(certification.standard_id))
     days_key, onsite_key = _RESULT_KEYS.get(kind, (None, None))
     days = _decimal(figures.get(days_key)) if figures and days_key else None
@@ -137,36 +91,32 @@ def audit_time_for(certification, kind: str, *, calculation=None) -> tuple:
             None,
             None,
             [
-                str(
-                    TRACE_NO_STANDARD
-                    % {"on": calc.calculated_on.isoformat(), "standard": certification.standard}
+                trace_line(
+                    "no_standard",
+                    on=calc.calculated_on.isoformat(),
+                    standard=str(certification.standard),
                 )
             ],
         )
     onsite = _decimal(figures.get(onsite_key)) if onsite_key else None
     stages = None
     if kind in (AuditKind.STAGE1, AuditKind.STAGE2):
-        stages = _stage_onsite(figures)
+        stages = stage_onsite(figures)
         onsite = None if stages is None else stages[1 if kind == AuditKind.STAGE1 else 2]
-    line = TRACE_FROM_CALCULATION % {
-        "on": calc.calculated_on.isoformat(),
-        "pk": calc.pk,
-        "what": TRACE_WHAT[kind],
-        "days": days,
-        "onsite": onsite if onsite is not None else "-",
-    }
-    trace = [str(line)]
+    common = {"on": calc.calculated_on.isoformat(), "pk": calc.pk, "what": str(kind), "days": days}
+    if onsite is None:
+        trace = [trace_line("from_calculation_no_onsite", **common)]
+    else:
+        trace = [trace_line("from_calculation", onsite=onsite, **common)]
     if stages is not None:
         trace.append(
-            str(
-                TRACE_STAGE_ONSITE
-                % {
-                    "whole": stages[0],
-                    "stage1": stages[1],
-                    "stage1_days": figures.get("stage1"),
-                    "stage2": stages[2],
-                    "stage2_days": figures.get("stage2"),
-                }
+            trace_line(
+                "stage_onsite",
+                whole=stages[0],
+                stage1=stages[1],
+                stage1_days=_decimal(figures.get("stage1")),
+                stage2=stages[2],
+                stage2_days=_decimal(figures.get("stage2")),
             )
         )
     return days, onsite, trace

@@ -313,8 +313,12 @@ CERTBODY = {
     # Name printed on certificates and in mail.
     "BODY_NAME": env("CERTBODY_BODY_NAME", default="certbody Certification Ltd."),
     # Where the public verification pages are reached from outside; printed as the QR code on
-    # certificates (…/verify/<number>/). No trailing slash.
-    "PUBLIC_BASE_URL": env("CERTBODY_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
+    # certificates (…/verify/<number>/) and the base of the links in mail. No trailing slash.
+    # Default: this machine on the port served (PORT; run.py sets both from the port it runs
+    # the app on). Set it in production to the address others reach.
+    "PUBLIC_BASE_URL": env(
+        "CERTBODY_PUBLIC_BASE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}"
+    ),
     # Accreditation printed on certificates, e.g. "CNAS C123-M" (empty: none printed).
     "ACCREDITATION": env("CERTBODY_ACCREDITATION", default=""),
     # Public pages: requests per client address (infra/ratelimit.py, e.g. 60/m) and the

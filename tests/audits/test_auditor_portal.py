@@ -193,7 +193,7 @@ def test_detail_shows_client_sites_dates_team_standard_time_and_findings(client,
         "li",
         "wang",
         "ISO/IEC 20000-1:2018",
-        "2.5 auditor-days, of which at least 2.0 on site",
+        "2.5 auditor-days, of which at least 2 on site",
         "Change records incomplete",
         "8.5.1",
     ):

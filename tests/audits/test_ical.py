@@ -67,7 +67,7 @@ def test_feed_has_one_all_day_event_per_audit_i_am_on(client):
     assert "Standard: ISO/IEC 20000-1:2018" in description
     assert "Team leader: Li Na" in description
     assert "Members: wang" in description
-    assert "Audit time: 3.0 auditor-days (at least 2.5 on site)" in description
+    assert "Audit time: 3 auditor-days, of which at least 2.5 on site" in description
     assert str(event["STATUS"]) == "CONFIRMED"
     assert isinstance(event.decoded("DTSTAMP"), datetime.datetime)
 

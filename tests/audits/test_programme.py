@@ -8,11 +8,11 @@ import pytest
 from django_fsm_log.models import StateLog
 
 from audits import services as audit_svc
+from audits.audit_time.display import render_audit_trace
 from audits.models import Audit, AuditState, Booking
 from audits.sampling import draw_sample
 from audits.services import AuditError
 from audits.services.programme import (
-    TRACE_NO_CALCULATION,
     programme_audits,
     programme_generate,
     sample_seed,
@@ -84,7 +84,10 @@ def test_without_a_calculation_the_audit_time_is_left_empty_and_said_so(people):
     assert len(created) == 3
     for audit in created:
         assert (audit.audit_days, audit.onsite_days) == (None, None)
-        assert audit.audit_time_trace == [str(TRACE_NO_CALCULATION)]
+        assert [line["step"] for line in audit.audit_time_trace] == ["no_calculation"]
+        assert render_audit_trace(audit.audit_time_trace)[0].startswith(
+            "No audit-time calculation for this application"
+        )
         assert audit.planned_end == audit.planned_start  # one day proposed
 
 
@@ -101,7 +104,10 @@ def test_audit_time_comes_from_the_calculation(people):
     s1, recert = audits["surveillance", 1], audits["recertification", 3]
     assert (s1.audit_days, s1.onsite_days) == (Decimal("2.0"), Decimal("1.5"))
     assert (recert.audit_days, recert.onsite_days) == (Decimal("4.0"), Decimal("3.0"))
-    assert "2.0 auditor-days, of which at least 1.5 on site" in s1.audit_time_trace[0]
+    assert (
+        "2 auditor-days, of which at least 1.5 on site"
+        in render_audit_trace(s1.audit_time_trace)[0]
+    )
     # The proposed window holds one auditor's on-site days (rounded up).
     assert (s1.planned_start, s1.planned_end) == (D(2025, 11, 15), D(2025, 11, 16))
     assert (recert.planned_start, recert.planned_end) == (D(2027, 10, 14), D(2027, 10, 16))
@@ -464,4 +470,4 @@ def test_the_stages_share_the_on_site_minimum_of_the_initial_audit(people):
     assert (stage2.audit_days, stage2.onsite_days) == (Decimal("3.5"), Decimal("3.5"))
     assert (stage1.audit_days, stage1.onsite_days) == (Decimal("1.5"), Decimal("0.5"))
     assert stage1.onsite_days + stage2.onsite_days == Decimal("4.0")
-    assert "for the initial audit as a whole" in stage2.audit_time_trace[1]
+    assert "for the initial audit as a whole" in render_audit_trace(stage2.audit_time_trace)[1]
