@@ -4,7 +4,7 @@ certification per standard; the review accepts or rejects it."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Application
+from clients.models import Application, ApplicationDocument, RequiredDocument
 
 from ..bulk import OPENED, certifications_log
 from ..errors import CertificationConflict, CertificationError
@@ -15,6 +15,7 @@ MSG_IN_PROGRESS = _(
     "%(client)s already has a certification to %(standard)s in progress (“%(state)s”)."
 )
 MSG_NO_STANDARD = _("Choose at least one standard.")
+MSG_FOREIGN_SITE = _("A site in scope must be a site of the applicant.")
 
 
 def application_submit(*, client, standards, by, **fields) -> Application:
@@ -24,7 +25,9 @@ def application_submit(*, client, standards, by, **fields) -> Application:
         raise CertificationError(MSG_NO_STANDARD)
     if by is not None and not by.has_perm("certificates.review_application"):
         raise CertificationError(MSG_NO_PERMISSION)
-    sites = fields.pop("sites", ())
+    sites = list(fields.pop("sites", ()))
+    if any(s.client_id != client.pk for s in sites):
+        raise CertificationError(MSG_FOREIGN_SITE)
     with transaction.atomic():
         application = Application.objects.create(client=client, **fields)
         application.standards.set(standards)
@@ -113,3 +116,153 @@ def certification_accept(*, certification, by, on, reason="") -> Certification:
     """Accept the application: only with every intake condition and document in place."""
     with transaction.atomic():
         return certification_transition(certification, "accept", by=by, on=on, reason=reason)
+
+
+# -- The intake page's steps (the workspace): documents, facts, acceptance in one action -------
+MSG_INTAKE_CLOSED = _(
+    "The intake of this application is closed: no certification of it is still applied for "
+    "or under review."
+)
+MSG_NOT_THIS_CHECKLIST = _("“%(title)s” is not on the checklist of this application's standards.")
+MSG_NOTHING_TO_ACCEPT = _(
+    "There is nothing to accept: no certification of this application is applied for or "
+    "under review."
+)
+MSG_ACCEPT_STANDARD = _("%(standard)s: %(problem)s")
+
+# The states in which an application's certification is still at intake.
+INTAKE_STATES = (State.APPLIED, State.UNDER_REVIEW)
+INTAKE_FIELDS = (
+    "received_on",
+    "scope",
+    "effective_personnel",
+    "language",
+    "system_operating_since",
+    "internal_audit_on",
+    "management_review_on",
+    "no_penalty_declared",
+    "legal_registration_checked",
+    "impartiality_threats",
+    "notes",
+)
+
+
+def application_intake_certifications(application) -> list[Certification]:
+    """The certifications this application opened that are still at intake (applied or under
+    review), one per standard."""
+    return list(
+        Certification.objects.filter(application=application, state__in=INTAKE_STATES)
+        .select_related("standard", "client", "application")
+        .order_by("standard__code", "pk")
+    )
+
+
+def _intake_open(application, by):
+    if by is not None and not by.has_perm("certificates.review_application"):
+        raise CertificationError(MSG_NO_PERMISSION)
+    if not Certification.objects.filter(application=application, state__in=INTAKE_STATES).exists():
+        raise CertificationError(MSG_INTAKE_CLOSED)
+
+
+def application_record_documents(
+    *, application, by, received=None, files=None, notes=None
+) -> list[ApplicationDocument]:
+    """Record documents of the application's checklist: ``received`` maps a RequiredDocument
+    (or its pk) to the day it was received (None: not received), ``files`` to an uploaded
+    file (which also marks it received on ``received``'s day or the application's date when
+    none is given), ``notes`` to a note. Only documents of the application's own standards;
+    all or nothing."""
+    received = {getattr(k, "pk", k): v for k, v in (received or {}).items()}
+    files = {getattr(k, "pk", k): v for k, v in (files or {}).items()}
+    notes = {getattr(k, "pk", k): v for k, v in (notes or {}).items()}
+    wanted = set(received) | set(files) | set(notes)
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        _intake_open(application, by)
+        checklist = {
+            d.pk: d
+            for d in RequiredDocument.objects.filter(standard__in=application.standards.all())
+        }
+        unknown = wanted - set(checklist)
+        if unknown:
+            titles = RequiredDocument.objects.filter(pk__in=unknown).order_by("pk")
+            raise CertificationError(
+                *[MSG_NOT_THIS_CHECKLIST % {"title": d.localized_title} for d in titles]
+                or [MSG_NOT_THIS_CHECKLIST % {"title": ", ".join(map(str, sorted(unknown)))}]
+            )
+        existing = {
+            d.required_document_id: d
+            for d in application.documents.filter(required_document_id__in=wanted)
+        }
+        saved = []
+        for pk in sorted(wanted):
+            doc = existing.get(pk) or ApplicationDocument(
+                application=application, required_document=checklist[pk]
+            )
+            if pk in received:
+                doc.received_on = received[pk]
+            if files.get(pk) is not None:
+                doc.file = files[pk]
+                if doc.received_on is None:
+                    doc.received_on = received.get(pk) or application.received_on
+            if pk in notes:
+                doc.note = (notes[pk] or "")[:255]
+            doc.save()
+            saved.append(doc)
+    return saved
+
+
+def application_update_intake(*, application, by, **fields) -> Application:
+    """Change the intake facts of an application still at intake (the fields of
+    ``INTAKE_FIELDS``, and ``sites``: sites of its own client only)."""
+    sites = fields.pop("sites", None)
+    unknown = set(fields) - set(INTAKE_FIELDS)
+    if unknown:
+        raise TypeError(f"not intake fields: {sorted(unknown)}")
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        _intake_open(application, by)
+        for name, value in fields.items():
+            setattr(application, name, value)
+        application.save()
+        if sites is not None:
+            sites = list(sites)
+            if any(s.client_id != application.client_id for s in sites):
+                raise CertificationError(MSG_FOREIGN_SITE)
+            application.sites.set(sites)
+    return application
+
+
+def application_accept_problems(*, application, by, on) -> list[str]:
+    """Why ``application_accept`` would refuse now, in plain words, each prefixed with its
+    standard when the application has several (empty: it would accept)."""
+    certs = application_intake_certifications(application)
+    if not certs:
+        return [str(MSG_NOTHING_TO_ACCEPT)]
+    if by is not None and not by.has_perm("certificates.review_application"):
+        return [str(MSG_NO_PERMISSION)]
+    problems = []
+    for cert in certs:
+        cert.rule_context(on=on, by=by)
+        for problem in cert.blockers("accept"):
+            if len(certs) > 1:
+                problem = str(MSG_ACCEPT_STANDARD % {"standard": cert.standard, "problem": problem})
+            problems.append(problem)
+    return list(dict.fromkeys(problems))
+
+
+def application_accept(*, application, by, on, reason="") -> list[Certification]:
+    """Accept the application for every standard still at intake, in one step: start the
+    review where it has not started, then accept (the rules of ``accept``: every intake
+    condition, every document, the audit-time calculation). All or nothing: one refusal
+    leaves every certification as it was."""
+    certs = application_intake_certifications(application)
+    if not certs:
+        raise CertificationError(MSG_NOTHING_TO_ACCEPT)
+    accepted = []
+    with transaction.atomic():
+        for cert in certs:
+            if cert.state == State.APPLIED:
+                cert = certification_transition(cert, "start_review", by=by, on=on)
+            accepted.append(certification_transition(cert, "accept", by=by, on=on, reason=reason))
+    return accepted
