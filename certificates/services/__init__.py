@@ -19,9 +19,14 @@ Each takes the certification *as the user saw it*: if someone else changed it me
 
 from ..errors import CertificationConflict, CertificationError
 from .applications import (
+    application_accept,
+    application_accept_problems,
+    application_intake_certifications,
     application_open_certifications,
     application_open_problems,
+    application_record_documents,
     application_submit,
+    application_update_intake,
     certification_accept,
     certification_reject,
     certification_start_review,
@@ -61,9 +66,14 @@ from .stages import (
 __all__ = [
     "CertificationConflict",
     "CertificationError",
+    "application_accept",
+    "application_accept_problems",
+    "application_intake_certifications",
     "application_open_certifications",
     "application_open_problems",
+    "application_record_documents",
     "application_submit",
+    "application_update_intake",
     "certificate_build",
     "certificate_number_for",
     "certification_accept",
