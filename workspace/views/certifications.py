@@ -1,3 +1,153 @@
-"""certifications."""
+"""The certification page (facts, timeline, the actions allowed now and the blocked ones with
+their reasons), taking one action through its small form, and a certificate version's PDF.
 
-urlpatterns: list = []
+Reads through certificates/selectors/timeline.py (need-to-know filtered); every action is a
+transition taken through certificates.actions (core/actions.py ``take``) and its service."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from certificates.actions import CERTIFICATION_ACTIONS, before_action, notices_after
+from certificates.documents import certificate_pdf_file, certificate_pdf_name
+from certificates.models import Certificate, Certification
+from certificates.selectors.timeline import (
+    certificate_versions,
+    certification_audits,
+    certification_for_page,
+    timeline,
+)
+from core.actions import ActionUnavailable, action_form, blockers_now, check, offers, take
+from core.dates import local_today
+from core.need_to_know import visible
+from core.transitions import transition_label
+
+from ..access import workspace_page
+
+
+def load_certification(request, pk) -> Certification:
+    """The certification ``request.user`` may see, else 404 (never confirming it exists)."""
+    try:
+        return certification_for_page(request.user, pk)
+    except Certification.DoesNotExist:
+        raise Http404 from None
+
+
+def page_facts(cert) -> dict:
+    """What the state and dates mean today: past its expiry date a certification is expired
+    whatever the nightly task has recorded (shared/domain.md: dates rule, not jobs)."""
+    today = local_today()
+    return {
+        "today": today,
+        "past_expiry": cert.past_expiry_on(today),
+        "surveillance_overdue": bool(
+            cert.state == "active"
+            and cert.next_surveillance_due
+            and cert.next_surveillance_due < today
+        ),
+        "restoration_until": cert.restoration_window_end() if cert.state == "expired" else None,
+    }
+
+
+@workspace_page()
+def certification(request, pk):
+    cert = load_certification(request, pk)
+    audits = certification_audits(cert, request.user)
+    versions = certificate_versions(cert, request.user)
+    context = {
+        "cert": cert,
+        "facts": page_facts(cert),
+        "audits": audits,
+        "versions": versions,
+        "entries": timeline(cert, request.user, audits=audits, versions=versions),
+        "offers": offers(cert, CERTIFICATION_ACTIONS, request.user),
+    }
+    return render(request, "workspace/certifications/certification.html", context)
+
+
+def _next_url(request, cert) -> str:
+    """Where to go after the action: the page it was taken from (same site only), else the
+    certification page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("workspace:certification", args=[cert.pk])
+
+
+def _done(request, cert, name, before):
+    messages.success(request, _("Done: %(action)s.") % {"action": transition_label(cert, name)})
+    for level, text in notices_after(before):
+        (messages.warning if level == "warning" else messages.info)(request, text)
+    target = _next_url(request, cert)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@workspace_page()
+def certification_action(request, pk, name):
+    """GET: the small form of action ``name`` (with what blocks it now); POST: take it. A user
+    without the transition's permission gets 403; an action the state does not allow goes
+    back to the page with the reason; a refusal of the rules is shown on the form."""
+    cert = load_certification(request, pk)
+    before = before_action(cert.pk) if request.method == "POST" else None
+    try:
+        if request.method == "POST":
+            taken = take(cert, CERTIFICATION_ACTIONS, name, request.POST, request.user)
+            if taken.done:
+                return _done(request, cert, name, before)
+            form = taken.form
+        else:
+            check(cert, CERTIFICATION_ACTIONS, name, request.user)
+            form = action_form(cert, CERTIFICATION_ACTIONS, name)
+    except ActionUnavailable as err:
+        for message in err.messages:
+            messages.error(request, message)
+        return redirect("workspace:certification", pk=cert.pk)
+    context = {
+        "cert": cert,
+        "name": name,
+        "label": transition_label(cert, name),
+        "form": form,
+        "blockers": blockers_now(cert, name, request.user),
+        "next": _next_url(request, cert),
+        "action_url": reverse("workspace:certification_action", args=[cert.pk, name]),
+    }
+    template = "workspace/certifications/action.html"
+    if getattr(request, "htmx", False):
+        template = "workspace/certifications/_action_form.html"
+    return render(request, template, context)
+
+
+@workspace_page()
+def certificate_pdf(request, pk):
+    """A certificate version's PDF, for those who may see its certification (rendered and
+    stored first if missing); never from MEDIA_URL."""
+    if not request.user.has_perm("certificates.view_certificate"):
+        raise PermissionDenied
+    certificate = get_object_or_404(visible(Certificate.objects.all(), request.user), pk=pk)
+    return FileResponse(
+        certificate_pdf_file(certificate),
+        as_attachment=True,
+        filename=certificate_pdf_name(certificate),
+        content_type="application/pdf",
+    )
+
+
+urlpatterns = [
+    path("certifications/<int:pk>/", certification, name="certification"),
+    path(
+        "certifications/<int:pk>/do/<slug:name>/",
+        certification_action,
+        name="certification_action",
+    ),
+    path("certificates/<int:pk>/pdf/", certificate_pdf, name="certificate_pdf"),
+]
