@@ -12,20 +12,21 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_transitions import (
-    HistoryInline,
-    ReasonForm,
-    TransitionAction,
-    TransitionAdminMixin,
-    TransitionForm,
-)
+from core.admin_transitions import HistoryInline, TransitionAdminMixin
 from core.dates import local_today
 from core.errors import DomainError
 from core.need_to_know import NeedToKnowAdminMixin
 
 from .. import services as svc
-from ..forms import AuditForm, ReportTransitionForm, RescheduleForm, TeamForm
-from ..models import Audit, AuditRole, AuditState, Finding
+from ..actions import (
+    AUDIT_ACTIONS,
+    TeamPickForm,
+    audit_preview_inputs,
+    current_team,
+    team_suggestions,
+)
+from ..forms import AuditForm, RescheduleForm
+from ..models import Audit, AuditState, Finding
 
 
 class FindingInline(admin.TabularInline):
@@ -109,26 +110,10 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("certification",)
     date_hierarchy = "planned_start"
     inlines = [FindingInline, HistoryInline]
-    transition_actions = {
-        "start": TransitionAction(
-            TransitionForm, lambda obj, d, user, on: svc.audit_start(audit=obj, by=user, on=on)
-        ),
-        "submit_report": TransitionAction(
-            ReportTransitionForm,
-            lambda obj, d, user, on: svc.audit_submit_report(
-                audit=obj, recommendation=d["recommendation"], by=user, on=on
-            ),
-        ),
-        "close": TransitionAction(
-            TransitionForm, lambda obj, d, user, on: svc.audit_close(audit=obj, by=user, on=on)
-        ),
-        "cancel": TransitionAction(
-            ReasonForm,
-            lambda obj, d, user, on: svc.audit_cancel(
-                audit=obj, reason=d["reason"], by=user, on=on
-            ),
-        ),
-    }
+    transition_actions = AUDIT_ACTIONS
+
+    def preview_inputs(self, obj) -> dict:
+        return audit_preview_inputs(obj)
 
     PROGRAMME_FIELDS = (
         "planning_links",
@@ -311,16 +296,8 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
 
     def team_view(self, request, object_id):
         audit = self._planned_audit(request, object_id)
-        roles = dict(audit.bookings.values_list("auditor_id", "role"))
-        current = list(audit.members.all())
-        initial = {
-            "team_leader": audit.team_leader_id,
-            "members": [u.pk for u in current if roles.get(u.pk) != AuditRole.TECHNICAL_EXPERT],
-            "technical_experts": [
-                u.pk for u in current if roles.get(u.pk) == AuditRole.TECHNICAL_EXPERT
-            ],
-        }
-        form = TeamForm(request.POST or None, initial=initial)
+        current = current_team(audit)
+        form = TeamPickForm(request.POST or None, initial=current, audit=audit)
         warnings = []
         if request.method == "POST" and form.is_valid():
             d = form.cleaned_data
@@ -345,10 +322,6 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
                     self.message_user(request, warning, messages.WARNING)
                 self.message_user(request, _("The team is set and booked."), messages.SUCCESS)
                 return redirect(reverse("admin:audits_audit_change", args=[audit.pk]))
-        suggestions = {
-            role: svc.auditor_suggestions(audit=audit, role=role)
-            for role in (AuditRole.TEAM_LEADER, AuditRole.AUDITOR, AuditRole.TECHNICAL_EXPERT)
-        }
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -356,7 +329,7 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             "title": _("Audit team"),
             "form": form,
             "warnings": warnings,
-            "suggestions": [(AuditRole(role).label, rows) for role, rows in suggestions.items()],
+            "suggestions": team_suggestions(audit, current),
             "change_url": reverse("admin:audits_audit_change", args=[audit.pk]),
         }
         return TemplateResponse(request, "admin/audits/audit_team.html", context)

@@ -4,18 +4,14 @@ leader while the audit is open (audits/access.py)."""
 
 from django.contrib import admin
 
-from core.admin_transitions import (
-    HistoryInline,
-    TransitionAction,
-    TransitionAdminMixin,
-    TransitionForm,
-)
+from core.admin_transitions import HistoryInline, TransitionAdminMixin
 from core.dates import local_today
 from core.need_to_know import NeedToKnowAdminMixin
 
 from .. import access
 from .. import services as svc
-from ..forms import FindingAdminForm, PlanForm
+from ..actions import FINDING_ACTIONS
+from ..forms import FindingAdminForm
 from ..models import Finding
 
 
@@ -52,22 +48,7 @@ class FindingAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin)
         "verified_on",
     )
     inlines = [HistoryInline]
-    transition_actions = {
-        "accept_plan": TransitionAction(
-            PlanForm,
-            lambda obj, d, user, on: svc.finding_accept_plan(
-                finding=obj, plan=d["plan"], by=user, on=on
-            ),
-        ),
-        "mark_corrected": TransitionAction(
-            TransitionForm,
-            lambda obj, d, user, on: svc.finding_mark_corrected(finding=obj, by=user, on=on),
-        ),
-        "verify": TransitionAction(
-            TransitionForm,
-            lambda obj, d, user, on: svc.finding_verify(finding=obj, by=user, on=on),
-        ),
-    }
+    transition_actions = FINDING_ACTIONS
 
     def get_readonly_fields(self, request, obj=None):
         base = (

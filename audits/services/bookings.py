@@ -11,6 +11,8 @@ who may be booked are in ``teams``.
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from core import names
+
 from ..errors import AuditError
 from ..models import Booking, BookingKind
 
@@ -27,8 +29,9 @@ DEADLOCK_RETRIES = 3
 
 
 def person_name(user) -> str:
-    """A team member as the messages name them: full name, else user name."""
-    return user.get_full_name() or user.get_username()
+    """A team member as the messages name them: the name in its owner's order (王建华, Anna
+    Schmidt: core.names), else the user name."""
+    return names.person_name(user)
 
 
 def _busy_label(booking) -> str:

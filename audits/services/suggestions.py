@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from ..geo import coordinates, distance_km
 from ..impartiality import barring_relationships
 from ..models import AuditorProfile, AuditRole, Qualification
+from ..selectors.audit_page import auditor_users
 from .bookings import overlapping_bookings, person_name
 from .teams import POSITIONS
 
@@ -38,22 +39,32 @@ class Suggestion:
 
 
 def _target_city(audit) -> str:
-    city = audit.certification.client.city
-    if coordinates(city) is None and audit.pk:
-        site = audit.sites.order_by("-is_central", "pk").first()
-        if site is not None:
-            return site.city
-    return city
+    """Where the audit takes the team: the client's city; when the table does not know it,
+    the first site to visit (central function first) whose city it knows, else the client's
+    address (which names its city: "浙江省杭州市西湖区..."). The client's city when none is
+    known (a distance then only when an auditor lives in that very city)."""
+    client = audit.certification.client
+    if coordinates(client.city) is not None:
+        return client.city
+    if audit.pk:
+        for site in audit.sites.order_by("-is_central", "pk"):
+            if coordinates(site.city) is not None:
+                return site.city
+    if coordinates(client.address) is not None:
+        return client.address
+    return client.city
 
 
 def auditor_suggestions(
     *, audit, planned_start=None, planned_end=None, role=AuditRole.TEAM_LEADER
 ) -> list[Suggestion]:
-    """The auditors who could fill ``role`` on ``audit`` from ``planned_start`` to
-    ``planned_end`` (default: its dates): qualified for the standard and at least one of the
-    client's areas on every day, without a barring relationship, not the certification's
-    decision maker or a decider of this cycle, and free. Nearest first (home city to the
-    client's city, else the audit's first site), unknown cities last. Constant queries."""
+    """The auditors (``selectors.audit_page.auditor_users``: people who hold the auditor's
+    permission, not staff or decision makers with a profile) who could fill ``role`` on
+    ``audit`` from ``planned_start`` to ``planned_end`` (default: its dates): qualified for
+    the standard and at least one of the client's areas on every day, without a barring
+    relationship, not the certification's decision maker or a decider of this cycle, and
+    free. Nearest first (home city to where the audit is: ``_target_city``), unknown cities
+    last. Constant queries."""
     start = planned_start or audit.planned_start
     end = planned_end or audit.planned_end
     cert = audit.certification
@@ -67,7 +78,9 @@ def auditor_suggestions(
         quals = quals.filter(technical_area__code__in=codes)
     profiles = (
         AuditorProfile.objects.filter(
-            is_active=True, user__is_active=True, pk__in=quals.values("profile")
+            is_active=True,
+            user__in=auditor_users().values("pk"),
+            pk__in=quals.values("profile"),
         )
         .select_related("user")
         .prefetch_related(

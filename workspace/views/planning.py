@@ -1,3 +1,71 @@
-"""planning."""
+"""The planning board (workspace:planning): auditors by week (8 weeks from this week by
+default, any start week), the audits placed in their weeks (tentative: dates proposed,
+confirmed), leave and other unavailability, and the audits that need a team or are late, each
+with "assign a team" (the team page) and "assign the nearest" (one click: the first team
+leader suggestion, through the team page's service and warnings). Staff manage; decision
+makers read. Queries bounded by the weeks shown (audits/selectors/planning.py)."""
 
-urlpatterns: list = []
+import datetime
+
+from django.contrib import messages
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from audits.selectors import planning
+from core.dates import local_today
+
+from ..access import Role, workspace_page
+
+MSG_BAD_WEEK = _("“%(value)s” is not a week (use 2026-W50 or a date): showing this week.")
+MSG_BAD_WEEKS = _("The number of weeks must be a whole number from 1 to %(max)d: showing %(n)d.")
+
+
+def _weeks(request) -> int:
+    raw = request.GET.get("weeks")
+    if not raw:
+        return planning.DEFAULT_WEEKS
+    try:
+        weeks = int(raw)
+        if not 1 <= weeks <= planning.MAX_WEEKS:
+            raise ValueError
+    except ValueError:
+        messages.warning(
+            request, MSG_BAD_WEEKS % {"max": planning.MAX_WEEKS, "n": planning.DEFAULT_WEEKS}
+        )
+        return planning.DEFAULT_WEEKS
+    return weeks
+
+
+@workspace_page(Role.STAFF, Role.DECIDER)
+@require_GET
+def board(request):
+    today = local_today()
+    raw = request.GET.get("start")
+    start = planning.parse_week(raw) if raw else planning.week_start(today)
+    if start is None:
+        messages.warning(request, MSG_BAD_WEEK % {"value": raw})
+        start = planning.week_start(today)
+    weeks = _weeks(request)
+    data = planning.planning_board(start=start, weeks=weeks, today=today)
+    for audit in data.late:
+        audit.late_kind = planning.late_reason(audit, today)
+    step = datetime.timedelta(weeks=weeks)
+    return render(
+        request,
+        "workspace/planning/board.html",
+        {
+            "board": data,
+            "today": today,
+            "weeks": weeks,
+            "start": planning.Week(start),
+            "previous": planning.Week(start - step).iso,
+            "next": planning.Week(start + step).iso,
+            "this_week": planning.Week(planning.week_start(today)).iso,
+            "manages": request.user.has_perm("audits.manage_audit"),
+        },
+    )
+
+
+urlpatterns = [path("planning/", board, name="planning")]
