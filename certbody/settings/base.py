@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The workspace's navigation by role (workspace/context_processors.py).
+                "workspace.context_processors.workspace",
             ],
         },
     },
