@@ -17,7 +17,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Application
-from clients.selectors.worklist import conditions_failing, documents_missing
+from clients.selectors.worklist import (
+    conditions_failing,
+    documents_missing,
+    intake_may_be_complete,
+)
 from core.dates import add_months
 from core.policy import policy
 
@@ -127,8 +131,10 @@ def certification_list(
         order = ["-pk"]
     elif sort == BY_NUMBER:
         # Those without a number yet (applications, stages) have nothing to sort by. The
-        # number alone (numbers are unique in practice): its index gives the order.
-        rows = rows.exclude(certificate_number="")
+        # number alone (numbers are unique in practice): its index gives the order. "> ''"
+        # rather than "<> ''": a range the index starts after the empty numbers, instead of
+        # walking past every certification without one (611 ms -> 1 ms at 740 k, perf.md).
+        rows = rows.filter(certificate_number__gt="")
         order = ["certificate_number"]
     elif clients is not None:
         # A few clients' certifications (the text filter): read through the client index and
@@ -221,7 +227,10 @@ def application_list(
         # The home page's definition (clients.selectors.worklist), so its count and this list
         # agree: a condition failing or a document of one of its standards missing.
         incomplete = conditions_failing() | Q(documents_missing())
-        rows = rows.exclude(incomplete) if intake == COMPLETE else rows.filter(incomplete)
+        if intake == COMPLETE:
+            rows = rows.filter(intake_may_be_complete()).exclude(incomplete)
+        else:
+            rows = rows.filter(incomplete)
     if standard is not None:
         rows = rows.filter(standards=standard)
     if client is not None:

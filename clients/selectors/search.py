@@ -9,7 +9,7 @@ clients:
   (clients/migrations/0007) for 3 characters or more, and by the bigram GIN index on
   ``search_grams`` (0006) for shorter text (a 2-character Chinese name such as 华为);
 - the credit code exactly (the unique constraint's index), normalised like the client form;
-- the city exactly (the ``client_city`` index), with and without a trailing 市 and in the
+- the city exactly (the ``client_city_name`` index), with and without a trailing 市 and in the
   usual Latin capitalisation ("shanghai" finds "Shanghai").
 
 The admin's client search (``icontains`` on four columns) scans the table; this does not.

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 
 from core.policy import policy
 
-from ..models import Application, ApplicationDocument, Penalty, RequiredDocument
+from ..models import Application, ApplicationDocument, Penalty, RequiredDocument, Standard
 
 
 class AddMonths(Func):
@@ -134,3 +134,22 @@ def intake_incomplete(applications: QuerySet | None = None) -> QuerySet:
     document missing for any of their standards."""
     applications = Application.objects.all() if applications is None else applications
     return applications.filter(conditions_failing() | Q(documents_missing()))
+
+
+def intake_may_be_complete() -> Q:
+    """A condition every application with a complete intake meets, for a list of complete
+    ones to start from: a document received (or only standards without a checklist). Complete
+    intakes are few among the open applications: the planner reads these candidates (an index
+    on the documents) instead of judging every open application (4.5 s for none found at
+    ~500 k certifications, perf.md). Exact: ``~intake_incomplete`` decides."""
+    received = ApplicationDocument.objects.filter(received_on__isnull=False).values(
+        "application_id"
+    )
+    candidates = Q(pk__in=received)
+    bare = list(
+        Standard.objects.filter(required_documents__isnull=True).values_list("pk", flat=True)
+    )
+    if bare:
+        of_bare = Application.standards.through.objects.filter(standard_id__in=bare)
+        candidates |= Q(pk__in=of_bare.values("application_id"))
+    return candidates

@@ -143,6 +143,7 @@ def staff_section(user, today: datetime.date) -> Section:
 
     certs_url = "workspace:certifications"
     audits_url = "workspace:audits"
+    soon = cert_work.surveillance_due_soon(certs, on=today)
     lines = [
         make_line(
             "surveillance_overdue",
@@ -222,8 +223,9 @@ def staff_section(user, today: datetime.date) -> Section:
         make_line(
             "surveillance_due",
             _("Surveillance coming due"),
-            cert_work.surveillance_due_soon(certs, on=today),
+            soon,
             due_item,
+            rows=cert_work.mark_surveillance_planned(list(soon[:ITEMS])),
             url=link(certs_url, query={"due": "soon"}),
             day_label=_("Due"),
             hint=ngettext(

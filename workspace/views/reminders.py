@@ -16,6 +16,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.dates import local_today
+from core.names import person_name
 from infra.exports import FORMATS, Column, export_response
 from infra.paging import window
 from reminders import selectors as reads
@@ -104,7 +105,7 @@ def export_columns(today):
         Column(_("What to do"), reads.sentence),
         Column(_("Due date"), lambda r: r.due_date),
         Column(_("Status"), lambda r: due_in(r.due_date, today)),
-        Column(_("Acknowledged by"), lambda r: r.acknowledged_by),
+        Column(_("Acknowledged by"), lambda r: person_name(r.acknowledged_by)),
         Column(_("Acknowledged at"), lambda r: r.acknowledged_at),
     ]
 
