@@ -125,6 +125,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
     # (CONN_MAX_AGE): restart web and worker processes after a migration that changes a column's
     # type ("cached plan must not change result type").
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool(
+    "DJANGO_DB_JIT", default=False
+):
+    # No JIT compilation of the app's queries. Past a million rows the planner's cost estimates
+    # pass jit_above_cost and PostgreSQL compiles short web queries that never repay it: the
+    # workspace's decisions list spent 2,009 ms of its 3,958 ms compiling (730,000
+    # certifications, docs/benchmarks.md). A pooler that rejects the "options" startup
+    # parameter (PgBouncer without ignore_startup_parameters = options): set DJANGO_DB_JIT=true
+    # and ALTER DATABASE ... SET jit = off instead.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 # Persistent connections: the public pages answer in a few milliseconds, where opening a
 # connection per request would cost more than the query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
