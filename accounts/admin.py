@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import UserPreference
+from core.names import person_name
 
 
 class UserPreferenceInline(admin.StackedInline):
@@ -23,6 +25,13 @@ if admin.site.is_registered(User):
 
 @admin.register(User)
 class CertbodyUserAdmin(UserAdmin):
-    """django.contrib.auth's user admin with the user's preferences."""
+    """django.contrib.auth's user admin with the user's preferences. People are listed with
+    their name as they write it (王建华, Anna Schmidt) rather than its two parts, which
+    Django shows given name first."""
 
     inlines = [*UserAdmin.inlines, UserPreferenceInline]
+    list_display = ("username", "name", "email", "is_staff")
+
+    @admin.display(description=_("Name"), ordering="last_name")
+    def name(self, obj):
+        return person_name(obj) if (obj.first_name or obj.last_name) else ""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_transitions import TransitionForm
 from core.dates import local_today, not_after_today
+from core.names import person_name
 
 from . import access
 from . import services as svc
@@ -80,7 +81,15 @@ class FindingForm(forms.Form):
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
+
+
+def name_people(form, *names) -> None:
+    """Let the user pickers ``names`` of ``form`` show people as they write their names
+    (王建华, Anna Schmidt) instead of their user names."""
+    for name in names:
+        if name in form.fields:
+            form.fields[name].label_from_instance = person_name
 
 
 def unavailability_problems(user, start: datetime.date, end: datetime.date, *, exclude_pk=None):
@@ -137,6 +146,7 @@ class UnavailabilityForm(forms.ModelForm):
     def __init__(self, *args, auditor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_auditor = auditor
+        name_people(self, "auditor")
         if auditor is not None:
             # An auditor enters their own unavailability only.
             self.fields.pop("auditor", None)
@@ -203,6 +213,10 @@ class AuditForm(forms.ModelForm):
             "late_reason",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_people(self, "team_leader", "members")
+
     def clean(self):
         data = super().clean()
         if self.instance.pk or not (data.get("certification") and data.get("kind")):
@@ -231,7 +245,11 @@ class AuditForm(forms.ModelForm):
 
 # -- Programme and team forms (each calls a service; refusals come back as form errors) -----------
 def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 class TeamForm(forms.Form):
@@ -250,6 +268,7 @@ class TeamForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("team_leader", "members", "technical_experts"):
             self.fields[name].queryset = _people()
+        name_people(self, "team_leader", "members", "technical_experts")
 
 
 class RescheduleForm(forms.Form):

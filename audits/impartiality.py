@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import add_years
+from core.names import person_name
 from core.policy import policy
 
 from .models import BARRING_RELATIONSHIPS, RelationshipDeclaration
@@ -67,7 +68,7 @@ def barring_relationships(*, client, on: datetime.date, users=None) -> list:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 def decision_conflicts(user, *, client, on: datetime.date) -> list[str]:

@@ -1,7 +1,7 @@
 """The daily digest: one plain-text mail per recipient listing their unsent reminders, grouped by
-kind, each with its sentence (KIND_LINES) and a link to its subject in the admin, in the
-recipient's language. reminders/sending.py mails them; ``manage.py send_reminders --dry-run``
-prints them (``pending_digests``).
+kind, each with its sentence (KIND_LINES) and a link to where its work gets done in the
+workspace (``page_url``), in the recipient's language. reminders/sending.py mails them;
+``manage.py send_reminders --dry-run`` prints them (``pending_digests``).
 """
 
 import datetime
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import prefetch_related_objects
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -130,7 +130,50 @@ def admin_path(reminder: Reminder) -> str:
 
 def admin_url(reminder: Reminder) -> str:
     """Absolute link to the subject's admin change page (PUBLIC_BASE_URL + path), for mail."""
-    return policy("PUBLIC_BASE_URL").rstrip("/") + admin_path(reminder)
+    return _absolute(admin_path(reminder))
+
+
+def page_path(reminder: Reminder) -> str:
+    """Where the reminder's work gets done: the workspace page of its subject (the
+    certification, or the step the reminder asks for, e.g. suspend; the audit; a finding on its
+    audit's page), in the active language. The reminders app only names the workspace's pages
+    (workspace/urls.py), it does not import them. Subjects without a workspace page (the
+    CertSearch upload record) link to the admin."""
+    ct, pk = reminder.content_type, reminder.object_id
+    subject = f"{ct.app_label}.{ct.model}"
+    try:
+        if subject == "certificates.certification":
+            step = KIND_TRANSITIONS.get(reminder.kind)
+            if step:
+                return reverse("workspace:certification_action", args=[pk, step])
+            return reverse("workspace:certification", args=[pk])
+        if subject == "audits.audit":
+            return reverse("workspace:audit", args=[pk])
+        if subject == "audits.finding" and reminder.subject is not None:
+            return reverse("workspace:audit", args=[reminder.subject.audit_id]) + f"#finding-{pk}"
+    except NoReverseMatch:  # a deployment without the workspace
+        pass
+    return admin_path(reminder)
+
+
+def page_url(reminder: Reminder) -> str:
+    """Absolute link to where the reminder's work gets done (``page_path``), for mail."""
+    return _absolute(page_path(reminder))
+
+
+def reminders_url() -> str:
+    """Absolute link to the recipient's reminders, where they acknowledge them (the workspace's
+    list of my reminders; the admin's list without the workspace)."""
+    try:
+        return _absolute(reverse("workspace:reminders"))
+    except NoReverseMatch:
+        return _absolute(reverse("admin:reminders_reminder_changelist"))
+
+
+def _absolute(path: str) -> str:
+    """PUBLIC_BASE_URL + ``path``: the address people reach certbody at (run.py follows its
+    port), never the address a worker happens to run at."""
+    return policy("PUBLIC_BASE_URL").rstrip("/") + path
 
 
 def _subject_label(reminder: Reminder) -> str:
@@ -175,15 +218,11 @@ def digest_for(recipient, reminders: list[Reminder], *, today: datetime.date) ->
                 lines += [
                     f"- {_subject_label(reminder)}",
                     f"  {kind_line(reminder)}",
-                    f"  {admin_url(reminder)}",
+                    f"  {page_url(reminder)}",
                 ]
         lines += [
             "",
-            _("Acknowledge reminders in the admin: %(url)s")
-            % {
-                "url": policy("PUBLIC_BASE_URL").rstrip("/")
-                + reverse("admin:reminders_reminder_changelist")
-            },
+            _("See and acknowledge your reminders: %(url)s") % {"url": reminders_url()},
         ]
     return Digest(recipient=recipient, subject=subject, body="\n".join(lines), reminders=reminders)
 

@@ -166,8 +166,12 @@ def test_digest_groups_a_recipients_reminders_into_one_mail_with_links(db, peopl
     message = staff_mails[0]
     assert message.subject == "[certbody Certification Ltd.] 2 deadline reminders, 2026-01-16"
     base = "http://127.0.0.1:8000"
-    assert f"{base}/admin/certificates/certification/{due_soon.pk}/change/" in message.body
-    assert f"{base}/admin/certificates/certification/{overdue.pk}/change/" in message.body
+    # Each links to where its work gets done: the certification's page in the workspace.
+    assert f"{base}/work/certifications/{due_soon.pk}/\n" in message.body
+    assert f"{base}/work/certifications/{overdue.pk}/\n" in message.body
+    assert "/admin/" not in message.body
+    # and the last line to the recipient's reminders, where they acknowledge them.
+    assert message.body.endswith(f"See and acknowledge your reminders: {base}/work/reminders/")
     assert "Surveillance due by 2026-02-15: plan it and confirm the dates" in message.body
     assert "Surveillance was due by 2026-01-15 and has not been held" in message.body
     assert str(due_soon.client) in message.body
@@ -194,7 +198,7 @@ def test_digest_is_in_the_default_language(cert, settings, _fresh_url_caches):
         label = str(ReminderKind.SURVEILLANCE_OVERDUE.label)
     assert label != "Surveillance overdue"  # the catalogue has it
     assert label in mail.outbox[0].body
-    assert f"/admin/certificates/certification/{cert.pk}/change/" in mail.outbox[0].body
+    assert f"/work/certifications/{cert.pk}/" in mail.outbox[0].body
 
 
 def test_failed_send_stays_unsent_and_goes_out_once_on_the_next_run(cert, monkeypatch):
@@ -229,7 +233,7 @@ def test_dry_run_prints_and_writes_nothing(cert):
     assert "Would write 2 new reminder(s) for 2026-01-16" in text
     assert "Would send to staff <staff@example.com>" in text
     assert "Would send to decider <decider@example.com>" in text
-    assert f"/admin/certificates/certification/{cert.pk}/change/" in text
+    assert f"/work/certifications/{cert.pk}/" in text
     assert Reminder.objects.count() == 0
     assert mail.outbox == []
 

@@ -160,7 +160,7 @@ def test_audit_upcoming_mail_goes_to_the_auditor(cert, people):
     (auditor_mail,) = [m for m in mail.outbox if m.to == ["auditor@example.com"]]
     assert "Upcoming audit" in auditor_mail.body
     assert "which starts on 2025-11-15" in auditor_mail.body
-    assert f"/admin/audits/audit/{audit.pk}/change/" in auditor_mail.body
+    assert f"http://127.0.0.1:8000/work/audits/{audit.pk}/\n" in auditor_mail.body
     assert str(audit) in auditor_mail.body
     assert send_due_reminders(today=D(2025, 11, 8)).mails == 0
 
@@ -218,4 +218,5 @@ def test_majors_stage2_limit_digest_names_the_finding(findings):
     (decider_mail,) = [m for m in mail.outbox if m.to == ["decider@example.com"]]
     assert "Open majors near the stage 2 limit" in decider_mail.body
     assert "This major must be verified by 2025-06-18" in decider_mail.body
-    assert f"/admin/audits/finding/{major.pk}/change/" in decider_mail.body
+    # The finding on its audit's workspace page.
+    assert f"/work/audits/{major.audit_id}/#finding-{major.pk}" in decider_mail.body

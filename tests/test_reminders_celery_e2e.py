@@ -153,7 +153,7 @@ def test_worker_scans_and_mails_each_reminder_once(people, worker, mail_dir):
                 assert _flat(kind_line(reminder)) in body
         if any(r in about_cert for r in mine):
             assert cert.certificate_number in body
-            assert f"/admin/certificates/certification/{cert.pk}/" in body  # links to it
+            assert f"/work/certifications/{cert.pk}/" in body  # links to it
     staff_mail = next(m for m in messages if str(m["To"]) == people.staff.email)
     assert "Surveillance was due by 2026-01-15" in _flat(staff_mail.get_content())
 

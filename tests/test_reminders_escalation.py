@@ -69,10 +69,10 @@ def test_default_policy_proposes_suspension_to_the_decision_makers(cert, people)
     ]
     cert.refresh_from_db()
     assert cert.state == State.ACTIVE  # a proposal: the decision makers decide
-    # The proposal links to the suspend step of this certification in the admin.
+    # The proposal links to the suspend step of this certification in the workspace.
     send_due_reminders(today=OVERDUE_DAY)
     (to_decider,) = [m for m in mail.outbox if m.to == [people.decider.email]]
-    assert f"/admin/certificates/certification/{cert.pk}/transition/suspend/" in to_decider.body
+    assert f"/work/certifications/{cert.pk}/do/suspend/" in to_decider.body
     assert "suspend the certification" in to_decider.body
 
 

@@ -266,7 +266,7 @@ def test_digest_lines_of_the_new_kinds(cert, people):
     (decider_mail,) = [m for m in mail.outbox if m.to == ["decider@example.com"]]
     assert "Suspension deadline approaching" in decider_mail.body
     assert "The suspension deadline 2025-12-01 has passed" in decider_mail.body
-    assert f"/admin/certificates/certification/{cert.pk}/change/" in decider_mail.body
+    assert f"/work/certifications/{cert.pk}/" in decider_mail.body
 
 
 def test_scan_queries_do_not_grow_with_the_certifications(db, people):
@@ -432,7 +432,7 @@ def test_correction_overdue_digest_line(findings):
     (decider_mail,) = [m for m in mail.outbox if m.to == ["decider@example.com"]]
     assert "Finding correction overdue" in decider_mail.body
     assert "Correction of this major was due by 2025-02-16" in decider_mail.body
-    assert f"/admin/audits/finding/{major.pk}/change/" in decider_mail.body
+    assert f"/work/audits/{major.audit_id}/#finding-{major.pk}" in decider_mail.body
 
 
 def test_finding_reminder_digest_links_the_finding(findings):
@@ -442,7 +442,7 @@ def test_finding_reminder_digest_links_the_finding(findings):
     (decider_mail,) = [m for m in mail.outbox if m.to == ["decider@example.com"]]
     assert "Finding plan overdue" in decider_mail.body
     assert "The client's plan was due by 2025-01-17" in decider_mail.body
-    assert f"/admin/audits/finding/{major.pk}/change/" in decider_mail.body
+    assert f"/work/audits/{major.audit_id}/#finding-{major.pk}" in decider_mail.body
     assert str(major.audit) in decider_mail.body
 
 

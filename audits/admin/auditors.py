@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import TechnicalArea
 from core.dates import local_today
+from core.names import person_name
 
 from ..forms import MSG_OVERLAP_RACE, UnavailabilityForm
 from ..models import (
@@ -99,6 +100,13 @@ class ImpartialityInline(admin.TabularInline):
     fields = ("year", "signed_on", "statement")
 
 
+def _name_and_login(user) -> str:
+    """王建华 (wang): the name as its owner writes it and the user name."""
+    name = person_name(user)
+    login = user.get_username()
+    return name if name == login else f"{name} ({login})"
+
+
 def _can_edit(request, model) -> bool:
     return request.user.has_perm(f"audits.change_{model._meta.model_name}")
 
@@ -159,9 +167,16 @@ class AuditorProfileAdmin(admin.ModelAdmin):
             fields.append("calendar_token")
         return fields
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user" and field is not None:
+            # The person's name first, with the user name that tells two namesakes apart.
+            field.label_from_instance = _name_and_login
+        return field
+
     @admin.display(description=_("name"), ordering="user__last_name")
     def full_name(self, obj):
-        return obj.user.get_full_name()
+        return person_name(obj.user)
 
     @admin.display(description=_("qualified for"))
     def qualified_for(self, obj):
@@ -217,6 +232,14 @@ class ImpartialityDeclarationAdmin(admin.ModelAdmin):
 # -- Bookings and unavailability ---------------------------------------------------------------
 
 
+class AuditorNameMixin:
+    """The auditor column names the person (王建华, Anna Schmidt), not their user name."""
+
+    @admin.display(description=_("auditor"), ordering="auditor__last_name")
+    def auditor_name(self, obj):
+        return person_name(obj.auditor)
+
+
 def _own_unless_staff(request, queryset, model):
     """Staff who may change these rows see everyone's; others (auditors) only their own."""
     if _can_edit(request, model):
@@ -225,18 +248,23 @@ def _own_unless_staff(request, queryset, model):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(AuditorNameMixin, admin.ModelAdmin):
     """Every booking, read-only: audit bookings follow the team (team services), leave and
     other bookings are edited as Unavailability."""
 
-    list_display = ("auditor", "kind", "starts_on", "ends_on", "audit", "role", "note")
+    list_display = ("auditor_name", "kind", "starts_on", "ends_on", "audit", "role", "note")
     list_select_related = (
         "auditor",
         "audit__certification__client",
         "audit__certification__standard",
     )
     list_filter = ("kind",)
-    search_fields = ("auditor__username", "auditor__last_name", "note")
+    search_fields = (
+        "auditor__username",
+        "auditor__last_name",
+        "auditor__first_name",
+        "note",
+    )
     date_hierarchy = "starts_on"
 
     def get_queryset(self, request):
@@ -253,16 +281,21 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unavailability)
-class UnavailabilityAdmin(admin.ModelAdmin):
+class UnavailabilityAdmin(AuditorNameMixin, admin.ModelAdmin):
     """Leave and other bookings. An overlap with another booking of the same auditor is a form
     error: checked by the form, and on PostgreSQL by the exclusion constraint
     booking_no_overlap when two people save at the same moment."""
 
     form = UnavailabilityForm
-    list_display = ("auditor", "kind", "starts_on", "ends_on", "note")
+    list_display = ("auditor_name", "kind", "starts_on", "ends_on", "note")
     list_select_related = ("auditor",)
     list_filter = ("kind",)
-    search_fields = ("auditor__username", "auditor__last_name", "note")
+    search_fields = (
+        "auditor__username",
+        "auditor__last_name",
+        "auditor__first_name",
+        "note",
+    )
     date_hierarchy = "starts_on"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -275,7 +308,7 @@ class UnavailabilityAdmin(admin.ModelAdmin):
                 ).distinct()
             else:
                 users = users.filter(pk=request.user.pk)
-            kwargs["queryset"] = users.order_by("username")
+            kwargs["queryset"] = users.order_by("last_name", "first_name", "username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
@@ -301,7 +334,7 @@ class UnavailabilityAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 obj.save()
         except IntegrityError as err:
-            raise _OverlapRace(MSG_OVERLAP_RACE % {"person": obj.auditor}) from err
+            raise _OverlapRace(MSG_OVERLAP_RACE % {"person": person_name(obj.auditor)}) from err
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.names import person_name
+
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
@@ -45,7 +47,7 @@ class AuditorProfile(models.Model):
         ordering = ["user__username"]
 
     def __str__(self):
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)
 
     def language_list(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
@@ -235,7 +237,8 @@ class Booking(models.Model):
         indexes = [models.Index(fields=["auditor", "starts_on"], name="booking_auditor_day")]
 
     def __str__(self):
-        return f"{self.auditor} {self.starts_on}-{self.ends_on} {self.get_kind_display()}"
+        who = person_name(self.auditor)
+        return f"{who} {self.starts_on}-{self.ends_on} {self.get_kind_display()}"
 
 
 class Unavailability(Booking):

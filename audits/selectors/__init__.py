@@ -13,6 +13,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
+from core.names import person_name
+
 from ..models import Audit, AuditRole, AuditState, Booking, BookingKind, Qualification
 
 # -- Dates of an audit --------------------------------------------------------------------------
@@ -193,7 +195,7 @@ class Conflict:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 # Roles whose qualification lets one sit on a team as leader or as member.

@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.notes import Note
 from core.transitions import run_transition
 
 from .. import access
@@ -27,6 +28,9 @@ from .teams import assign_team
 # The permission planning an audit needs (checked by the certification's owner, which locks
 # the certification for it: see _certification_for_planning).
 PLAN_PERMISSION = "audits.manage_audit"
+
+# The history row of a submitted report, shown in the reader's language (core.notes).
+NOTE_RECOMMENDATION = Note(_("Recommendation: %(r)s"), r=Recommendation)
 
 MSG_CONFLICT = _(
     "Someone else changed this %(object)s while you were working on it (it is now "
@@ -228,14 +232,13 @@ def audit_start(*, audit: Audit, by, on: datetime.date) -> Audit:
 
 def audit_submit_report(*, audit: Audit, recommendation: str, by, on: datetime.date) -> Audit:
     """The team leader submits the report on the audit's last day (``on``)."""
-    label = dict(Recommendation.choices).get(recommendation, recommendation)
     return _take(
         audit,
         "submit_report",
         by=by,
         on=on,
         recommendation=recommendation,
-        description=str(_("Recommendation: %(r)s") % {"r": label}),
+        description=NOTE_RECOMMENDATION.text(r=recommendation),
     )
 
 

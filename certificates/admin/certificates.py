@@ -18,6 +18,7 @@ from certificates.documents import (
     generate_certificate_pdf,
 )
 from certificates.models import Certificate, Decision
+from core.names import person_name
 from core.need_to_know import NeedToKnowAdminMixin
 from infra.queueing import next_sweep_at, publish
 
@@ -48,11 +49,15 @@ def pdf_pending_note():
 
 @admin.register(Decision)
 class DecisionAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
-    list_display = ("certification", "outcome", "decided_on", "decided_by")
+    list_display = ("certification", "outcome", "decided_on", "decider")
     list_filter = ("outcome",)
     search_fields = ("certification__client__legal_name", "certification__certificate_number")
     list_select_related = ("certification__client", "certification__standard", "decided_by")
     date_hierarchy = "decided_on"
+
+    @admin.display(description=_("decided by"), ordering="decided_by__last_name")
+    def decider(self, obj):
+        return person_name(obj.decided_by) or "-"
 
     def has_add_permission(self, request):
         return False

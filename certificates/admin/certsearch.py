@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from certificates.certsearch import MANAGE_PERMISSION, certsearch_record_upload
 from certificates.models import CertSearchUpload
+from core.names import person_name
 
 from .forms import CertSearchUploadForm
 
@@ -18,7 +19,7 @@ class CertSearchUploadAdmin(admin.ModelAdmin):
     the reminder scan only, and kept."""
 
     form = CertSearchUploadForm
-    list_display = ("month_label", "exported_at", "file_count", "uploaded_at", "uploaded_by")
+    list_display = ("month_label", "exported_at", "file_count", "uploaded_at", "uploader")
     list_filter = (("uploaded_at", admin.EmptyFieldListFilter),)
     readonly_fields = (
         "month_label",
@@ -26,7 +27,7 @@ class CertSearchUploadAdmin(admin.ModelAdmin):
         "folder",
         "file_list",
         "uploaded_at",
-        "uploaded_by",
+        "uploader",
     )
     actions = ["record_upload"]
 
@@ -35,6 +36,10 @@ class CertSearchUploadAdmin(admin.ModelAdmin):
         if obj is not None and obj.uploaded_at is None and self.has_change_permission(request):
             fields.append("uploaded")
         return fields
+
+    @admin.display(description=_("uploaded by"), ordering="uploaded_by__last_name")
+    def uploader(self, obj):
+        return person_name(obj.uploaded_by) or "-"
 
     def _may(self, request):
         return request.user.is_active and request.user.has_perm(MANAGE_PERMISSION)

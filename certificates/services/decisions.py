@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditKind
 from audits.services import programme_cancel, programme_generate
+from core.names import person_name
+from core.notes import Note
 
 from ..bulk import certifications_log
 from ..errors import CertificationError
@@ -20,7 +22,12 @@ from .common import certification_touch, certification_transition, decision_reco
 REASON_WITHDRAWN = _("Certification withdrawn: %(reason)s")
 REASON_EXPIRED = _("The certificate expired: no surveillance in an expired cycle.")
 REASON_NEW_CYCLE = _("A new cycle began: its own programme replaces this audit.")
-NOTE_DECISION_MAKER = _("Designated decision maker: %(user)s")
+NOTE_DECISION_MAKER = Note(_("Designated decision maker: %(user)s"))
+# Reasons written into audits' history when the programme cancels them: shown in the reader's
+# language (core.notes; they are stored in the language active when the task ran).
+Note(REASON_EXPIRED)
+Note(REASON_NEW_CYCLE)
+Note(REASON_WITHDRAWN)
 # The history row's transition name for a designation (no transition of the model has it).
 DESIGNATE_DECISION_MAKER = "designate_decision_maker"
 
@@ -39,7 +46,7 @@ def certification_designate_decision_maker(*, certification, decision_maker, by)
             [cert],
             transition=DESIGNATE_DECISION_MAKER,
             by=by,
-            description=str(NOTE_DECISION_MAKER % {"user": decision_maker or "-"}),
+            description=NOTE_DECISION_MAKER.text(user=person_name(decision_maker) or "-"),
         )
     return cert
 

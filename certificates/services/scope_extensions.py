@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditKind
 from audits.services import audit_create
+from core.notes import Note
 from core.transitions import run_transition
 
 from ..errors import CertificationConflict, CertificationError
@@ -23,8 +24,8 @@ MSG_EXTENSION_FROM_ACTIVE = _(
     "The certification is “%(state)s”: a scope extension is applied for on an active certification."
 )
 MSG_EXTENSION_SCOPE = _("Write the scope as the certificate will print it after the extension.")
-NOTE_AUDIT_NEEDED = _("Special audit needed.")
-NOTE_NO_AUDIT = _("No audit needed: %(why)s")
+NOTE_AUDIT_NEEDED = Note(_("Special audit needed."))
+NOTE_NO_AUDIT = Note(_("No audit needed: %(why)s"))
 
 
 def scope_extension_apply_problems(*, certification, received_on, services, scope, sites=()):
@@ -91,14 +92,14 @@ def _extension_step(extension, name, *, by, on, description="", **extra) -> Scop
 def scope_extension_review(*, extension, audit_needed, justification="", by, on) -> ScopeExtension:
     """The application review: a special audit is needed, or the review records why not."""
     justification = (justification or "").strip()
-    note = NOTE_AUDIT_NEEDED if audit_needed else NOTE_NO_AUDIT % {"why": justification}
+    note = NOTE_AUDIT_NEEDED.text() if audit_needed else NOTE_NO_AUDIT.text(why=justification)
     with transaction.atomic():
         return _extension_step(
             extension,
             "review",
             by=by,
             on=on,
-            description=str(note),
+            description=note,
             audit_needed=audit_needed,
             justification=justification,
         )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from audits.models import AuditKind
 from audits.services import audit_create
 from core.dates import add_months
+from core.notes import Note
 
 from ..bulk import certifications_log
 from ..models import Certification, State
@@ -16,7 +17,7 @@ from .common import certification_transition
 # The history row's transition name when a closed surveillance is counted (no transition of the
 # model has it).
 RECORD_SURVEILLANCE = "record_surveillance"
-NOTE_SURVEILLANCE = _("Surveillance counted (%(audit)s); next surveillance due: %(due)s")
+NOTE_SURVEILLANCE = Note(_("Surveillance counted (%(audit)s); next surveillance due: %(due)s"))
 
 
 def certification_plan_stage1(
@@ -142,14 +143,9 @@ def certification_record_surveillance(certification, *, audit, by=None) -> Certi
         [cert],
         transition=RECORD_SURVEILLANCE,
         by=by,
-        description=str(
-            NOTE_SURVEILLANCE
-            % {
-                "audit": audit,
-                "due": cert.next_surveillance_due.isoformat()
-                if cert.next_surveillance_due
-                else "-",
-            }
+        description=NOTE_SURVEILLANCE.text(
+            audit=audit,
+            due=cert.next_surveillance_due.isoformat() if cert.next_surveillance_due else "-",
         ),
     )
     return cert

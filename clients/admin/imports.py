@@ -11,6 +11,7 @@ from clients.imports.jobs import job_confirm, job_start
 from clients.imports.registry import IMPORT_KINDS
 from clients.imports.runner import job_progress
 from clients.models import ImportJob
+from core.names import person_name
 from core.policy import policy
 from infra.tabular import ImportFileError, check_workbook
 
@@ -53,8 +54,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     """Upload a client list or existing certificates, see the preview (what would be created,
     updated and left unchanged, every row error), confirm, and follow the import."""
 
-    list_display = ("__str__", "phase", "status", "rows_done", "created_by", "created_at")
+    list_display = ("__str__", "phase", "status", "rows_done", "uploader", "created_at")
     list_filter = ("kind", "status")
+
+    @admin.display(description=_("uploaded by"), ordering="created_by__last_name")
+    def uploader(self, obj):
+        return person_name(obj.created_by) or "-"
 
     def _may(self, request, kind=None):
         """Whether the user may import files of ``kind`` (None: of any kind); each kind's

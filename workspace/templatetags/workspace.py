@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from core.dates import local_datetime_text
 from core.names import person_name
+from core.notes import note_text
 
 register = template.Library()
 
@@ -27,6 +28,14 @@ def local(value, arg=""):
 def person(user):
     """王建华, Anna Schmidt: a user's name in their own order (core.names)."""
     return person_name(user)
+
+
+@register.filter
+def note(description):
+    """A history row's description in the reader's language (core.notes): "Recommendation:
+    Recommend certification" reads in Chinese on a Chinese page, whatever language it was
+    written in; a reason a person typed is shown as typed."""
+    return note_text(description)
 
 
 @register.simple_tag(takes_context=True)
