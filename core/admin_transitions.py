@@ -36,6 +36,7 @@ from .actions import (
 from .actions import preview_inputs as _preview_inputs
 from .dates import local_datetime_text
 from .names import person_name
+from .notes import note_text
 from .transitions import transition_label
 
 # The forms and the action type live in core/actions.py (shared with the workspace); the
@@ -119,7 +120,7 @@ class HistoryInline(StateLogInline):
 
     @admin.display(description=_("why"))
     def why(self, log):
-        return log.description or "-"
+        return note_text(log.description) or "-"
 
 
 class TransitionAdminMixin(_AdminBase):

@@ -25,8 +25,10 @@ from ..actions import (
     current_team,
     team_suggestions,
 )
+from ..audit_time.display import audit_time_text, render_audit_trace
 from ..forms import AuditForm, RescheduleForm
-from ..models import Audit, AuditState, Finding
+from ..models import Audit, AuditKind, AuditState, Finding
+from ..sampling import sample_note
 
 
 class FindingInline(admin.TabularInline):
@@ -212,14 +214,11 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     def audit_time(self, obj):
         if obj.audit_days is None:
             return "-"
-        return _("%(days)s auditor-days, at least %(onsite)s on site") % {
-            "days": obj.audit_days,
-            "onsite": obj.onsite_days if obj.onsite_days is not None else "-",
-        }
+        return audit_time_text(obj.audit_days, obj.onsite_days, stage1=obj.kind == AuditKind.STAGE1)
 
     @admin.display(description=_("audit time trace"))
     def audit_time_lines(self, obj):
-        lines = obj.audit_time_trace or []
+        lines = render_audit_trace(obj.audit_time_trace or [])
         if not lines:
             return "-"
         items = format_html_join("", "<li>{}</li>", ((line,) for line in lines))
@@ -236,23 +235,8 @@ class AuditAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             "<li>{}{}</li>",
             ((site, _(" (central function)") if site.is_central else "") for site in sites),
         )
-        detail = (
-            _(
-                "Drawn for %(kind)s: %(size)s besides the central function; seed %(seed)s; "
-                "at random %(random)s; then not yet visited first %(preferred)s; visited "
-                "before in the cycle %(visited)s."
-            )
-            % {
-                "kind": trace.get("kind", "-"),
-                "size": trace.get("size", 0),
-                "seed": trace.get("seed", "-"),
-                "random": trace.get("random", []),
-                "preferred": trace.get("preferred_unvisited_first", []),
-                "visited": trace.get("visited_before", []),
-            }
-            if trace
-            else ""
-        )
+        names = {site.pk: site.name for site in obj.certification.client.sites.all()}
+        detail = sample_note(trace, names)
         return format_html("<ul>{}</ul><p>{}</p>", listing, detail)
 
     @admin.display(description=_("plan"))

@@ -15,7 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audits import access
-from audits.models import Audit
+from audits.audit_time.display import audit_time_text
+from audits.models import Audit, AuditKind
 from certificates import services as svc
 from certificates.actions import CERTIFICATION_ACTIONS, before_action, notices_after
 from certificates.certsearch import CertSearchError, certsearch_download
@@ -26,10 +27,15 @@ from clients.models import Client
 from clients.selectors.search import matching_clients
 from core.admin_transitions import HistoryInline, TransitionAdminMixin
 from core.dates import local_today
+from core.names import person_name
 from core.need_to_know import NeedToKnowAdminMixin
 from infra.distinct import distinct_values
 
 from .certificates import pdf_download_link
+
+# The admin's search lists the certifications of at most this many matches (clients.selectors.
+# search caps the clients it finds: a person refines a text that matches more).
+MAX_FOUND = 5000
 
 
 class SurveillanceDueFilter(admin.SimpleListFilter):
@@ -133,8 +139,8 @@ class AuditInline(admin.TabularInline):
     def team(self, audit):
         if audit.team_leader is None:
             return _("no team yet")
-        names = [str(audit.team_leader)] + [
-            str(m) for m in audit.members.all() if m.pk != audit.team_leader_id
+        names = [person_name(audit.team_leader)] + [
+            person_name(m) for m in audit.members.all() if m.pk != audit.team_leader_id
         ]
         return ", ".join(names)
 
@@ -142,10 +148,9 @@ class AuditInline(admin.TabularInline):
     def audit_time(self, audit):
         if audit.audit_days is None:
             return "-"
-        return _("%(days)s d (on site ≥ %(onsite)s)") % {
-            "days": audit.audit_days,
-            "onsite": audit.onsite_days if audit.onsite_days is not None else "-",
-        }
+        return audit_time_text(
+            audit.audit_days, audit.onsite_days, stage1=audit.kind == AuditKind.STAGE1
+        )
 
 
 class CertificateInline(admin.TabularInline):
@@ -279,7 +284,10 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
             versions = Certificate.objects.filter(number_key__in=keys)
             numbered = list(versions.values_list("certification_id", flat=True)[:100])
             condition |= Q(pk__in=numbered) | Q(certificate_number__in={text, text.upper()})
-        return queryset.filter(condition), False
+        # The ids first, then the page by id: "client_id IN (1,000 ids) ORDER BY id DESC LIMIT
+        # 100" was planned as a walk back through every certification (1.5 s).
+        found = Certification.objects.filter(condition).order_by()
+        return queryset.filter(pk__in=list(found.values_list("pk", flat=True)[:MAX_FOUND])), False
 
     def save_model(self, request, obj, form, change):
         # The designated decision maker is the one field edited here: through its service (the

@@ -20,6 +20,7 @@ from clients.models import Application
 from core.dates import local_today
 from core.names import person_name
 from core.need_to_know import visible
+from core.notes import note_text
 from core.transitions import transition_label
 from reminders.models import Reminder
 
@@ -222,7 +223,7 @@ def _state_entries(cert) -> list[Entry]:
                 when=log.timestamp,
                 kind="state",
                 title=str(title),
-                detail=" · ".join(x for x in (moved, log.description or "") if x),
+                detail=" · ".join(x for x in (moved, note_text(log.description or "")) if x),
                 who=person_name(log.by) if log.by_id else str(_("the system")),
                 obj=log,
             )

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_http_methods
 
 from audits import services as svc
 from audits.actions import AUDIT_ACTIONS, FINDING_ACTIONS, audit_preview_inputs
+from audits.audit_time.display import audit_time_text, render_audit_trace
 from audits.forms import RescheduleForm
-from audits.models import Audit, AuditState, Finding, FindingState
+from audits.models import Audit, AuditKind, AuditState, Finding, FindingState
+from audits.sampling import sample_note
 from audits.selectors import audit_page as page
 from core import actions
 from core.dates import local_today
@@ -117,12 +119,18 @@ def _render_audit(request, audit, *, status=200, dates_form=None, failed=None):
                     item["open"] = True
     manages = user.has_perm(MANAGE)
     planned = audit.state == AuditState.PLANNED
+    sites = list(audit.sites.all())
     context = {
         "audit": audit,
         "today": today,
         "team": page.team_of(audit),
-        "sites": list(audit.sites.all()),
+        "sites": sites,
         "sample": audit.sample_trace or {},
+        "sample_note": sample_note(audit.sample_trace or {}, {s.pk: s.name for s in sites}),
+        "audit_time": audit_time_text(
+            audit.audit_days, audit.onsite_days, stage1=audit.kind == AuditKind.STAGE1
+        ),
+        "audit_time_trace": render_audit_trace(audit.audit_time_trace),
         "findings": finding_rows,
         "offers": audit_offers,
         "manages": manages,
