@@ -13,8 +13,10 @@ from .views import (
     decisions,
     find,
     home,
+    imports,
     planning,
     reminders,
+    scope_extensions,
 )
 
 app_name = "workspace"
@@ -32,4 +34,6 @@ urlpatterns = [
     *planning.urlpatterns,
     *dashboard.urlpatterns,
     *reminders.urlpatterns,
+    *scope_extensions.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -1,15 +1,14 @@
-"""The admin's forms for the certificates app: the scope extension's transition inputs and the
-pages that record an application, an extension or an upload. The certification's action forms
-(stage plans, sanctions, scope) are in certificates/actions.py, shared with the workspace."""
+"""The admin's forms for the certificates app: the pages that record an application, an
+extension or an upload. The action forms (the certification's stage plans, sanctions, scope:
+certificates/actions.py; the scope extension's review and special audit:
+certificates/actions_scope.py) are shared with the workspace."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certificates import services as svc
-from certificates.actions import StagePlanForm
 from certificates.models import CertSearchUpload, ScopeExtension
 from clients.models import Application
-from core.admin_transitions import TransitionForm
 from core.dates import not_after_today
 
 
@@ -39,28 +38,6 @@ class ScopeExtensionForm(forms.ModelForm):
             ):
                 self.add_error(None, problem)
         return data
-
-
-class ExtensionReviewForm(TransitionForm):
-    audit_needed = forms.TypedChoiceField(
-        label=_("Special audit"),
-        choices=[
-            ("", "---------"),
-            ("yes", _("A special audit is needed")),
-            ("no", _("No audit is needed (record why)")),
-        ],
-        coerce=lambda value: value == "yes",
-        empty_value=None,
-    )
-    justification = forms.CharField(
-        label=_("Why no audit is needed"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-    )
-
-
-class ExtensionAuditForm(StagePlanForm):
-    justification = None  # the audit's purpose is the extension
 
 
 class CertSearchUploadForm(forms.ModelForm):

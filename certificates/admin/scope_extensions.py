@@ -1,27 +1,16 @@
 """Scope extension applications: recorded here, then reviewed, audited and decided with the
-transition buttons (core/admin_transitions.py), which call certificates.services."""
+transition buttons (core/admin_transitions.py) of the action table shared with the workspace
+(certificates/actions_scope.py), which call certificates.services."""
 
 from django.contrib import admin
 
 from certificates import services as svc
+from certificates.actions_scope import SCOPE_EXTENSION_ACTIONS, extension_preview_inputs
 from certificates.models import Certification, ScopeExtension
-from core.admin_transitions import HistoryInline, ReasonForm, TransitionAction, TransitionAdminMixin
+from core.admin_transitions import HistoryInline, TransitionAdminMixin
 from core.need_to_know import NeedToKnowAdminMixin
 
-from .forms import ExtensionAuditForm, ExtensionReviewForm, ScopeExtensionForm
-
-
-def _extension_plan_audit(obj, d, user, on):
-    return svc.scope_extension_plan_audit(
-        extension=obj,
-        planned_start=d["planned_start"],
-        planned_end=d["planned_end"],
-        team_leader=d["team_leader"],
-        members=d["members"],
-        technical_experts=d.get("technical_experts") or (),
-        by=user,
-        on=on,
-    )
+from .forms import ScopeExtensionForm
 
 
 @admin.register(ScopeExtension)
@@ -37,31 +26,7 @@ class ScopeExtensionAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Mode
     raw_id_fields = ("certification",)
     filter_horizontal = ("sites",)
     inlines = [HistoryInline]
-    transition_actions = {
-        "review": TransitionAction(
-            ExtensionReviewForm,
-            lambda obj, d, user, on: svc.scope_extension_review(
-                extension=obj,
-                audit_needed=d["audit_needed"],
-                justification=d["justification"],
-                by=user,
-                on=on,
-            ),
-        ),
-        "plan_audit": TransitionAction(ExtensionAuditForm, _extension_plan_audit),
-        "grant": TransitionAction(
-            ReasonForm,
-            lambda obj, d, user, on: svc.scope_extension_grant(
-                extension=obj, reason=d["reason"], by=user, on=on
-            ),
-        ),
-        "refuse": TransitionAction(
-            ReasonForm,
-            lambda obj, d, user, on: svc.scope_extension_refuse(
-                extension=obj, reason=d["reason"], by=user, on=on
-            ),
-        ),
-    }
+    transition_actions = SCOPE_EXTENSION_ACTIONS
 
     def get_readonly_fields(self, request, obj=None):
         readonly = (
@@ -79,7 +44,7 @@ class ScopeExtensionAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Mode
         return (*super().get_readonly_fields(request, obj), *readonly)
 
     def preview_inputs(self, obj) -> dict:
-        return {**super().preview_inputs(obj), "audit_needed": True}
+        return extension_preview_inputs(obj)
 
     def has_add_permission(self, request):
         # Recording an application is the application review's work (the service checks it).
