@@ -10,11 +10,8 @@ audits/reminders.py.
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Coalesce
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from audits.models import Audit
 from core.dates import add_months
@@ -34,6 +31,7 @@ from reminders.writing import (
 
 from .models import Certification, CertSearchUpload, State
 from .services import certification_suspend
+from .services.decisions import NOTE_SUSPENDED_AUTOMATICALLY
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +137,8 @@ def _suspend_automatically(not_held, *, today: datetime.date):
     suspended, failed = [], []
     for chunk in keyset_chunks(not_held, "next_surveillance_due", "revision"):
         for pk, due, revision in chunk:
-            with translation.override(settings.LANGUAGE_CODE):  # the record's language
-                reason = _(
-                    "Surveillance due by %(due)s was not held: suspended automatically under "
-                    "the body's policy (ISO/IEC 17021-1 9.6.5)."
-                ) % {"due": due.isoformat()}
+            # Stored in English, shown in the reader's language (core.notes).
+            reason = NOTE_SUSPENDED_AUTOMATICALLY.text(due=due.isoformat())
             try:
                 with transaction.atomic():
                     certification_suspend(

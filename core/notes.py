@@ -45,6 +45,12 @@ class Note:
     def __str__(self):
         return str(self.message)
 
+    @property
+    def msgid(self) -> str:
+        """The sentence as written in the source (untranslated)."""
+        with translation.override(None):
+            return str(self.message)
+
     def _choices(self, part):
         options = self.choices[part]
         return getattr(options, "choices", options)
@@ -81,6 +87,9 @@ class Note:
                     pieces.append(re.escape("%"))
                 elif f"(?P<{name}>" in "".join(pieces):
                     pieces.append(f"(?P={name})")
+                elif name in labels:  # one of its labels, the longest first ("Stage 1" ...)
+                    options = sorted(labels[name], key=len, reverse=True)
+                    pieces.append(f"(?P<{name}>{'|'.join(map(re.escape, options))})")
                 else:
                     pieces.append(f"(?P<{name}>.*?)")
                 end = match.end()

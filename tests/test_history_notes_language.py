@@ -5,17 +5,28 @@ notes (core.notes) are stored in English and shown in the reader's language; row
 Chinese before are recognised and translated too; a reason a person typed is shown as typed."""
 
 import datetime
+import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import translation
 from django_fsm_log.models import StateLog
 
+# Imported for their notes: every module that writes one registers it when imported.
+import certificates.imports.client_applications
+import certificates.reminders  # noqa: F401
 from audits import services as audit_svc
-from audits.models import Recommendation
+from audits.models import Audit, Recommendation
 from audits.services.audits import NOTE_RECOMMENDATION
 from certificates import services as svc
+from certificates.models import Decision, State
+from certificates.services import decisions as decision_notes
+from certificates.services.stages import NOTE_SURVEILLANCE
+from core import notes as core_notes
 from core.notes import Note, note_text
+from reminders.registry import scan_all
+from tests import lifecycle as lc
 from tests.lifecycle import D, accept, apply
 from tests.workspace.conftest import signed_in
 
@@ -134,3 +145,158 @@ def test_every_date_part_is_kept():
         shown = note_text(stored)
     assert shown.startswith("监督审核已计入（") and shown.endswith("2026-01-15")
     assert datetime.date(2026, 1, 15).isoformat() in shown
+
+
+# -- Every note the system writes (issue 17: "Suspension deadline passed", "Certification
+# withdrawn: …", "Surveillance counted (…)" … on Chinese pages) ----------------------------------
+
+PART = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _sample_parts(note) -> dict:
+    """A value for each part of ``note``: a choice's first value, else a typed-looking text."""
+    parts = {}
+    for name in PART.findall(note.msgid):
+        if name in note.choices:
+            parts[name] = note._choices(name)[0][0]
+        else:
+            parts[name] = f"typed {name} 1"
+    return parts
+
+
+def _registered():
+    return [pytest.param(n, id=n.msgid[:40]) for n in core_notes._notes]
+
+
+@pytest.mark.parametrize("note", _registered())
+def test_every_note_the_system_writes_is_read_in_chinese(note):
+    parts = _sample_parts(note)
+    with translation.override("zh-hans"):
+        stored = note.text(**parts)  # written from a Chinese page: still stored in English
+    with translation.override("en"):
+        assert stored == note.render(**parts)
+        assert note_text(stored) == stored
+    with translation.override("zh-hans"):
+        shown = note_text(stored)
+    assert shown != stored, f"{stored!r} has no Chinese sentence"
+    for name, value in parts.items():
+        if name not in note.choices:
+            assert value in shown  # what a person typed (or a date, a name) as it was
+    # A row written in Chinese before notes existed reads in English.
+    with translation.override("en"):
+        assert note_text(shown) == stored
+
+
+def test_the_notes_are_the_ones_the_writers_use():
+    """The writers of issue 17's sentences are registered (a new writer that forgets to make
+    its sentence a Note stays English on Chinese pages)."""
+    messages = {n.msgid for n in core_notes._notes}
+    for sentence in (
+        "Expiry date passed without a recertification decision.",
+        "Certification withdrawn: %(reason)s",
+        "The certificate expired: no surveillance in an expired cycle.",
+        "A new cycle began: its own programme replaces this audit.",
+        "Recommendation: %(r)s",
+        "New application",
+        "Imported from a client list.",
+        "The certificate expired on %(day)s: this audit is for its restoration within the window.",
+    ):
+        assert sentence in messages, sentence
+
+
+def _descriptions(model, **filters):
+    return list(
+        StateLog.objects.filter(content_type=ContentType.objects.get_for_model(model), **filters)
+        .order_by("pk")
+        .values_list("transition", "description")
+    )
+
+
+def test_withdrawal_from_a_chinese_page_cancels_the_programme_in_english(people):
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    with translation.override("zh-hans"):
+        svc.certification_withdraw(
+            certification=cert, reason="客户申请撤销", by=people.decider, on=D(2025, 6, 1)
+        )
+    cancelled = _descriptions(Audit, transition="cancel")
+    assert cancelled and {d for _t, d in cancelled} == {"Certification withdrawn: 客户申请撤销"}
+    with translation.override("zh-hans"):
+        assert note_text(cancelled[0][1]) == "认证已撤销：客户申请撤销"
+    # The reason the decision maker typed: as typed, in every language.
+    decision = Decision.objects.filter(certification=cert).latest("pk")
+    assert decision.reason == "客户申请撤销"
+    with translation.override("en"):
+        assert note_text(decision.reason) == "客户申请撤销"
+
+
+def test_expiry_by_the_nightly_task_is_read_in_chinese(people, staff):
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    with translation.override("zh-hans"):  # whatever language the task runs in
+        svc.expire_due_certifications(on=D(2028, 1, 15))
+    cert.refresh_from_db()
+    assert cert.state == State.EXPIRED
+    log = StateLog.objects.for_(cert).latest("pk")
+    assert log.description == "Expiry date passed without a recertification decision."
+    cancelled = _descriptions(Audit, transition="cancel")
+    assert cancelled
+    assert {d for _t, d in cancelled} == {
+        "The certificate expired: no surveillance in an expired cycle."
+    }
+    client = signed_in(staff)
+    with translation.override("zh-hans"):
+        html = client.get(reverse("workspace:certification", args=[cert.pk])).content.decode()
+        html += client.get(reverse("workspace:client", args=[cert.client_id])).content.decode()
+    assert "证书已到期，且未作出再认证决定。" in html
+    assert "Expiry date passed" not in html
+
+
+@pytest.mark.usefixtures("certsearch_uploaded")
+def test_automatic_suspension_reason_is_read_in_the_readers_language(people, staff, settings):
+    settings.CERTBODY = {**settings.CERTBODY, "SURVEILLANCE_OVERDUE_ACTION": "suspend"}
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    with translation.override("zh-hans"):
+        scan_all(today=D(2026, 1, 16))
+    cert.refresh_from_db()
+    assert cert.state == State.SUSPENDED
+    stored = decision_notes.NOTE_SUSPENDED_AUTOMATICALLY.text(due="2026-01-15")
+    decision = Decision.objects.filter(certification=cert).latest("pk")
+    assert decision.reason == stored
+    assert stored.startswith("Surveillance due by 2026-01-15 was not held")
+    assert StateLog.objects.for_(cert).latest("pk").description == stored
+    client = signed_in(staff)
+    with translation.override("zh-hans"):
+        shown = note_text(stored)
+        html = client.get(reverse("workspace:client", args=[cert.client_id])).content.decode()
+        html += client.get(reverse("workspace:certification", args=[cert.pk])).content.decode()
+    assert shown != stored and "2026-01-15" in shown
+    assert "was not held" not in html
+    assert shown[:20] in html
+
+
+def test_counted_surveillance_names_the_audit_in_the_readers_language(people):
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    with translation.override("zh-hans"):
+        audit = lc.surveillance(cert, people, start=D(2025, 12, 1))
+    log = StateLog.objects.for_(cert).filter(transition="record_surveillance").latest("pk")
+    assert log.description == (
+        f"Surveillance counted (Surveillance 2025-12-01 - {cert}); next surveillance due: "
+        "2027-01-15"
+    )
+    assert audit.planned_start == D(2025, 12, 1)
+    with translation.override("zh-hans"):
+        shown = note_text(log.description)
+    assert shown.startswith("监督审核已计入（监督审核 2025-12-01 - ")
+    assert "Surveillance" not in shown and shown.endswith("2027-01-15")
+    assert NOTE_SURVEILLANCE.parse(log.description)["kind"] == "surveillance"
+
+
+def test_a_person_typed_reason_is_never_translated(people):
+    cert = lc.certified(people, decided_on=D(2025, 1, 15))
+    with translation.override("en"):
+        svc.certification_suspend(
+            certification=cert, reason="Client asked", by=people.decider, on=D(2025, 6, 1)
+        )
+    log = StateLog.objects.for_(cert).latest("pk")
+    assert log.description == "Client asked"
+    with translation.override("zh-hans"):
+        assert note_text(log.description) == "Client asked"

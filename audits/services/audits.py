@@ -41,8 +41,10 @@ MSG_NO_LEADER = _("An audit needs a team leader.")
 MSG_STAGE_FROM_CERTIFICATION = _(
     "Stage 1 and stage 2 are planned from the certification (Actions)."
 )
-MSG_RESTORATION_LATE = _(
-    "The certificate expired on %(day)s: this audit is for its restoration within the window."
+# The late reason the system gives a recertification audit planned after expiry: stored in
+# English, shown in the reader's language (core.notes).
+MSG_RESTORATION_LATE = Note(
+    _("The certificate expired on %(day)s: this audit is for its restoration within the window.")
 )
 MSG_FINDING_BEFORE_START = _(
     "A finding cannot be raised on %(on)s, before the audit started (%(start)s)."
@@ -200,8 +202,8 @@ def audit_plan(
             )
         if kind == AuditKind.RECERTIFICATION and cert.is_expired and not late_reason:
             # After expiry the audit can only serve restoration: that is why it is late.
-            late_reason = str(
-                MSG_RESTORATION_LATE % {"day": (cert.expired_on or cert.expiry_date).isoformat()}
+            late_reason = MSG_RESTORATION_LATE.text(
+                day=(cert.expired_on or cert.expiry_date).isoformat()
             )
         move_audit(slot, planned_start=planned_start, planned_end=planned_end, reason=late_reason)
         result = assign_team(

@@ -21,8 +21,10 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clients.models import Application
+from core.notes import Note
 from infra.tabular.pgbulk import bulk_update
 
 from ..bulk import certifications_create, certifications_update
@@ -31,6 +33,8 @@ from ..models import Certification, State
 BATCH = 2000
 # States in which the application can still change (review not finished).
 APPLICATION_OPEN = (State.APPLIED, State.UNDER_REVIEW)
+# The history rows' description: stored in English, shown in the reader's language.
+NOTE_IMPORTED = Note(gettext_lazy("Imported from a client list."))
 
 
 class ClientListApplications:
@@ -70,7 +74,7 @@ class ClientListApplications:
             Application, changed_apps, ["scope", "effective_personnel", "system_operating_since"]
         )
         certifications_update(
-            changed_certs, ["scope"], by=self.by, description=_("Imported from a client list.")
+            changed_certs, ["scope"], by=self.by, description=NOTE_IMPORTED.text()
         )
         self.report.applications_created += len(new_apps)
         self.report.applications_updated += len(changed_apps)
@@ -122,6 +126,6 @@ class ClientListApplications:
                 for app, (r, client_id) in zip(applications, new_apps, strict=True)
             ],
             by=self.by,
-            description=note,
+            description=NOTE_IMPORTED.text(),
             batch_size=BATCH,
         )

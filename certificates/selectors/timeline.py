@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -176,7 +177,7 @@ def _decision_entries(cert, user) -> list[Entry]:
             when=d.decided_on,
             kind="decision",
             title=str(_("Decision: %(outcome)s")) % {"outcome": d.get_outcome_display()},
-            detail=d.reason,
+            detail=note_text(d.reason),
             who=person_name(d.decided_by) if d.decided_by_id else str(_("the system")),
             tone="bad" if d.outcome in bad else "ok",
             obj=d,
@@ -235,16 +236,20 @@ def _reminder_entries(cert, audits) -> list[Entry]:
     """The reminders about the certification and its audits, one line per kind and due
     date (a reminder goes to several people and at several lead times)."""
     types = ContentType.objects.get_for_models(Certification, Audit)
-    rows = Reminder.objects.filter(
-        content_type=types[Certification], object_id=cert.pk
-    ).values_list("kind", "due_date", "acknowledged_at")[:LIMIT]
+
+    def lines(reminders):
+        # One row per (kind, due date), acknowledged when any of its reminders is; the most
+        # recent deadlines first, so the limit drops the oldest (never an arbitrary few).
+        return list(
+            reminders.values_list("kind", "due_date")
+            .annotate(done=Max("acknowledged_at"))
+            .order_by("-due_date", "kind")[:LIMIT]
+        )
+
+    rows = lines(Reminder.objects.filter(content_type=types[Certification], object_id=cert.pk))
     audit_ids = [a.pk for a in audits]
     if audit_ids:
-        rows = list(rows) + list(
-            Reminder.objects.filter(content_type=types[Audit], object_id__in=audit_ids).values_list(
-                "kind", "due_date", "acknowledged_at"
-            )[:LIMIT]
-        )
+        rows += lines(Reminder.objects.filter(content_type=types[Audit], object_id__in=audit_ids))
     kinds = dict(Reminder._meta.get_field("kind").flatchoices)
     seen: dict[tuple, bool] = {}
     for kind, due, acknowledged in rows:

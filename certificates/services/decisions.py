@@ -19,15 +19,21 @@ from ..models import Certificate, CertificateStatus, Certification, Decision, De
 from .certificates import certificate_issue, certificates_set_status
 from .common import certification_touch, certification_transition, decision_record
 
-REASON_WITHDRAWN = _("Certification withdrawn: %(reason)s")
-REASON_EXPIRED = _("The certificate expired: no surveillance in an expired cycle.")
-REASON_NEW_CYCLE = _("A new cycle began: its own programme replaces this audit.")
+# What the system writes into history rows and decisions' reasons: stored in English, shown in
+# the reader's language (core.notes); rows stored before in the writer's language are read too.
 NOTE_DECISION_MAKER = Note(_("Designated decision maker: %(user)s"))
-# Reasons written into audits' history when the programme cancels them: shown in the reader's
-# language (core.notes; they are stored in the language active when the task ran).
-Note(REASON_EXPIRED)
-Note(REASON_NEW_CYCLE)
-Note(REASON_WITHDRAWN)
+NOTE_EXPIRED = Note(_("Expiry date passed without a recertification decision."))
+# The nightly scan suspends when a surveillance was not held (certificates/reminders.py).
+NOTE_SUSPENDED_AUTOMATICALLY = Note(
+    _(
+        "Surveillance due by %(due)s was not held: suspended automatically under the body's "
+        "policy (ISO/IEC 17021-1 9.6.5)."
+    )
+)
+# Reasons written into audits' history when the programme cancels them.
+NOTE_WITHDRAWN = Note(_("Certification withdrawn: %(reason)s"))
+NOTE_CYCLE_EXPIRED = Note(_("The certificate expired: no surveillance in an expired cycle."))
+NOTE_NEW_CYCLE = Note(_("A new cycle began: its own programme replaces this audit."))
 # The history row's transition name for a designation (no transition of the model has it).
 DESIGNATE_DECISION_MAKER = "designate_decision_maker"
 
@@ -87,7 +93,7 @@ def certification_recertify(*, certification, by, on, reason="") -> Certificate:
         # What the old cycle still had planned will not take place; the new cycle's programme
         # replaces it.
         programme_cancel(
-            certification=cert, reason=REASON_NEW_CYCLE, by=by, on=on, cycle=cert.cycle - 1
+            certification=cert, reason=NOTE_NEW_CYCLE.text(), by=by, on=on, cycle=cert.cycle - 1
         )
         programme_generate(certification=cert)
         return certificate
@@ -115,7 +121,7 @@ def certification_restore_after_expiry(*, certification, by, on, reason="") -> C
             gap_to=gap_to if gap_to >= gap_from else None,
         )
         programme_cancel(
-            certification=cert, reason=REASON_NEW_CYCLE, by=by, on=on, cycle=cert.cycle - 1
+            certification=cert, reason=NOTE_NEW_CYCLE.text(), by=by, on=on, cycle=cert.cycle - 1
         )
         programme_generate(certification=cert)
         return certificate
@@ -129,13 +135,17 @@ def certification_expire(*, certification, by=None, on) -> Certification:
             "expire",
             by=by,
             on=on,
-            reason=str(_("Expiry date passed without a recertification decision.")),
+            reason=NOTE_EXPIRED.text(),
         )
         certificates_set_status(cert, CertificateStatus.EXPIRED)
         # Surveillances of an expired cycle will not be held; the recertification audit stays
         # planned: within the restoration window it is what restores the certificate.
         programme_cancel(
-            certification=cert, reason=REASON_EXPIRED, by=by, on=on, kinds=[AuditKind.SURVEILLANCE]
+            certification=cert,
+            reason=NOTE_CYCLE_EXPIRED.text(),
+            by=by,
+            on=on,
+            kinds=[AuditKind.SURVEILLANCE],
         )
         return cert
 
@@ -176,7 +186,7 @@ def certification_withdraw(*, certification, reason, by, on, at_client_request=F
         certificates_set_status(cert, CertificateStatus.WITHDRAWN)
         programme_cancel(
             certification=cert,
-            reason=REASON_WITHDRAWN % {"reason": reason.strip()},
+            reason=NOTE_WITHDRAWN.text(reason=reason.strip()),
             by=by,
             on=on,
         )

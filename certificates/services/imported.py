@@ -6,6 +6,8 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.notes import Note
+
 from ..errors import CertificationConflict
 from ..models import (
     Certificate,
@@ -19,11 +21,12 @@ from .applications import MSG_IN_PROGRESS
 from .certificates import certificate_build
 from .common import certification_transition, decision_record
 
-MSG_IMPORTED_MIGRATED = _(
-    "Imported: certification migrated from the body's previous system; certificate %(number)s."
+# The history rows' and decisions' reason: stored in English, shown in the reader's language.
+MSG_IMPORTED_MIGRATED = Note(
+    _("Imported: certification migrated from the body's previous system; certificate %(number)s.")
 )
-MSG_IMPORTED_TRANSFERRED = _(
-    "Imported from another certification body (transfer, IAF MD 2); certificate %(number)s."
+MSG_IMPORTED_TRANSFERRED = Note(
+    _("Imported from another certification body (transfer, IAF MD 2); certificate %(number)s.")
 )
 # The certificate version's status for each state an import lands in.
 _IMPORTED_CERTIFICATE_STATUS = {
@@ -64,10 +67,8 @@ def certification_import_existing(
     lifecycle's invariants hold; the grant is recorded as decided on the issue date by nobody
     in certbody, and version 1 carries the printed number. No PDF is queued: the printed
     original is the old system's (or the other body's)."""
-    reason = str(
-        (MSG_IMPORTED_TRANSFERRED if transferred else MSG_IMPORTED_MIGRATED)
-        % {"number": number.strip()}
-    )
+    note = MSG_IMPORTED_TRANSFERRED if transferred else MSG_IMPORTED_MIGRATED
+    reason = note.text(number=number.strip())
     try:
         with transaction.atomic():
             return _import_existing(

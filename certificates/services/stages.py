@@ -17,7 +17,15 @@ from .common import certification_transition
 # The history row's transition name when a closed surveillance is counted (no transition of the
 # model has it).
 RECORD_SURVEILLANCE = "record_surveillance"
-NOTE_SURVEILLANCE = Note(_("Surveillance counted (%(audit)s); next surveillance due: %(due)s"))
+# The audit named by its kind (shown in the reader's language), start and certification: the
+# same text as the audit's str(), which rows written before notes existed hold.
+NOTE_SURVEILLANCE = Note(
+    _(
+        "Surveillance counted (%(kind)s %(start)s - %(certification)s); next surveillance due: "
+        "%(due)s"
+    ),
+    kind=AuditKind,
+)
 
 
 def certification_plan_stage1(
@@ -144,7 +152,9 @@ def certification_record_surveillance(certification, *, audit, by=None) -> Certi
         transition=RECORD_SURVEILLANCE,
         by=by,
         description=NOTE_SURVEILLANCE.text(
-            audit=audit,
+            kind=audit.kind,
+            start=audit.planned_start,
+            certification=audit.certification,
             due=cert.next_surveillance_due.isoformat() if cert.next_surveillance_due else "-",
         ),
     )

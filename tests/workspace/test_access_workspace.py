@@ -42,11 +42,12 @@ from django.urls.exceptions import Resolver404
 from django.utils import translation
 
 from audits.models import Audit, Finding
-from certificates.models import Certificate, Certification, ScopeExtension
+from certificates.models import Certificate, Certification, Decision, ScopeExtension
 from clients.models import Application, ApplicationDocument, Contact, ImportJob, Site
 from clients.models import Client as ClientModel
 from core.dates import local_today
 from core.need_to_know import visible
+from core.notes import note_text
 from tests.factories import UserFactory
 from tests.test_access_generated import _extension_on_each_side, fingerprint, may_transition
 from tests.test_translations import ZH_PO, _copy_sources, messages
@@ -514,9 +515,18 @@ def data_strings() -> set[str]:
         (Application.objects.all(), ("scope",)),
         (Site.objects.all(), ("name", "address")),
         (Finding.objects.all(), ("description",)),
+        (ScopeExtension.objects.all(), ("services", "scope", "no_audit_justification")),
     ):
         for row in qs.values_list(*[f for f in fields if _has(qs.model, f)]):
             strings |= {" ".join(str(v).split()) for v in row if v}
+    # Reasons a person typed (the demo types them in Chinese and English), shown as typed; not
+    # the system's history notes (core.notes), which must be shown in the reader's language.
+    with translation.override("zh-hans"):
+        typed = ((Decision.objects.all(), "reason"), (Audit.objects.all(), "late_reason"))
+        for qs, field in typed:
+            for value in qs.exclude(**{field: ""}).values_list(field, flat=True).distinct():
+                if note_text(value) == value:
+                    strings.add(" ".join(value.split()))
     return {s for s in strings if WORD.search(s)}
 
 
