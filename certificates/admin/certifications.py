@@ -29,6 +29,7 @@ from core.admin_transitions import HistoryInline, TransitionAdminMixin
 from core.dates import local_today
 from core.names import person_name
 from core.need_to_know import NeedToKnowAdminMixin
+from core.notes import note_text
 from infra.distinct import distinct_values
 
 from .certificates import pdf_download_link
@@ -182,11 +183,23 @@ class CertificateInline(admin.TabularInline):
 
 class DecisionInline(admin.TabularInline):
     model = Decision
-    fields = ("outcome", "decided_on", "decided_by", "reason")
+    fields = ("outcome", "decided_on", "decider", "why")
     readonly_fields = fields
     extra = 0
     max_num = 0
     can_delete = False
+
+    @admin.display(description=_("decided by"))
+    def decider(self, decision):
+        return person_name(decision.decided_by) or _("the system")
+
+    @admin.display(description=_("reason"))
+    def why(self, decision):
+        # A note the system wrote, in the reader's language; what a person typed, as typed.
+        return note_text(decision.reason) or "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("decided_by")
 
 
 class ScopeExtensionInline(admin.TabularInline):
