@@ -1,6 +1,7 @@
 """Organisations that apply for certification, their sites and contacts, the standards they
 apply for, and their applications with the intake conditions of shared/domain.md."""
 
+import datetime
 import operator
 import unicodedata
 
@@ -431,7 +432,13 @@ class Application(models.Model):
     def penalty_window_start(self):
         """The first day on which a recorded penalty bars acceptance: a year before the system
         started operating (a year before the application when that date is not recorded)."""
-        return add_months(self.system_operating_since or self.received_on, -12)
+        since = self.system_operating_since or self.received_on
+        try:
+            return add_months(since, -12)
+        except (OverflowError, ValueError):
+            # A date typed as year 1 (the forms refuse it now; an old row may hold it): no
+            # earlier day exists, so every recorded penalty falls in the window.
+            return datetime.date.min
 
     def penalty_problems(self) -> list[str]:
         """The client's recorded administrative penalties during the operation of the system or

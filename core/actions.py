@@ -22,7 +22,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from .dates import local_today, not_after_today
+from .dates import local_today, not_after_today, plausible_date
 from .errors import DomainError
 from .transitions import available_transitions, transition_label, user_may
 
@@ -39,7 +39,7 @@ class TransitionForm(forms.Form):
     on = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[not_after_today],
+        validators=[plausible_date, not_after_today],
         help_text=_("The date the action is taken on (today unless recording a past event)."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

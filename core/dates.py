@@ -8,6 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# The dates a person may type into a form: a management system started in year 1, or an audit
+# in 9999, is a typing error, and date arithmetic on it (a year before, three years after)
+# overflows Python's date range.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """Same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
@@ -42,6 +48,20 @@ def not_after_today(value: datetime.date | None) -> None:
         raise ValidationError(
             _("%(day)s is after today (%(today)s): an action cannot be recorded in advance.")
             % {"day": value.isoformat(), "today": today.isoformat()}
+        )
+
+
+def plausible_date(value: datetime.date | None) -> None:
+    """A form validator for every date typed in: not before 1900-01-01, not after
+    2100-12-31."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            _("%(day)s is not a plausible date: use a date from %(first)s to %(last)s.")
+            % {
+                "day": value.isoformat(),
+                "first": EARLIEST_DATE.isoformat(),
+                "last": LATEST_DATE.isoformat(),
+            }
         )
 
 

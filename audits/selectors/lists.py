@@ -30,12 +30,16 @@ def audit_list(
     standard=None,
     client=None,
     certifications: QuerySet | None = None,
+    findings: QuerySet | None = None,
+    leader=None,
 ) -> QuerySet:
     """The audits of ``queryset`` (already narrowed by ``visible``) in ``states`` (all when
     empty), of ``kinds``, with a team leader or not (``team``), with dates confirmed or only
     proposed (``confirmed``), planned to end after their deadline (``late``), with
     ``member`` on the team, whose ``date`` falls in ``between`` (from, to; either None), of
-    ``standard``, ``client`` and ``certifications`` (a subquery: the text filter).
+    ``standard``, ``client`` and ``certifications`` (a subquery: the text filter), with one
+    of ``findings`` (a worklist of audits.selectors.worklist: the home page's finding lines),
+    led by ``leader``.
 
     Order: open audits soonest first (an audit whose planned start has passed leads: it is
     late to start); a list of only closed or cancelled audits latest first."""
@@ -68,6 +72,10 @@ def audit_list(
         rows = rows.filter(certification__client=client)
     if certifications is not None:
         rows = rows.filter(certification__in=certifications)
+    if findings is not None:
+        rows = rows.filter(pk__in=findings.order_by().values("audit_id"))
+    if leader is not None:
+        rows = rows.filter(team_leader_id=leader.pk)
     if states and set(states) <= set(DONE_STATES):
         order = ["-planned_start", "-pk"]
     else:

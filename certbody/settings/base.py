@@ -347,6 +347,40 @@ CERTBODY = {
     # Bulk import (clients/imports): largest CSV or XLSX file accepted, in bytes; a larger one
     # is refused with its size and this limit before anything is read.
     "IMPORT_MAX_BYTES": env.int("CERTBODY_IMPORT_MAX_BYTES", default=50 * 1024 * 1024),
+    # Application documents (the intake checklist's files): the largest file accepted, in
+    # bytes, and the file name endings accepted (PDF, OFD, images, office documents, archives).
+    "APPLICATION_DOCUMENT_MAX_BYTES": env.int(
+        "CERTBODY_APPLICATION_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024
+    ),
+    "APPLICATION_DOCUMENT_TYPES": env.list(
+        "CERTBODY_APPLICATION_DOCUMENT_TYPES",
+        default=[
+            "pdf",
+            "ofd",
+            "jpg",
+            "jpeg",
+            "png",
+            "gif",
+            "tif",
+            "tiff",
+            "webp",
+            "doc",
+            "docx",
+            "xls",
+            "xlsx",
+            "ppt",
+            "pptx",
+            "odt",
+            "ods",
+            "odp",
+            "rtf",
+            "txt",
+            "csv",
+            "zip",
+            "7z",
+            "rar",
+        ],
+    ),
     # An .xlsx workbook is a ZIP that a few hundred KB can make unpack to gigabytes, all of it
     # in the memory of the process reading it. Before anything is unpacked (from the ZIP
     # directory: infra/tabular/workbook.py check_workbook), a workbook is refused that

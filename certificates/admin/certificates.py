@@ -5,11 +5,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from certificates.actions import pdf_pending_note
 from certificates.documents import (
     certificate_pdf_file,
     certificate_pdf_name,
@@ -20,7 +19,7 @@ from certificates.documents import (
 from certificates.models import Certificate, Decision
 from core.names import person_name
 from core.need_to_know import NeedToKnowAdminMixin
-from infra.queueing import next_sweep_at, publish
+from infra.queueing import publish
 
 
 def pdf_download_link(certificate):
@@ -34,17 +33,6 @@ def pdf_download_link(certificate):
     if certificate.pdf:
         return format_html('<a href="{}">{}</a>', url, _("PDF"))
     return format_html('<a href="{}">{}</a> ({})', url, _("PDF"), _("not generated yet"))
-
-
-def pdf_pending_note():
-    """When a pending PDF is rendered at the latest: the next run of the sweep
-    (infra/queueing.py), as staff read it ("14:30", with the date if not today)."""
-    at = next_sweep_at()
-    if at is None:  # the sweep is disabled in the admin
-        return _("PDF pending: rendered by the worker or when downloaded")
-    local = timezone.localtime(at)
-    when = date_format(local, "H:i" if local.date() == timezone.localdate() else "Y-m-d H:i")
-    return _("PDF pending: the sweep at %(time)s renders it if the worker has not") % {"time": when}
 
 
 @admin.register(Decision)

@@ -23,6 +23,7 @@ from clients.selectors.worklist import (
     intake_may_be_complete,
 )
 from core.dates import add_months
+from core.need_to_know import visible
 from core.policy import policy
 
 from ..models import Certification, State
@@ -55,6 +56,7 @@ WORKLISTS = {
     "recertification_to_plan": worklist.recertification_to_plan,
     "suspension_passed": worklist.suspension_passed,
     "suspension_near": worklist.suspension_near,
+    "suspension_due": worklist.suspension_due,
     "restorable": worklist.restorable,
 }
 
@@ -200,6 +202,7 @@ def application_list(
     standard=None,
     client=None,
     clients: QuerySet | None = None,
+    user=None,
 ) -> QuerySet:
     """The applications of ``queryset`` (narrowed by ``visible``) by ``status`` (open: a
     certification of it applied or under review; accepted: accepted once, whatever followed;
@@ -210,8 +213,13 @@ def application_list(
     key: walked in order, the page stops after its rows; no index on the received date
     orders a million applications, and the intake filter is judged only on the rows read). Each row
     carries its certifications (prefetched, with their standard) and what its intake needs
-    (documents, checklists, penalties: prefetched)."""
+    (documents, checklists, penalties: prefetched). With ``user``, only the certifications
+    that user may see are prefetched (the status tag is read from them: an auditor's tag
+    never tells the state of a certification of an audit they are not on)."""
     rows = queryset
+    certifications = Certification.objects.all()
+    if user is not None:
+        certifications = visible(certifications, user)
     if status == OPEN:
         # From the few certifications in review (the state-led indexes), not from every
         # application: a semi-join on their application ids.
@@ -245,7 +253,7 @@ def application_list(
             "client__penalties",
             Prefetch(
                 "certifications",
-                queryset=Certification.objects.select_related("standard").order_by("pk"),
+                queryset=certifications.select_related("standard").order_by("pk"),
             ),
         )
         .order_by("pk" if status == OPEN else "-pk")

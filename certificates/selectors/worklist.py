@@ -226,11 +226,6 @@ def restoration_closing_days() -> int:
     return policy("REMINDER_RESTORATION_WINDOW_DAYS")
 
 
-def awaiting_decision(qs: QuerySet | None = None) -> QuerySet:
-    """Files submitted for decision, the longest waiting first (in this state since)."""
-    return _rows(qs).filter(state=State.DECISION_PENDING).order_by("state_since", "pk")
-
-
 def assigned_to(qs: QuerySet, user) -> QuerySet:
     """Of ``qs``, the certifications whose designated decision maker is ``user`` (the files
     assigned to them: a decision maker sees these first)."""

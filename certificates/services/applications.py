@@ -1,10 +1,15 @@
 """Applications and their review: recording an application opens (or reopens) one
 certification per standard; the review accepts or rejects it."""
 
+import os
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Application, ApplicationDocument, RequiredDocument
+from core.notes import Note
+from core.policy import policy
+from infra.tabular.values import human_size
 
 from ..bulk import OPENED, certifications_log
 from ..errors import CertificationConflict, CertificationError
@@ -16,6 +21,8 @@ MSG_IN_PROGRESS = _(
 )
 MSG_NO_STANDARD = _("Choose at least one standard.")
 MSG_FOREIGN_SITE = _("A site in scope must be a site of the applicant.")
+# The history row of a reopened certification (stored in English, read in the reader's language).
+NOTE_NEW_APPLICATION = Note(_("New application"))
 
 
 def application_submit(*, client, standards, by, **fields) -> Application:
@@ -87,7 +94,7 @@ def application_open_certifications(*, application, by) -> list[Certification]:
                     by=by,
                     on=application.received_on,
                     application=application,
-                    reason=str(_("New application")),
+                    reason=NOTE_NEW_APPLICATION.text(),
                 )
             else:
                 raise CertificationError(
@@ -123,6 +130,10 @@ MSG_INTAKE_CLOSED = _(
     "The intake of this application is closed: no certification of it is still applied for "
     "or under review."
 )
+MSG_FILE_TOO_LARGE = _(
+    "“%(name)s” is %(size)s: an application document may be at most %(limit)s. Nothing was saved."
+)
+MSG_FILE_TYPE = _("“%(name)s” is not a document type accepted (%(types)s). Nothing was saved.")
 MSG_NOT_THIS_CHECKLIST = _("“%(title)s” is not on the checklist of this application's standards.")
 MSG_NOTHING_TO_ACCEPT = _(
     "There is nothing to accept: no certification of this application is applied for or "
@@ -176,6 +187,38 @@ def application_record_documents(
     files = {getattr(k, "pk", k): v for k, v in (files or {}).items()}
     notes = {getattr(k, "pk", k): v for k, v in (notes or {}).items()}
     wanted = set(received) | set(files) | set(notes)
+    _check_files([f for f in files.values() if f is not None])
+    # (storage, name) of the files stored, removed again if the save fails
+    written: list[tuple] = []
+    try:
+        return _record_documents(application, by, received, files, notes, wanted, written)
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+
+
+def _check_files(files) -> None:
+    """Refuse, before anything is stored, a file over APPLICATION_DOCUMENT_MAX_BYTES or of a
+    type not in APPLICATION_DOCUMENT_TYPES, naming each."""
+    limit = policy("APPLICATION_DOCUMENT_MAX_BYTES")
+    types = [t.lower().lstrip(".") for t in policy("APPLICATION_DOCUMENT_TYPES")]
+    problems = []
+    for upload in files:
+        name = os.path.basename(upload.name or "")
+        ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ending not in types:
+            problems.append(MSG_FILE_TYPE % {"name": name, "types": ", ".join(types)})
+        elif upload.size is not None and upload.size > limit:
+            problems.append(
+                MSG_FILE_TOO_LARGE
+                % {"name": name, "size": human_size(upload.size), "limit": human_size(limit)}
+            )
+    if problems:
+        raise CertificationError(*problems)
+
+
+def _record_documents(application, by, received, files, notes, wanted, written):
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         _intake_open(application, by)
@@ -208,6 +251,8 @@ def application_record_documents(
             if pk in notes:
                 doc.note = (notes[pk] or "")[:255]
             doc.save()
+            if files.get(pk) is not None:
+                written.append((doc.file.storage, doc.file.name))
             saved.append(doc)
     return saved
 

@@ -66,11 +66,14 @@ def application_with_checklist(queryset, pk):
     )
 
 
-def intake_checklists(application: Application) -> list[StandardChecklist]:
-    """One checklist per standard of ``application`` (loaded by application_with_checklist)."""
+def intake_checklists(application: Application, *, standards=None) -> list[StandardChecklist]:
+    """One checklist per standard of ``application`` (loaded by application_with_checklist),
+    only those whose id is in ``standards`` when given (what the user may see)."""
     by_required = {d.required_document_id: d for d in application.documents.all()}
     lists = []
     for standard in application.standards.all():
+        if standards is not None and standard.pk not in standards:
+            continue
         rows = [
             ChecklistRow(required=r, document=by_required.get(r.pk))
             for r in standard.required_documents.all()

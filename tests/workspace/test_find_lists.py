@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audits.models import Audit, AuditState
+from audits.models import AuditState
 from certificates import services as svc
 from certificates.models import Certification
 from tests.audits.factories import all_standards_auditor
 from tests.factories import ClientFactory, standard
-from tests.lifecycle import apply, build, certified
+from tests.lifecycle import People, apply, build, certified
 from workspace.views import lists as list_views
 
 from .conftest import signed_in
@@ -372,10 +372,25 @@ def test_the_export_links_keep_the_filters(world, as_staff):
     assert "format=csv&amp;state=active" in body and "format=xlsx&amp;state=active" in body
 
 
-def test_auditor_cannot_see_audits_of_others_even_by_filter(world, auditor):
-    other = Audit.objects.exclude(certification__in=[world["active"], world["suspended"]]).first()
-    if other is not None:
-        rows = _page_rows(
-            signed_in(auditor), "audits", state="all", client=other.certification.client_id
-        )
-        assert rows == []
+def test_auditor_cannot_see_audits_of_others_even_by_filter(world, people, auditor):
+    # Another client's certification audited by a team ``auditor`` is not on.
+    third = all_standards_auditor("auditor3")
+    others = People(
+        staff=people.staff, auditor=people.auditor2, auditor2=third, decider=people.decider
+    )
+    other = certified(others, decided_on=datetime.date(2025, 3, 3)).audits.first()
+    assert other is not None
+    assert not other.members.filter(pk=auditor.pk).exists() and other.team_leader != auditor
+    query = {"state": "all", "client": other.certification.client_id}
+    response = signed_in(auditor).get(reverse("workspace:audits"), query)
+    assert list(response.context["page"].rows) == []
+    # The same filter shows the office the audits (the filter itself works).
+    response = signed_in(people.staff).get(reverse("workspace:audits"), query)
+    assert other.pk in [a.pk for a in response.context["page"].rows]
+
+
+def test_the_client_list_offers_a_new_client_to_staff(people):
+    new = reverse("workspace:client_new")
+    clients = reverse("workspace:clients")
+    assert f'href="{new}"' in signed_in(people.staff).get(clients).content.decode()
+    assert f'href="{new}"' not in signed_in(people.decider).get(clients).content.decode()

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from audits.models import (
     Audit,
@@ -500,3 +501,113 @@ def test_every_section_for_someone_holding_every_role(django_assert_max_num_quer
     got = lines(response)
     assert got["staff", "surveillance_overdue"].count == 12
     assert got["decider", "awaiting_decision"].count == 12
+
+
+def _list_rows(client, url) -> list:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return list(response.context["page"].rows)
+
+
+def test_each_line_links_to_a_list_of_exactly_the_rows_it_counts(
+    monkeypatch, auditor, auditor2, as_staff, as_decider, as_auditor
+):
+    """The count of every line equals the number of rows of the list it links to (one
+    finding per audit here, so the finding lines count as many findings as the list shows
+    audits). Lines that are not there do not count."""
+    monkeypatch.setattr("workspace.views.lists.local_today", lambda: T)
+    cert(State.APPLIED, name="申请公司", application=app(documents=False))
+    cert(State.ACTIVE, name="监督逾期公司", next_surveillance_due=T - D(days=20))
+    cert(State.ACTIVE, name="监督将到期公司", next_surveillance_due=T + D(days=20))
+    cert(State.SUSPENDED, name="暂停期限临近公司", suspension_deadline=T + D(days=10))
+    cert(State.SUSPENDED, name="暂停已过期限公司", suspension_deadline=T - D(days=3))
+    cert(State.SUSPENDED, name="暂停期限尚远公司", suspension_deadline=T + D(days=100))
+    cert(State.DECISION_PENDING, name="待决定公司")
+    cert(State.EXPIRED, name="刚过期公司", expiry_date=T - D(days=30))
+    cert(
+        State.ACTIVE,
+        name="再认证待策划公司",
+        expiry_date=T + D(days=60),
+        cycle_start=T - D(days=1000),
+    )
+    # A recertification file waiting for its decision (active, closed recertification audit).
+    recert = cert(State.ACTIVE, name="再认证待决定公司", expiry_date=T + D(days=30))
+    audit(
+        recert,
+        kind=AuditKind.RECERTIFICATION,
+        state=AuditState.CLOSED,
+        start=T - D(days=30),
+        leader=auditor2,
+    )
+    active = cert(State.ACTIVE, name="审核公司")
+    audit(active, start=T + D(days=5))  # no team
+    audit(active, start=T + D(days=50), leader=auditor, dates_confirmed=False)
+    reported = audit(
+        active,
+        state=AuditState.REPORT_SUBMITTED,
+        start=T - D(days=9),
+        leader=auditor,
+        actual_start=T - D(days=9),
+        actual_end=T - D(days=8),
+    )
+    finding(reported, raised=T - D(days=40))  # plan overdue, to accept
+    closed = audit(active, state=AuditState.CLOSED, start=T - D(days=60), leader=auditor2)
+    finding(closed, grade=Grade.MAJOR, state=FindingState.PLAN_ACCEPTED, raised=T - D(days=80))
+    leading = audit(
+        cert(State.ACTIVE, name="待交报告公司"),
+        state=AuditState.IN_PROGRESS,
+        start=T - D(days=3),
+        leader=auditor,
+    )
+    finding(leading, grade=Grade.MAJOR, state=FindingState.PLAN_ACCEPTED, raised=T - D(days=2))
+    member = audit(
+        cert(State.ACTIVE, name="我是组员公司"),
+        state=AuditState.IN_PROGRESS,
+        start=T - D(days=1),
+        leader=auditor2,
+        members=[auditor],
+    )
+    finding(member, grade=Grade.MAJOR, state=FindingState.CORRECTED, raised=T - D(days=2))
+
+    checked = set()
+    for client in (as_staff, as_decider, as_auditor):
+        for key, line in lines(client.get("/work/")).items():
+            if not line.url or "/work/" not in line.url:
+                continue
+            rows = _list_rows(client, line.url)
+            assert line.count == len(rows), (key, line.url, line.count, len(rows))
+            checked.add(key)
+    assert {
+        ("staff", "surveillance_overdue"),
+        ("staff", "suspension_deadline"),
+        ("staff", "findings_overdue"),
+        ("staff", "reports_to_close"),
+        ("staff", "audits_without_team"),
+        ("staff", "dates_unconfirmed"),
+        ("staff", "applications_to_review"),
+        ("staff", "intake_incomplete"),
+        ("staff", "surveillance_due"),
+        ("staff", "recertification_to_plan"),
+        ("decider", "awaiting_decision"),
+        ("decider", "suspension_passed"),
+        ("decider", "suspension_near"),
+        ("decider", "restoration_closing"),
+        ("auditor", "my_next_audits"),
+        ("auditor", "reports_to_submit"),
+        ("auditor", "plans_to_accept"),
+        ("auditor", "corrections_to_record"),
+        ("auditor", "corrections_to_verify"),
+    } <= checked
+    got = lines(as_staff.get("/work/"))
+    assert got["staff", "findings_overdue"].count == 2  # one on a closed audit
+    assert got["staff", "suspension_deadline"].count == 2
+    assert lines(as_decider.get("/work/"))["decider", "awaiting_decision"].count == 2
+
+
+def test_staff_start_a_new_client_from_home(people):
+    """The first step of every journey is one click from home, for staff only."""
+    new = reverse("workspace:client_new")
+    home = reverse("workspace:home")
+    assert f'href="{new}"' in signed_in(people.staff).get(home).content.decode()
+    for user in (people.decider, people.auditor):
+        assert f'href="{new}"' not in signed_in(user).get(home).content.decode()

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client, Contact, Site, TechnicalArea
 
 MSG_TWO_CENTRAL = _("Only one site can be the central function.")
+MSG_SITE_IN_USE = _(
+    "The site %(site)s cannot be removed: an application, audit or scope extension refers to "
+    "it (the records keep it)."
+)
+MSG_DELETE_NOT_ALLOWED = _("You may not remove %(what)s: nothing was removed.")
 
 
 class ClientForm(forms.ModelForm):
@@ -66,12 +71,53 @@ class SiteForm(forms.ModelForm):
         return self.cleaned_data.get("personnel") or 0
 
 
-class BaseSiteFormSet(forms.BaseInlineFormSet):
-    """At most one central function. When none is ticked and the client has none yet, the
-    view makes it from the client's own address (one row less to fill for most clients)."""
+class DeletePermissionFormSet(forms.BaseInlineFormSet):
+    """A formset offering "remove" only to a user with the model's delete permission
+    (``user``; CB staff have none: "none deletes a record something rests on"). A DELETE
+    posted anyway by a user without it is refused, not ignored."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        meta = self.model._meta
+        self.may_delete = user.has_perm(f"{meta.app_label}.delete_{meta.model_name}")
+        super().__init__(*args, **kwargs)
+        self.can_delete = self.may_delete
+
+    def deleting(self) -> list:
+        """The saved rows ticked for removal (the user may remove them)."""
+        return [
+            f.instance
+            for f in self.initial_forms
+            if getattr(f, "cleaned_data", None) and f.cleaned_data.get("DELETE")
+        ]
 
     def clean(self):
         super().clean()
+        if not self.may_delete and any(
+            f"{form.prefix}-DELETE" in self.data for form in self.initial_forms
+        ):
+            raise forms.ValidationError(
+                MSG_DELETE_NOT_ALLOWED % {"what": self.model._meta.verbose_name_plural}
+            )
+
+
+class BaseSiteFormSet(DeletePermissionFormSet):
+    """At most one central function. When none is ticked and the client has none yet, the
+    view makes it from the client's own address (one row less to fill for most clients).
+    A site an application, audit or scope extension refers to is never removed (its records
+    would lose it: the certificate prints the application's sites)."""
+
+    def clean(self):
+        super().clean()
+        in_use = [
+            site
+            for site in self.deleting()
+            if site.application_set.exists()
+            or site.audits.exists()
+            or site.scope_extensions.exists()
+        ]
+        if in_use:
+            raise forms.ValidationError([MSG_SITE_IN_USE % {"site": site} for site in in_use])
         central = [
             f
             for f in self.forms
@@ -92,4 +138,11 @@ class ContactForm(forms.ModelForm):
 SiteFormSet = inlineformset_factory(
     Client, Site, form=SiteForm, formset=BaseSiteFormSet, extra=1, can_delete=True
 )
-ContactFormSet = inlineformset_factory(Client, Contact, form=ContactForm, extra=1, can_delete=True)
+ContactFormSet = inlineformset_factory(
+    Client,
+    Contact,
+    form=ContactForm,
+    formset=DeletePermissionFormSet,
+    extra=1,
+    can_delete=True,
+)

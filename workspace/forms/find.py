@@ -189,7 +189,12 @@ class CertificationFilters(ListFilters):
     suspension = LenientChoiceField(
         label=_("Suspension"),
         required=False,
-        choices=[("", _("Any")), ("passed", _("Deadline passed")), ("near", _("Deadline near"))],
+        choices=[
+            ("", _("Any")),
+            ("passed", _("Deadline passed")),
+            ("near", _("Deadline near")),
+            ("due", _("Deadline passed or near")),
+        ],
     )
     restorable = LenientChoiceField(
         label=_("Restoration"),
@@ -241,12 +246,20 @@ class CertificationFilters(ListFilters):
         return due_between(values["due"], today)
 
 
+# ``findings=``: the home page's finding lines (audits.selectors.worklist), as audits.
+FINDINGS_OVERDUE, FINDINGS_PLANS, FINDINGS_CORRECTIONS, FINDINGS_VERIFY = (
+    "overdue",
+    "plans",
+    "corrections",
+    "verify",
+)
+
 # ``state=open`` (the default) and ``state=all`` besides the audit states.
 OPEN_STATES, ALL_STATES = "open", "all"
 
 
 class AuditFilters(ListFilters):
-    more_fields = ("standard", "late", "mine", "date")
+    more_fields = ("standard", "late", "findings", "mine", "date")
 
     state = LenientMultipleChoiceField(
         label=_("State"),
@@ -272,10 +285,22 @@ class AuditFilters(ListFilters):
         required=False,
         choices=[("", _("Any")), ("yes", _("Planned after its deadline"))],
     )
+    # The home page's "Finding deadlines passed" (audits.selectors.worklist).
+    findings = LenientChoiceField(
+        label=_("Findings"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            (FINDINGS_OVERDUE, _("A finding's deadline passed")),
+            (FINDINGS_PLANS, _("Plans to accept")),
+            (FINDINGS_CORRECTIONS, _("Corrections to record")),
+            (FINDINGS_VERIFY, _("Corrections to verify")),
+        ],
+    )
     mine = LenientChoiceField(
         label=_("Team"),
         required=False,
-        choices=[("", _("Anyone's")), ("yes", _("I am on the team"))],
+        choices=[("", _("Anyone's")), ("yes", _("I am on the team")), ("lead", _("I lead it"))],
     )
     date = LenientChoiceField(
         label=_("Date"),

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +26,7 @@ from core.names import person_name
 from core.need_to_know import visible
 
 from ..access import Role, workspace_page
+from ..http import safe_next
 
 MANAGE = "audits.manage_audit"
 
@@ -42,12 +42,7 @@ def _audit(request, pk):
 
 def _next_url(request):
     """Where to go after saving: a ``next`` on this site (the planning board), else None."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+    return safe_next(request)
 
 
 def _render(request, audit, *, form=None, warnings=(), status=200):

@@ -2,6 +2,7 @@
 form that records a new client with its sites and contacts, or edits them (CB staff)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -19,6 +20,10 @@ MSG_CREATED = _("Client %(name)s recorded.")
 MSG_SAVED = _("Client %(name)s saved.")
 MSG_FIX = _("Nothing was saved: correct the fields marked below.")
 MSG_CENTRAL_CONFLICT = _("A client has only one central function.")
+MSG_DUPLICATE_ID = _(
+    "Another client has this registration id (it was recorded meanwhile): nothing was saved."
+)
+MSG_CONFLICT = _("Nothing was saved: the database refused the change (%(cause)s).")
 MSG_CENTRAL_NAME = _("Head office")
 
 # History rows written by bulk writers rather than a transition method.
@@ -68,17 +73,20 @@ def client_edit(request, pk):
 
 def _edit(request, obj):
     new = obj.pk is None
+    if not request.user.has_perm("clients.add_client" if new else "clients.change_client"):
+        raise PermissionDenied
     data = request.POST if request.method == "POST" else None
+    user = request.user
     form = ClientForm(data, instance=obj)
-    sites = SiteFormSet(data, instance=obj, prefix="sites")
-    contacts = ContactFormSet(data, instance=obj, prefix="contacts")
+    sites = SiteFormSet(data, instance=obj, prefix="sites", user=user)
+    contacts = ContactFormSet(data, instance=obj, prefix="contacts", user=user)
     if data is not None:
         if form.is_valid() and sites.is_valid() and contacts.is_valid():
             try:
                 with transaction.atomic():
                     saved = _save(form, sites, contacts)
-            except IntegrityError:
-                sites._non_form_errors = sites.error_class([MSG_CENTRAL_CONFLICT])
+            except IntegrityError as error:
+                _report_conflict(error, form, sites)
             else:
                 message = MSG_CREATED if new else MSG_SAVED
                 messages.success(request, message % {"name": saved.legal_name})
@@ -89,6 +97,18 @@ def _edit(request, obj):
         "workspace/clients/client_form.html",
         {"form": form, "sites": sites, "contacts": contacts, "client": obj, "new": new},
     )
+
+
+def _report_conflict(error: IntegrityError, form, sites) -> None:
+    """Put the constraint a concurrent write broke next to its field: the one central function
+    per client, the client's registration id; any other by its database message."""
+    text = str(error)
+    if "one_central_function" in text or "clients_site" in text:
+        sites._non_form_errors = sites.error_class([MSG_CENTRAL_CONFLICT])
+    elif "registration_id" in text:
+        form.add_error("registration_id", MSG_DUPLICATE_ID)
+    else:
+        form.add_error(None, MSG_CONFLICT % {"cause": text})
 
 
 def _save(form, sites, contacts) -> Client:

@@ -46,16 +46,29 @@ def render_intake(request, application, *, status=200, **forms):
 def intake_context(request, application, **forms) -> dict:
     user = request.user
     today = local_today()
+    # Need-to-know: an auditor sees only the certifications of the audits they are on, and of
+    # the application only those standards (its checklists and audit time).
     certifications = list(
-        Certification.objects.filter(application=application)
+        visible(Certification.objects.filter(application=application), user)
         .select_related("standard")
         .order_by("standard__code")
     )
+    office = bool(request.roles & {Role.STAFF, Role.DECIDER})
+    shown = None if office else {c.standard_id for c in certifications}
     at_intake = [c for c in certifications if c.state in INTAKE_STATES]
     may_edit = Role.STAFF in request.roles and bool(at_intake)
     calc = AuditTimeCalculation.objects.current_for(application)
     calc_context = trace_context(calc) if calc else None
     if calc_context:
+        if shown is not None and any(s.pk not in shown for s in application.standards.all()):
+            # The figures of the standards the user may see; the trace (every standard's
+            # lines) not at all.
+            calc_context["per_standard"] = [
+                row
+                for row in calc_context["per_standard"]
+                if getattr(row["standard"], "pk", None) in shown
+            ]
+            calc_context["lines"] = []
         for row in calc_context["per_standard"]:
             # The same cells as every audit-time table (stage 1 and 2 each with its own share
             # of the initial audit's on-site minimum: never "4.5 (on site >= 5.5)").
@@ -63,7 +76,8 @@ def intake_context(request, application, **forms) -> dict:
     context = {
         "application": application,
         "client": application.client,
-        "checklists": intake_checklists(application),
+        "checklists": intake_checklists(application, standards=shown),
+        "standards": [s for s in application.standards.all() if shown is None or s.pk in shown],
         "certifications": certifications,
         "at_intake": at_intake,
         "may_edit": may_edit,

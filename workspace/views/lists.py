@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit
+from audits.selectors import worklist as audit_work
 from audits.selectors.lists import audit_list, is_overdue
 from certificates.models import Certification
 from certificates.selectors import lists as cert_lists
@@ -28,6 +29,10 @@ from infra.paging import window
 
 from ..access import workspace_page
 from ..forms.find import (
+    FINDINGS_CORRECTIONS,
+    FINDINGS_OVERDUE,
+    FINDINGS_PLANS,
+    FINDINGS_VERIFY,
     ApplicationFilters,
     AuditFilters,
     CertificationFilters,
@@ -35,16 +40,14 @@ from ..forms.find import (
     due_between,
     yes_no,
 )
+from ..http import query_int
 
 PER_PAGE = 50
 
 
 def _client_filter(request) -> int | None:
-    """``?client=<pk>``: a whole number, else no filter."""
-    try:
-        return int(request.GET.get("client", ""))
-    except ValueError:
-        return None
+    """``?client=<pk>``: a whole number within the database's range, else no filter."""
+    return query_int(request, "client")
 
 
 def _page(request, *, name, rows, form, columns, filename, context=None, decorate=None):
@@ -122,6 +125,7 @@ def applications(request):
         standard=f["standard"],
         client=_client_filter(request),
         clients=_clients_of_text(request, f["q"]),
+        user=request.user,
     )
 
     def status(a):
@@ -217,6 +221,18 @@ def certifications(request):
 # -- Audits -----------------------------------------------------------------------------------
 
 
+def _findings_worklist(name, user, today):
+    """The findings of the home page's line ``name`` (``?findings=``), else None."""
+    if name == FINDINGS_OVERDUE:
+        return audit_work.findings_overdue(on=today)
+    lines = {
+        FINDINGS_PLANS: audit_work.plans_to_accept,
+        FINDINGS_CORRECTIONS: audit_work.corrections_to_record,
+        FINDINGS_VERIFY: audit_work.corrections_to_verify,
+    }
+    return lines[name](user) if name in lines else None
+
+
 @workspace_page()
 def audits(request):
     today = local_today()
@@ -237,12 +253,14 @@ def audits(request):
         team=yes_no(f["team"]),
         confirmed=yes_no(f["confirmed"]),
         late=f["late"] == "yes",
-        member=request.user if f["mine"] == "yes" else None,
+        member=request.user if f["mine"] in ("yes", "lead") else None,
         date=f["date"] or "start",
         between=due_between(f["due"], today),
         standard=f["standard"],
         client=_client_filter(request),
         certifications=certifications_of_text,
+        findings=_findings_worklist(f["findings"], request.user, today),
+        leader=request.user if f["mine"] == "lead" else None,
     )
 
     def decorate(a):

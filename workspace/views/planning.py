@@ -17,6 +17,7 @@ from audits.selectors import planning
 from core.dates import local_today
 
 from ..access import Role, workspace_page
+from ..http import parse_date, parse_int
 
 MSG_BAD_WEEK = _("“%(value)s” is not a week (use 2026-W50 or a date): showing this week.")
 MSG_BAD_WEEKS = _("The number of weeks must be a whole number from 1 to %(max)d: showing %(n)d.")
@@ -26,11 +27,8 @@ def _weeks(request) -> int:
     raw = request.GET.get("weeks")
     if not raw:
         return planning.DEFAULT_WEEKS
-    try:
-        weeks = int(raw)
-        if not 1 <= weeks <= planning.MAX_WEEKS:
-            raise ValueError
-    except ValueError:
+    weeks = parse_int(raw, maximum=planning.MAX_WEEKS)
+    if weeks is None:
         messages.warning(
             request, MSG_BAD_WEEKS % {"max": planning.MAX_WEEKS, "n": planning.DEFAULT_WEEKS}
         )
@@ -44,6 +42,8 @@ def board(request):
     today = local_today()
     raw = request.GET.get("start")
     start = planning.parse_week(raw) if raw else planning.week_start(today)
+    if start is not None and parse_date(start.isoformat()) is None:
+        start = None  # year 1 or 9999: the weeks around it are out of the calendar's range
     if start is None:
         messages.warning(request, MSG_BAD_WEEK % {"value": raw})
         start = planning.week_start(today)

@@ -25,6 +25,7 @@ from reminders.models import Reminder, ReminderKind
 from reminders.services import reminders_acknowledge
 
 from ..access import workspace_page
+from ..http import parse_int
 from .home_lines import closeness_tone, due_in, link
 
 PER_PAGE = 50
@@ -114,7 +115,7 @@ def _acknowledge(request):
     """Acknowledge the reminder of the button pressed (``one``), else those ticked (``ids``):
     only the user's own."""
     chosen = [request.POST["one"]] if request.POST.get("one") else request.POST.getlist("ids")
-    ids = [int(value) for value in chosen if value.isdigit()]
+    ids = [n for n in map(parse_int, chosen) if n is not None]
     own = Reminder.objects.filter(recipient_id=request.user.pk, pk__in=ids)
     count = reminders_acknowledge(reminders=own, by=request.user) if ids else 0
     return ids, count
