@@ -18,8 +18,26 @@ from core.names import person_name
 
 from . import services as svc
 from .forms import PlanForm, ReportTransitionForm, TeamForm
-from .models import RECOMMENDATIONS_BY_KIND, AuditRole
+from .models import RECOMMENDATIONS_BY_KIND, AuditKind, AuditRole, Recommendation
 from .selectors.audit_page import person_choices, team_candidates, team_roles
+
+# The recommendation the report form proposes for each kind of audit: the outcome when the audit
+# found nothing to stop it (the team leader changes it otherwise; never a set's arbitrary first).
+PROPOSED_RECOMMENDATION = {
+    AuditKind.STAGE1: Recommendation.READY_FOR_STAGE2,
+    AuditKind.STAGE2: Recommendation.RECOMMEND,
+    AuditKind.RECERTIFICATION: Recommendation.RECOMMEND,
+    AuditKind.SURVEILLANCE: Recommendation.CONTINUE,
+    AuditKind.SPECIAL: Recommendation.CONTINUE,
+    AuditKind.TRANSFER_REVIEW: Recommendation.RECOMMEND,
+}
+
+
+def report_initial(audit) -> dict:
+    """The report form's proposal: the recommendation of ``PROPOSED_RECOMMENDATION``."""
+    proposed = PROPOSED_RECOMMENDATION.get(audit.kind)
+    return {"recommendation": proposed.value} if proposed else {}
+
 
 AUDIT_ACTIONS: ActionTable = {
     "start": TransitionAction(
@@ -30,6 +48,7 @@ AUDIT_ACTIONS: ActionTable = {
         lambda obj, d, user, on: svc.audit_submit_report(
             audit=obj, recommendation=d["recommendation"], by=user, on=on
         ),
+        initial=report_initial,
     ),
     "close": TransitionAction(
         TransitionForm, lambda obj, d, user, on: svc.audit_close(audit=obj, by=user, on=on)
@@ -45,8 +64,9 @@ def audit_preview_inputs(audit) -> dict:
     """What the audit's forms will supply, assumed given when previewing the blockers beside
     the buttons: a reason, and a recommendation of the audit's kind (the report form asks
     for it), so "submit report" is not shown blocked for want of one."""
+    proposed = report_initial(audit).get("recommendation")
     allowed = sorted(RECOMMENDATIONS_BY_KIND.get(audit.kind, ()))
-    return {**preview_inputs(audit), "recommendation": allowed[0] if allowed else ""}
+    return {**preview_inputs(audit), "recommendation": proposed or (allowed[0] if allowed else "")}
 
 
 FINDING_ACTIONS: ActionTable = {
@@ -161,10 +181,12 @@ def team_suggestions(audit, team: dict) -> list[dict]:
 __all__ = [
     "AUDIT_ACTIONS",
     "FINDING_ACTIONS",
+    "PROPOSED_RECOMMENDATION",
     "SUGGESTED_ROLES",
     "TeamPickForm",
     "audit_preview_inputs",
     "current_team",
+    "report_initial",
     "team_in_form",
     "team_suggestions",
     "team_with",

@@ -7,6 +7,8 @@ as the decision on a scope extension (certificates/services/scope_extensions.py)
 still being rendered, a planned stage short of its audit time (warnings, never refusals).
 """
 
+import datetime
+import math
 from dataclasses import dataclass
 
 from django import forms
@@ -15,8 +17,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from audits.models import Audit
-from audits.services import audit_time_shortfall
+from audits.models import Audit, AuditKind
+from audits.services import audit_time_for, audit_time_shortfall, auditor_suggestions
 from certificates import services as svc
 from certificates.documents import certificate_pdf_pending
 from certificates.models import Certificate
@@ -27,8 +29,12 @@ from core.actions import (
     TransitionAction,
     TransitionForm,
 )
+from core.dates import local_today
 from core.names import person_name
 from infra.queueing import next_sweep_at
+
+# How many working days ahead the stage-plan form looks for a day its team leader is free.
+PLAN_LOOKAHEAD_DAYS = 15
 
 
 def _auditors():
@@ -98,6 +104,67 @@ class SanctionForm(ReasonForm):
     )
 
 
+# -- the stage plan's proposal: dates and team leader -------------------------------------------
+def next_working_day(day: datetime.date) -> datetime.date:
+    """The first day after ``day`` from Monday to Friday."""
+    day += datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def stage_length(cert, kind) -> int:
+    """Calendar days a stage is planned over: its audit days (the application's audit-time
+    calculation) rounded up, at least one."""
+    days, _onsite, _trace = audit_time_for(cert, kind)
+    return max(1, math.ceil(days)) if days else 1
+
+
+def suggested_stage_plan(cert, kind) -> dict:
+    """What the stage-plan form proposes (the person may change all of it): from the next
+    working day (stage 2: not before the day after stage 1 ended) the first day the team
+    leader is free for the whole stage, the end after the stage's audit days, and the team
+    leader: the top suggestion (audits.services.auditor_suggestions: qualified, impartial,
+    free, nearest), for stage 2 stage 1's team leader when free (they know the client)."""
+    length = stage_length(cert, kind)
+    day = next_working_day(local_today())
+    keep = None
+    if kind == AuditKind.STAGE2:
+        stage1 = cert.latest_stage1()
+        if stage1 is not None:
+            ended = stage1.actual_end or stage1.planned_end
+            if ended and ended >= day:
+                day = next_working_day(ended)
+            keep = stage1.team_leader_id
+    probe = Audit(certification=cert, kind=kind)  # not saved: whom the rules would allow
+    first = None
+    for _day in range(PLAN_LOOKAHEAD_DAYS):
+        end = day + datetime.timedelta(days=length - 1)
+        suggestions = auditor_suggestions(audit=probe, planned_start=day, planned_end=end)
+        chosen = next((s for s in suggestions if s.user.pk == keep), None)
+        if chosen is not None or (suggestions and keep is None):
+            return {
+                "planned_start": day,
+                "planned_end": end,
+                "team_leader": (chosen or suggestions[0]).user.pk,
+            }
+        if suggestions and first is None:
+            first = {
+                "planned_start": day,
+                "planned_end": end,
+                "team_leader": suggestions[0].user.pk,
+            }
+        day = next_working_day(day)
+    if first is not None:
+        return first
+    start = next_working_day(local_today())
+    return {"planned_start": start, "planned_end": start + datetime.timedelta(days=length - 1)}
+
+
+def _stage_plan(kind):
+    return lambda obj: suggested_stage_plan(obj, kind)
+
+
 # -- adapters: the form's cleaned data -> the service's keywords ------------------------------
 def _plan(service):
     def run(obj, d, user, on):
@@ -151,10 +218,18 @@ CERTIFICATION_ACTIONS: ActionTable = {
     "start_review": TransitionAction(TransitionForm, _simple(svc.certification_start_review)),
     "reject": TransitionAction(ReasonForm, _reasoned(svc.certification_reject)),
     "accept": TransitionAction(OptionalReasonForm, _noted(svc.certification_accept)),
-    "begin_stage1": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage1)),
-    "repeat_stage1": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage1)),
-    "begin_stage2": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage2)),
-    "new_stage2": TransitionAction(StagePlanForm, _plan(svc.certification_plan_stage2)),
+    "begin_stage1": TransitionAction(
+        StagePlanForm, _plan(svc.certification_plan_stage1), initial=_stage_plan(AuditKind.STAGE1)
+    ),
+    "repeat_stage1": TransitionAction(
+        StagePlanForm, _plan(svc.certification_plan_stage1), initial=_stage_plan(AuditKind.STAGE1)
+    ),
+    "begin_stage2": TransitionAction(
+        StagePlanForm, _plan(svc.certification_plan_stage2), initial=_stage_plan(AuditKind.STAGE2)
+    ),
+    "new_stage2": TransitionAction(
+        StagePlanForm, _plan(svc.certification_plan_stage2), initial=_stage_plan(AuditKind.STAGE2)
+    ),
     "submit_for_decision": TransitionAction(
         TransitionForm, _simple(svc.certification_submit_for_decision)
     ),

@@ -12,6 +12,7 @@ from django_fsm_log.models import StateLog
 from audits.models import AuditTimeCalculation
 from certificates.errors import CertificationError
 from certificates.models import Certification, State
+from certificates.services import certification_reject
 from certificates.services.applications import application_record_documents
 from clients.models import Application, ApplicationDocument, RequiredDocument, Site
 from tests.audits.factories import all_standards_auditor
@@ -515,3 +516,19 @@ def test_writes_refused_once_accepted(people, as_staff):
     response = as_staff.post(docs_url(application), {"on": "2026-01-16", "action": "all"})
     assert response.status_code == 200
     assert "intake of this application is closed" in response.content.decode()
+
+
+def test_a_client_applying_again_gets_its_last_standards_and_scope_proposed(people, as_staff):
+    application, cert = submitted(people)
+    # In progress: the scope is proposed, not the standard (it cannot be applied for now).
+    form = as_staff.get(new_url(cert.client)).context["form"]
+    assert form.initial["scope"] == application.scope
+    assert cert.standard_id not in (form.initial.get("standards") or [])
+    certification_reject(
+        certification=cert,
+        reason="Outside our scope",
+        by=people.staff,
+        on=datetime.date(2024, 9, 5),
+    )
+    form = as_staff.get(new_url(cert.client)).context["form"]
+    assert form.initial["standards"] == [cert.standard_id]

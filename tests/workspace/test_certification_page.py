@@ -35,6 +35,10 @@ def buttons(response) -> dict[str, bool]:
     enabled = {
         m.strip(): True for m in re.findall(r'<a class="button[^"]*"[^>]*>([^<]+)</a>', area)
     }
+    # One-click actions (the date is all they need): a small form with its submit button.
+    enabled |= {
+        m.strip(): True for m in re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', area)
+    }
     disabled = {
         m.strip(): False
         for m in re.findall(r"<button type=\"button\" disabled[^>]*>([^<]+)</button>", area)
@@ -102,10 +106,21 @@ def test_pdf_link_downloads_the_certificate(people, settings, tmp_path):
     assert signed_in(all_standards_auditor("outsider")).get(url).status_code == 404
 
 
+def open_form(response) -> str | None:
+    """The title of the action form shown open below the buttons, if any."""
+    html = response.content.decode()
+    area = html[html.index('id="action-form"') :]
+    found = re.search(r'<h2 id="action-title">([^<]+)</h2>', area)
+    return found.group(1).strip() if found else None
+
+
 def test_staff_sees_the_stage_actions_and_no_decisions(people):
     cert = build(people, State.ACCEPTED)
-    shown = buttons(page(signed_in(people.staff), cert))
-    assert shown == {"Plan stage 1": True}
+    response = page(signed_in(people.staff), cert)
+    # Planning stage 1 is the next step: its form is shown open, no button to open it.
+    assert buttons(response) == {}
+    assert open_form(response) == "Plan stage 1"
+    assert open_form(page(signed_in(people.decider), cert)) is None
     assert buttons(page(signed_in(people.decider), cert)) == {}
     assert page(signed_in(people.auditor), cert).status_code == 404
 

@@ -2,10 +2,12 @@
 driven by Playwright, as CB staff, an auditor and a decision maker each in their own browser.
 
 new client -> ISO/IEC 20000-1 application -> intake (documents, several files at once) -> audit
-time -> accept -> stage 1 (plan and team, the audit done by the auditor, report, close) ->
-stage 2 (the same, with a finding raised, its plan accepted, corrected and verified) -> submit
-for decision -> the decision maker grants on the decision page -> the certificate's PDF -> the
-public check on /verify/ -> suspension -> withdrawal.
+time -> accept -> stage 1 (the plan form, open, proposes dates and a team leader; the auditor
+records the audit held with its report; staff close it and plan stage 2 in one step) -> stage 2
+(started, a finding raised on the audit page, the report, the finding's plan accepted, corrected
+and verified; staff close it and submit for decision in one step) -> the decision maker grants
+on the decision page -> the certificate's PDF -> the public check on /verify/ -> suspension ->
+withdrawal.
 
 Every user action is counted (``Hands``): a click, a field filled, a file choice (several files
 chosen at once are one choice), an option picked: one each. Signing in is not counted. From the
@@ -18,7 +20,6 @@ fonts) are written to docs/screenshots/workspace-<page>.png for the README.
 Needs /usr/bin/chromium (apt `chromium`); without it the test skips, under CI=true it fails.
 """
 
-import datetime
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django_fsm_log.models import StateLog
 
 from certificates.models import Certification
 from clients.models import Client as ClientModel
@@ -197,9 +199,12 @@ def test_the_whole_journey_through_the_workspace(journey_people, live_server, tm
             application = journey.new_application(client, standard)
             journey.intake(application, files)
             cert = journey.accept(application)
-            journey.stage(cert, "begin_stage1", findings=False)
-            journey.stage(cert, "begin_stage2", findings=True)
-            journey.submit_for_decision(cert)
+            stage1 = journey.plan(cert, "begin_stage1")
+            shoot(staff, "certification")
+            journey.audit(stage1, findings=False)
+            stage2 = journey.close(stage1, then="begin_stage2")
+            journey.audit(stage2, findings=True)
+            journey.close(stage2, then="submit_for_decision")
             journey.grant(cert)
             granted_at = hands.count
             journey.certificate_pdf(cert)
@@ -311,11 +316,19 @@ class Journey:
             time.sleep(0.2)
 
     def take_certification_action(self, page, cert, name, fields=(), what=""):
-        """On the certification page: the action's button, its small form, its submit."""
+        """The action's form where the page offers it (shown open, or one click: the
+        certification's next step on the audit page just closed too); else on the
+        certification page: the action's button, its small form. Then its fields, its
+        submit."""
         hands = self.hands
         url = reverse("workspace:certification_action", args=[cert.pk, name])
-        hands.follow(page, url, what or name)
         form = page.locator(f'form[action="{url}"]')
+        if not form.count():
+            cert_url = reverse("workspace:certification", args=[cert.pk])
+            if _path(page.url).split("?")[0] != cert_url:
+                hands.follow(page, cert_url, "the certification")
+            if not form.count():
+                hands.follow(page, url, what or name)
         form.wait_for()
         self._fill(form, fields)
         hands.click(form.locator("button[type=submit]").first, f"{what or name}: submit")
@@ -366,55 +379,77 @@ class Journey:
         return targets[0]
 
     # -- the stages ----------------------------------------------------------------------------
-    def stage(self, cert, action, *, findings):
-        staff, auditor, hands = self.staff, self.auditor, self.hands
-        # The same lead auditor cannot be at two audits on one day: stage 2 is planned the day
-        # after stage 1 (and started today, as the audit dates allow).
-        day = local_today() + datetime.timedelta(days=0 if action == "begin_stage1" else 1)
-        today = day.isoformat()
-        leader = self.people.auditor
+    def plan(self, cert, action):
+        """Staff plan the stage on the certification page: the form is open and proposes the
+        dates (from the next working day the leader is free; stage 2 after stage 1 ended) and
+        a team leader; staff keep the dates and choose the journey's auditor when another is
+        proposed."""
         known = set(cert.audits.values_list("pk", flat=True))
-        cert_url = reverse("workspace:certification", args=[cert.pk])
-        if not staff.url.endswith(cert_url):
-            hands.follow(staff, cert_url, "the certification")
         self.take_certification_action(
-            staff,
-            cert,
-            action,
-            [("planned_start", today), ("planned_end", today), ("team_leader", leader.pk)],
-            what=action,
+            self.staff, cert, action, [("team_leader", self.people.auditor.pk)], what=action
         )
+        return self.planned(cert, known, action)
+
+    def planned(self, cert, known, action):
+        """The audit ``action`` planned: the journey's auditor leads it, on proposed dates."""
         audit = self.until(
             lambda: cert.audits.exclude(pk__in=known).first(), f"{action}: the audit planned"
         )
-        kind = audit.kind
-        if kind == "stage1":
-            shoot(staff, "certification")
+        assert audit.team_leader_id == self.people.auditor.pk, audit.team_leader_id
+        assert audit.planned_start > local_today(), audit.planned_start
+        assert audit.planned_end >= audit.planned_start, audit
+        if audit.kind == "stage2":
+            stage1 = cert.audits.get(kind="stage1")
+            assert audit.planned_start > stage1.actual_end, (audit.planned_start, stage1)
+        return audit
 
-        # The auditor: their audit from their home (the workspace's audit page), started,
-        # a finding raised on the auditor pages, the report submitted.
+    def audit(self, audit, *, findings):
+        """The auditor: their audit from their home (the workspace's audit page). Without
+        findings the audit is recorded held with its report in one step (started on its
+        first day, the report on its last: both through their rules); with findings it is
+        started, the finding raised on the page, the report submitted, the finding followed
+        up. The auditor acts today (the dates allow an early start)."""
+        auditor, kind = self.auditor, audit.kind
         self.home(auditor)
         if kind == "stage1":
             shoot(auditor, "home-auditor")
         self.open_audit(auditor, audit)
+        recommendation = "ready" if kind == "stage1" else "recommend"
+        held = reverse("workspace:audit_held", args=[audit.pk])
+        if not findings and auditor.locator(f'form[action="{held}"]').count():
+            self.take_form(
+                auditor,
+                held,
+                [("held-recommendation", recommendation)],
+                what="record the audit held with its report",
+            )
+            self.until(lambda: _state(audit) == "report_submitted", "audit report_submitted")
+            steps = list(
+                StateLog.objects.for_(audit)
+                .order_by("timestamp", "pk")
+                .values_list("transition", "source_state", "state")
+            )
+            assert steps == [
+                ("start", "planned", "in_progress"),
+                ("submit_report", "in_progress", "report_submitted"),
+            ], steps
+            assert audit.actual_start and audit.actual_end, audit
+            return
         self.take_form(
             auditor, reverse("workspace:audit_action", args=[audit.pk, "start"]), what="start"
         )
         self.until(lambda: _state(audit) == "in_progress", "audit in_progress")
         if findings:
-            audit_page = auditor.url
-            hands.follow(
-                auditor, reverse("audits:audit_detail", args=[audit.pk]), "raise a finding"
-            )
             self.take_form(
                 auditor,
-                reverse("audits:finding_raise", args=[audit.pk]),
-                [("grade", "major"), ("description", "Change records lack approval (8.5.1.3).")],
+                reverse("workspace:finding_raise", args=[audit.pk]),
+                [
+                    ("finding-grade", "major"),
+                    ("finding-description", "Change records lack approval (8.5.1.3)."),
+                ],
                 what="raise a major finding",
             )
             self.until(lambda: audit.findings.exists(), "finding raised")
-            hands.follow(auditor, _path(audit_page), "back to the audit")
-        recommendation = "ready" if kind == "stage1" else "recommend"
         self.take_form(
             auditor,
             reverse("workspace:audit_action", args=[audit.pk, "submit_report"]),
@@ -425,17 +460,34 @@ class Journey:
         if findings:
             self.follow_up(audit)
 
-        # Staff: the report to close, from their home.
+    def close(self, audit, *, then):
+        """Staff: the report to close, from their home, and the certification's next step
+        ``then`` (plan stage 2, submit for decision) — in one step where the audit page
+        offers "close and ..." (both through their rules), else one after the other. Returns
+        the audit ``then`` planned, if any."""
+        staff, cert = self.staff, audit.certification
+        known = set(cert.audits.values_list("pk", flat=True))
         self.home(staff)
         self.open_audit(staff, audit)
-        if kind == "stage2":
+        if audit.kind == "stage2":
             shoot(staff, "audit")
-        self.take_form(
-            staff,
-            reverse("workspace:audit_action", args=[audit.pk, "close"]),
-            what="close the audit",
-        )
-        self.until(lambda: _state(audit) == "closed", "audit closed")
+        fields = [("team_leader", self.people.auditor.pk)] if then == "begin_stage2" else []
+        combined = reverse("workspace:audit_close_then", args=[audit.pk, then])
+        if staff.locator(f'form[action="{combined}"]').count():
+            self.take_form(staff, combined, fields, what=f"close the audit and {then}")
+            self.until(lambda: _state(audit) == "closed", "audit closed")
+        else:
+            self.take_form(
+                staff,
+                reverse("workspace:audit_action", args=[audit.pk, "close"]),
+                what="close the audit",
+            )
+            self.until(lambda: _state(audit) == "closed", "audit closed")
+            self.take_certification_action(staff, cert, then, fields, what=then)
+        if then == "begin_stage2":
+            return self.planned(cert, known, then)
+        self.until(lambda: _state(cert) == "decision_pending", "cert decision_pending")
+        return None
 
     def follow_up(self, audit):
         """The finding's plan accepted, its correction recorded and verified by the auditor on
@@ -453,14 +505,6 @@ class Journey:
             self.take_form(page, url, fields, what=f"finding: {name}")
             self.until(lambda n=name: _state(finding) == DONE[n], f"finding {name}")
         self.until(lambda: _state(finding) == "verified", "finding verified")
-
-    def submit_for_decision(self, cert):
-        page = self.staff
-        url = reverse("workspace:certification", args=[cert.pk])
-        if not page.url.endswith(url):
-            self.hands.follow(page, url, "the certification")
-        self.take_certification_action(page, cert, "submit_for_decision", what="submit")
-        self.until(lambda: _state(cert) == "decision_pending", "cert decision_pending")
 
     def grant(self, cert):
         page, hands = self.decider, self.hands

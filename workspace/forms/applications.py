@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.services import application_open_problems
 from clients.models import Application, Standard
-from core.dates import local_today, not_after_today
+from core.dates import local_today, not_after_today, plausible_date
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MSG_OPERATING_AFTER_RECEIVED = _(
@@ -58,6 +58,9 @@ class IntakeFactsForm(forms.ModelForm):
             choices=[(code, name) for code, name in settings.LANGUAGES],
         )
         self.fields["received_on"].validators.append(not_after_today)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.validators.insert(0, plausible_date)
 
     def clean(self):
         data = super().clean()
@@ -92,6 +95,19 @@ class NewApplicationForm(IntakeFactsForm):
             standards = list(self.fields["standards"].queryset[:2])
             if len(standards) == 1:
                 self.initial.setdefault("standards", [standards[0].pk])
+            self._from_latest_application(client)
+
+    def _from_latest_application(self, client) -> None:
+        """A client applying again (after a rejection, refusal or withdrawal): the standards
+        of its latest application that may be applied for again, and its scope, proposed."""
+        latest = client.applications.order_by("-received_on", "-pk").first()
+        if latest is None:
+            return
+        self.initial.setdefault("scope", latest.scope)
+        active = self.fields["standards"].queryset
+        again = [s for s in latest.standards.all() if s in active]
+        if again and not application_open_problems(client=client, standards=again):
+            self.initial.setdefault("standards", [s.pk for s in again])
 
     def clean(self):
         data = super().clean()
@@ -109,7 +125,9 @@ class NewApplicationForm(IntakeFactsForm):
 
 
 class AcceptForm(forms.Form):
-    on = forms.DateField(label=_("Accepted on"), widget=DATE, validators=[not_after_today])
+    on = forms.DateField(
+        label=_("Accepted on"), widget=DATE, validators=[plausible_date, not_after_today]
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "accept_%s")  # several date fields on one page
@@ -119,7 +137,9 @@ class AcceptForm(forms.Form):
 class ReceiveForm(forms.Form):
     """The checklist's common inputs: the day ticked documents were received."""
 
-    on = forms.DateField(label=_("Received on"), widget=DATE, validators=[not_after_today])
+    on = forms.DateField(
+        label=_("Received on"), widget=DATE, validators=[plausible_date, not_after_today]
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "receive_%s")

@@ -28,6 +28,12 @@ from core.transitions import transition_label
 
 from ..access import workspace_page
 
+# The next step of a certification whose form is shown open where it is offered: planning
+# the stage the rules allow now (the form proposes dates and a team leader).
+OPEN_FORMS = ("begin_stage1", "begin_stage2")
+# Actions whose form is only the date (today): one click where they are offered.
+ONE_CLICK = ("start_review", "submit_for_decision")
+
 
 def load_certification(request, pk) -> Certification:
     """The certification ``request.user`` may see, else 404 (never confirming it exists)."""
@@ -53,18 +59,57 @@ def page_facts(cert) -> dict:
     }
 
 
+def next_steps(cert, user, cert_offers, *, next_url: str) -> dict:
+    """What the page shows ready to take beside the buttons: ``quick`` {name: form} of the
+    one-click actions allowed now, and ``open``: the stage plan allowed now with its form
+    (proposed dates and team leader), or None."""
+    allowed = [o for o in cert_offers if o.allowed]
+    quick = {
+        o.name: action_form(cert, CERTIFICATION_ACTIONS, o.name)
+        for o in allowed
+        if o.name in ONE_CLICK
+    }
+    step = next((o for o in allowed if o.name in OPEN_FORMS), None)
+    opened = None
+    if step is not None:
+        opened = {
+            "name": step.name,
+            "label": step.label,
+            "form": action_form(cert, CERTIFICATION_ACTIONS, step.name),
+            "blockers": step.blockers,
+            "next": next_url,
+            "action_url": reverse("workspace:certification_action", args=[cert.pk, step.name]),
+        }
+    return {"quick": quick, "open": opened}
+
+
+def certification_steps(cert, user, *, next_url: str) -> dict:
+    """The certification's next steps offered on another page (the audit page once the audit
+    is closed): ``offers`` the allowed one-click and stage-plan actions, with ``quick`` and
+    ``open`` as ``next_steps`` gives them; ``cert``; ``next`` where to go afterwards."""
+    wanted = [
+        o
+        for o in offers(cert, CERTIFICATION_ACTIONS, user)
+        if o.allowed and o.name in ONE_CLICK + OPEN_FORMS
+    ]
+    steps = next_steps(cert, user, wanted, next_url=next_url)
+    return {**steps, "offers": wanted, "cert": cert, "next": next_url}
+
+
 @workspace_page()
 def certification(request, pk):
     cert = load_certification(request, pk)
     audits = certification_audits(cert, request.user)
     versions = certificate_versions(cert, request.user)
+    cert_offers = offers(cert, CERTIFICATION_ACTIONS, request.user)
     context = {
         "cert": cert,
         "facts": page_facts(cert),
         "audits": audits,
         "versions": versions,
         "entries": timeline(cert, request.user, audits=audits, versions=versions),
-        "offers": offers(cert, CERTIFICATION_ACTIONS, request.user),
+        "offers": cert_offers,
+        "steps": next_steps(cert, request.user, cert_offers, next_url=request.get_full_path()),
     }
     return render(request, "workspace/certifications/certification.html", context)
 
