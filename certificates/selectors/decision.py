@@ -10,11 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Value
 
 from audits.impartiality import decision_conflicts
 from audits.models import Audit, AuditKind, AuditRole, AuditState, RelationshipDeclaration
 from core.need_to_know import visible
+from infra.paging import MergedRows
 
 from ..models import Certification, Decision, State
 from ..rules import DECIDED_AUDIT_KINDS
@@ -142,31 +143,57 @@ def decision_summary(cert, user, *, on: datetime.date) -> DecisionSummary:
     )
 
 
-def awaiting_decision(user):
-    """Certifications awaiting a decision, as ``user`` may see them: submitted for decision,
-    or active / expired with a closed recertification audit no decision covers yet. The ones
-    ``user`` is the designated decision maker of first, then the longest waiting."""
+def awaiting_decision_parts(rows) -> tuple:
+    """The two kinds of file awaiting a decision among ``rows``: submitted for decision, and
+    active / expired with a closed recertification audit of this cycle no decision covers yet.
+    Each is served by an index (certifications by state and since when; the few closed,
+    undecided recertification audits); together, in one OR, by none."""
     waiting = Audit.objects.filter(
         kind=AuditKind.RECERTIFICATION, state=AuditState.CLOSED, decision__isnull=True
     )
-    # The closed, undecided recertification audits are few: their certifications first (an
-    # index on the audits), then the cycle checked on those only.
     of_this_cycle = waiting.filter(certification=OuterRef("pk"), cycle=OuterRef("cycle"))
-    rows = visible(Certification.objects.all(), user).filter(
-        Q(state=State.DECISION_PENDING)
-        | Q(
-            state__in=[State.ACTIVE, State.EXPIRED],
-            pk__in=waiting.values("certification_id"),
+    submitted = rows.filter(state=State.DECISION_PENDING)
+    recertified = rows.filter(
+        Exists(of_this_cycle),
+        state__in=[State.ACTIVE, State.EXPIRED],
+        pk__in=waiting.values("certification_id"),
+    )
+    return submitted, recertified
+
+
+def awaiting_decision_of(rows):
+    """The certifications of ``rows`` awaiting a decision (the one definition: the decisions
+    list and the home page's count): the union of ``awaiting_decision_parts``. Unordered."""
+    submitted, recertified = awaiting_decision_parts(rows)
+    return rows.filter(
+        pk__in=submitted.order_by().values("pk").union(recertified.order_by().values("pk"))
+    )
+
+
+def _longest_waiting_first(row):
+    # The querysets' own order: no date (a file from before state_since was recorded) last.
+    return (row.state_since or datetime.date.max, row.pk)
+
+
+def awaiting_decision(user) -> MergedRows:
+    """Certifications awaiting a decision, as ``user`` may see them: the ones ``user`` is the
+    designated decision maker of first, then the others; each longest waiting first. Rows for
+    ``infra.paging.window`` and exports, read set by set (``MergedRows``): no sort of every
+    file pending. ``row.mine`` is 0 for mine, 1 for the others'."""
+    rows = visible(Certification.objects.all(), user).select_related(
+        "client", "standard", "decision_maker"
+    )
+    groups = []
+    for flag, narrow in (
+        (0, lambda qs: qs.filter(decision_maker_id=user.pk)),
+        (1, lambda qs: qs.exclude(decision_maker_id=user.pk)),
+    ):
+        groups.append(
+            [
+                narrow(part)
+                .annotate(mine=Value(flag))
+                .order_by(F("state_since").asc(nulls_last=True), "pk")
+                for part in awaiting_decision_parts(rows)
+            ]
         )
-        & Exists(of_this_cycle)
-    )
-    mine = Case(
-        When(decision_maker_id=user.pk, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return (
-        rows.select_related("client", "standard", "decision_maker")
-        .annotate(mine=mine)
-        .order_by("mine", "state_since", "pk")
-    )
+    return MergedRows(groups, key=_longest_waiting_first)

@@ -90,6 +90,12 @@ def capped_count(qs, limit: int | None = None) -> tuple[int, bool]:
     return (limit - 1, True) if count >= limit else (count, False)
 
 
+def summed_count(querysets) -> tuple[int, bool]:
+    """``capped_count`` of disjoint querysets added up (capped when any of them is)."""
+    counts = [capped_count(qs) for qs in querysets]
+    return sum(count for count, _capped in counts), any(capped for _count, capped in counts)
+
+
 def shown_count(count: int, capped: bool) -> str:
     """A count as the page prints it: "999+" beyond the limit."""
     return f"{count}+" if capped else str(count)

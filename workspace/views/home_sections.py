@@ -4,7 +4,6 @@ words, links) is in home_lines.py; the rows come from the worklist selectors."""
 
 import datetime
 
-from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,6 +11,7 @@ from audits.models import Audit, Finding
 from audits.selectors import worklist as audit_work
 from certificates.models import Certification
 from certificates.selectors import worklist as cert_work
+from certificates.selectors.decision import awaiting_decision, awaiting_decision_parts
 from core.need_to_know import visible
 from core.policy import policy
 
@@ -22,7 +22,6 @@ from .home_lines import (
     Section,
     audit_detail,
     auditor_audit_url,
-    capped_count,
     cert_detail,
     cert_url,
     closeness_tone,
@@ -33,6 +32,7 @@ from .home_lines import (
     overdue_by,
     shown_count,
     staff_audit_url,
+    summed_count,
     waiting_for,
 )
 
@@ -168,7 +168,8 @@ def staff_section(user, today: datetime.date) -> Section:
             _("Finding deadlines passed"),
             audit_work.findings_overdue(findings, on=today),
             finding_item,
-            url=link(audits_url, query={"findings": "overdue"}),
+            # Every state: a finding's deadline can pass after its audit closed.
+            url=link(audits_url, query={"findings": "overdue", "state": "all"}),
             tone="bad",
             day_label=_("Deadline"),
         ),
@@ -299,19 +300,18 @@ def decider_section(user, today: datetime.date) -> Section:
             tags=[str(_("expired on %(day)s") % {"day": c.expiry_date.isoformat()})],
         )
 
-    pending = cert_work.awaiting_decision(certs)
-    mine = cert_work.assigned_to(pending, user)
-    # Mine first, then the longest waiting: two short queries rather than one sort of every
-    # file pending.
-    rows = list(mine.annotate(mine=Value(True))[:ITEMS])
-    if len(rows) < ITEMS:
-        others = pending.exclude(decision_maker_id=user.pk).annotate(mine=Value(False))
-        rows += list(others[: ITEMS - len(rows)])
+    # The decisions list's definition and order (a recertification file waiting too; mine
+    # first, then the longest waiting), so the count and the list it links to agree. Its two
+    # sets are counted apart: each is an index walk, their OR is a scan of every file.
+    parts = awaiting_decision_parts(certs)
+    rows = list(awaiting_decision(user)[:ITEMS])
+    for row in rows:
+        row.mine = row.mine == 0  # decision_item tags mine
     lines = [
         make_line(
             "awaiting_decision",
             _("Files awaiting decision"),
-            pending,
+            parts[0],
             decision_item,
             rows=rows,
             url=link("workspace:decisions"),
@@ -319,7 +319,13 @@ def decider_section(user, today: datetime.date) -> Section:
             day_label=_("Submitted"),
         )
     ]
-    mine_count, mine_capped = capped_count(mine) if lines[0].count else (0, False)
+    if len(rows) == ITEMS:
+        lines[0].count, lines[0].capped = summed_count(parts)
+    mine_count, mine_capped = (
+        summed_count([cert_work.assigned_to(part, user) for part in parts])
+        if lines[0].count
+        else (0, False)
+    )
     if mine_count:
         lines[0].hint = ngettext(
             "%(count)s assigned to you", "%(count)s assigned to you", mine_count
@@ -414,10 +420,11 @@ def auditor_section(user, today: datetime.date) -> Section:
 
         return item
 
-    def mine(*states):
-        return link("workspace:audits", query={"mine": "yes", "state": list(states)}) or link(
-            "audits:my_audits"
-        )
+    def mine(*states, team="yes", **more):
+        """The audit list of ``user``'s audits in ``states`` (with the ``more`` filters of the
+        line: the same rows it counts), else the auditor's own page."""
+        query = {"mine": team, "state": list(states), **more}
+        return link("workspace:audits", query=query) or link("audits:my_audits")
 
     lines = [
         make_line(
@@ -433,7 +440,7 @@ def auditor_section(user, today: datetime.date) -> Section:
             _("Reports to submit"),
             audit_work.reports_to_submit(user),
             report_item,
-            url=mine("in_progress"),
+            url=mine("in_progress", team="lead"),
             tone="warn",
             day_label=_("Last day"),
         ),
@@ -442,7 +449,7 @@ def auditor_section(user, today: datetime.date) -> Section:
             _("Plans to accept"),
             audit_work.plans_to_accept(user),
             finding_item("plan_due"),
-            url=mine("open"),
+            url=mine("all", findings="plans"),
             tone="warn",
             day_label=_("Plan due"),
         ),
@@ -451,7 +458,7 @@ def auditor_section(user, today: datetime.date) -> Section:
             _("Corrections to record"),
             audit_work.corrections_to_record(user),
             finding_item("correction_due"),
-            url=mine("open"),
+            url=mine("all", findings="corrections"),
             day_label=_("Correction due"),
         ),
         make_line(
@@ -459,7 +466,7 @@ def auditor_section(user, today: datetime.date) -> Section:
             _("Corrections to verify"),
             audit_work.corrections_to_verify(user),
             finding_item("verification_due"),
-            url=mine("open"),
+            url=mine("all", findings="verify"),
             tone="warn",
             day_label=_("Verification due"),
         ),
