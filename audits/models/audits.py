@@ -215,6 +215,12 @@ class Audit(RuleMixin, FSMModelMixin, models.Model):
                 fields=["planned_start", "id"], name="audit_open_start", condition=OPEN_AUDIT
             ),
             models.Index(fields=["due_by", "id"], name="audit_open_due", condition=OPEN_AUDIT),
+            # The planning board's audits without a team, by start (few of the planned ones).
+            models.Index(
+                fields=["planned_start", "id"],
+                name="audit_unstaffed_start",
+                condition=models.Q(state="planned", team_leader__isnull=True),
+            ),
             models.Index(
                 fields=["certification"],
                 name="audit_undecided",

@@ -130,3 +130,36 @@ def test_queries_bounded_by_the_weeks(audits, people):
     # An audit outside the weeks shown is not on the board.
     far = planning_board(start=D(2040, 1, 2), weeks=8, today=D(2026, 12, 7))
     assert not far.unassigned and not any(any(c) for r in far.rows for c in r.cells)
+
+
+def test_the_board_shows_its_auditors_a_page_at_a_time(audits, people, monkeypatch):
+    """The rows come AUDITORS_PER_PAGE at a time by name, and only the bookings of the
+    auditors shown are read: the page costs the same for 20 auditors or 2,000."""
+    from audits.selectors import planning as board_module
+
+    monkeypatch.setattr(board_module, "AUDITORS_PER_PAGE", 1)
+    running = audits.running  # led by people.auditor
+    people.auditor.first_name, people.auditor.last_name = "建华", "王"
+    people.auditor.save()
+    start = week_start(running.planned_start)
+    first = planning_board(start=start, weeks=4, today=local_today(), auditor_page=1)
+    assert first.auditors_total >= 3 and first.more_auditors and len(first.rows) == 1
+    pages = [
+        planning_board(start=start, weeks=4, today=local_today(), auditor_page=n)
+        for n in range(1, first.auditors_total + 1)
+    ]
+    shown = [row.person for page in pages for row in page.rows]
+    assert len(shown) == len(set(shown)) == first.auditors_total  # each once, by name
+    assert shown == sorted(shown, key=lambda u: (u.last_name, u.first_name, u.username))
+    (theirs,) = [page for page in pages if page.rows[0].person == people.auditor]
+    assert any(slot.audit == running for cell in theirs.rows[0].cells for slot in cell)
+    team = {running.team_leader_id, *running.members.values_list("pk", flat=True)}
+    others = [page for page in pages if page.rows[0].person.pk not in team]
+    assert others
+    assert not any(slot.audit == running for p in others for c in p.rows[0].cells for slot in c)
+    # A page past the last shows the last; the page links keep the weeks chosen.
+    beyond = planning_board(start=start, weeks=4, today=local_today(), auditor_page=99)
+    assert beyond.auditor_page == beyond.auditors_total
+    page = signed_in(people.staff).get(BOARD, {"weeks": 4, "auditors": 2}).content.decode()
+    assert "auditors=3" in page or not beyond.more_auditors
+    assert "weeks=4" in page and "auditors=1" in page

@@ -48,7 +48,8 @@ def board(request):
         messages.warning(request, MSG_BAD_WEEK % {"value": raw})
         start = planning.week_start(today)
     weeks = _weeks(request)
-    data = planning.planning_board(start=start, weeks=weeks, today=today)
+    page = parse_int(request.GET.get("auditors") or "1", maximum=10_000) or 1
+    data = planning.planning_board(start=start, weeks=weeks, today=today, auditor_page=page)
     for audit in data.late:
         audit.late_kind = planning.late_reason(audit, today)
     step = datetime.timedelta(weeks=weeks)
