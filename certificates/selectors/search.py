@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from audits.access import is_office
 from audits.models import Audit, AuditState
 from clients.models import Client
 from clients.selectors.search import client_search
@@ -87,6 +88,21 @@ def _audits(user) -> QuerySet:
     )
 
 
+# An auditor's clients are read first when they are at most this many: a common two-character
+# name matches a hundred thousand clients through the name index, and intersecting them with
+# the auditor's few took up to 400 ms; filtering the auditor's few by name takes a few.
+FEW_CLIENTS = 2000
+
+
+def _clients(user) -> QuerySet:
+    """The clients ``user`` may see, as the name search reads them best."""
+    clients = visible(Client.objects.all(), user)
+    if is_office(user):
+        return clients
+    ids = list(clients.order_by().values_list("pk", flat=True)[: FEW_CLIENTS + 1])
+    return clients if len(ids) > FEW_CLIENTS else Client.objects.filter(pk__in=ids)
+
+
 def search(text: str, *, user, limit: int = GROUP_LIMIT) -> SearchResults:
     """What ``text`` means to ``user``: the clients (name, credit code, city), their
     certifications (the numbered one first) and their audits (open ones first, soonest
@@ -96,9 +112,7 @@ def search(text: str, *, user, limit: int = GROUP_LIMIT) -> SearchResults:
     if not text:
         return results
     results.number_hit = certification_by_number(_certifications(user), text)
-    clients, results.more_clients = client_search(
-        visible(Client.objects.all(), user), text, limit=limit
-    )
+    clients, results.more_clients = client_search(_clients(user), text, limit=limit)
     results.clients = clients
     client_ids = [c.pk for c in clients]
 
