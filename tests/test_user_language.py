@@ -64,8 +64,8 @@ def test_digest_in_each_recipients_language_in_one_send_run(major, people):
     assert "客户的计划应于 2025-01-17 前提交但尚未被接受" in chinese.body
     assert "These deadlines" not in chinese.body
     assert "The client's plan" not in chinese.body
-    # Its links open the admin in Chinese too.
-    assert f"/zh-hans/admin/audits/finding/{major.pk}/change/" in chinese.body
+    # Its links open the workspace in Chinese too: the finding on its audit's page.
+    assert f"/zh-hans/work/audits/{major.audit_id}/#finding-{major.pk}" in chinese.body
 
     english = _mail_to(people.staff)
     count = Reminder.objects.filter(recipient=people.staff).count()
@@ -75,7 +75,7 @@ def test_digest_in_each_recipients_language_in_one_send_run(major, people):
     assert "Finding plan overdue" in english.body
     assert "The client's plan was due by 2025-01-17 and has not been accepted" in english.body
     assert "/zh-hans/" not in english.body
-    assert f"http://127.0.0.1:8000/admin/audits/finding/{major.pk}/change/" in english.body
+    assert f"http://127.0.0.1:8000/work/audits/{major.audit_id}/#finding-{major.pk}" in english.body
 
 
 def test_dry_run_digests_in_the_recipients_language(major, people):
