@@ -25,6 +25,7 @@ from core.notes import note_text
 from core.transitions import transition_label
 from reminders.models import Reminder
 
+from ..bulk import OPENED, UPDATED
 from ..models import Certificate, Certification, Decision, DecisionOutcome
 from ..services.decisions import DESIGNATE_DECISION_MAKER
 from ..services.stages import RECORD_SURVEILLANCE
@@ -35,6 +36,10 @@ LIMIT = 200
 OTHER_CHANGES = {
     RECORD_SURVEILLANCE: _("Surveillance counted"),
     DESIGNATE_DECISION_MAKER: _("Decision maker designated"),
+    # The history rows of the bulk writes (certificates/bulk.py): opening from an application
+    # or a client list, and a client list's re-scoping.
+    OPENED: _("Certification opened"),
+    UPDATED: _("Certification updated from a client list"),
 }
 
 
