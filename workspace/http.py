@@ -54,3 +54,14 @@ def safe_next(request, default=None):
     ):
         return target
     return default
+
+
+# Control characters (NUL and the rest of C0 but tab and newline): PostgreSQL refuses a NUL in
+# a text value, and none of them is something a person searches for.
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+
+def query_text(request, name: str, *, max_length: int = 200) -> str:
+    """The text of query parameter ``name``, without control characters, at most
+    ``max_length`` characters; "" when absent."""
+    return (request.GET.get(name) or "").translate(_CONTROL)[:max_length]

@@ -180,3 +180,22 @@ def test_bad_query_values_answer_a_page(people, url):
 def test_planning_out_of_range_start_says_so(people):
     response = signed_in(people.staff).get("/work/planning/?start=0001-01-01", follow=True)
     assert "is not a week" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/work/search/",
+        "/work/clients/",
+        "/work/applications/",
+        "/work/certifications/",
+        "/work/audits/",
+        "/work/decisions/",
+        "/work/extensions/",
+        "/work/reminders/",
+    ],
+)
+def test_a_nul_character_in_any_text_gives_a_page(as_staff, url):
+    """PostgreSQL refuses a NUL in a text value: no parameter carries one to the database."""
+    response = as_staff.get(url, {"q": "北京\x00", "state": "\x00", "page": "\x00"})
+    assert response.status_code == 200

@@ -46,7 +46,17 @@ def test_board_places_audits_unavailability_and_lists(audits, people):
     running = audits.running  # confirmed, led by people.auditor, in progress
     people.auditor.first_name, people.auditor.last_name = "建华", "王"
     people.auditor.save()
-    leave(people.auditor2, running.planned_start, running.planned_start, note="家中有事")
+    # A day in the weeks shown that auditor2 (a member of the running audit) is not booked:
+    # PostgreSQL's exclusion constraint refuses two bookings of one person on one day.
+    day = next(
+        running.planned_start + datetime.timedelta(days=n)
+        for n in range(1, 28)
+        if not people.auditor2.bookings.filter(
+            starts_on__lte=running.planned_start + datetime.timedelta(days=n),
+            ends_on__gte=running.planned_start + datetime.timedelta(days=n),
+        ).exists()
+    )
+    leave(people.auditor2, day, day, note="家中有事")
     client = signed_in(people.staff)
     page = client.get(BOARD, {"start": week_of(running.planned_start), "weeks": 4}).content.decode()
     assert page.count('<th scope="col" class="week">') == 4

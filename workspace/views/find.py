@@ -15,6 +15,7 @@ from certificates.selectors.search import GROUP_LIMIT
 from certificates.selectors.search import search as search_records
 
 from ..access import workspace_page
+from ..http import query_text
 from .lists import urlpatterns as list_urlpatterns
 
 
@@ -27,7 +28,7 @@ def _certification_url(certification) -> str | None:
 
 @workspace_page()
 def search(request):
-    text = request.GET.get("q", "")
+    text = query_text(request, "q")
     results = search_records(text, user=request.user, limit=GROUP_LIMIT)
     hit = results.number_hit
     if (
