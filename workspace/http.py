@@ -6,7 +6,11 @@ arithmetic."""
 
 import datetime
 
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
 
@@ -65,3 +69,17 @@ def query_text(request, name: str, *, max_length: int = 200) -> str:
     """The text of query parameter ``name``, without control characters, at most
     ``max_length`` characters; "" when absent."""
     return (request.GET.get(name) or "").translate(_CONTROL)[:max_length]
+
+
+def action_done(request, label, target: str, notices=()):
+    """The answer to an action taken: "Done: <label>." and the ``notices`` ((level, text):
+    "warning" or info) as messages, then to ``target``; htmx is told to load it (a 204 with
+    HX-Redirect) rather than swap a redirect's page into the form."""
+    messages.success(request, _("Done: %(action)s.") % {"action": label})
+    for level, text in notices:
+        (messages.warning if level == "warning" else messages.info)(request, text)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)

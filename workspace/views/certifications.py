@@ -6,11 +6,9 @@ transition taken through certificates.actions (core/actions.py ``take``) and its
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 
 from certificates.actions import CERTIFICATION_ACTIONS, before_action, notices_after
 from certificates.documents import certificate_pdf_file, certificate_pdf_name
@@ -27,6 +25,8 @@ from core.need_to_know import visible
 from core.transitions import transition_label
 
 from ..access import workspace_page
+from ..http import action_done, safe_next
+from . import gaps
 
 # The next step of a certification whose form is shown open where it is offered: planning
 # the stage the rules allow now (the form proposes dates and a team leader).
@@ -110,6 +110,8 @@ def certification(request, pk):
         "entries": timeline(cert, request.user, audits=audits, versions=versions),
         "offers": cert_offers,
         "steps": next_steps(cert, request.user, cert_offers, next_url=request.get_full_path()),
+        # Who decides: the designation form (staff), workspace/views/gaps.py.
+        "designation": gaps.designation(cert, request),
     }
     return render(request, "workspace/certifications/certification.html", context)
 
@@ -117,24 +119,12 @@ def certification(request, pk):
 def _next_url(request, cert) -> str:
     """Where to go after the action: the page it was taken from (same site only), else the
     certification page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("workspace:certification", args=[cert.pk])
+    return safe_next(request, reverse("workspace:certification", args=[cert.pk]))
 
 
 def _done(request, cert, name, before):
-    messages.success(request, _("Done: %(action)s.") % {"action": transition_label(cert, name)})
-    for level, text in notices_after(before):
-        (messages.warning if level == "warning" else messages.info)(request, text)
-    target = _next_url(request, cert)
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    label = transition_label(cert, name)
+    return action_done(request, label, _next_url(request, cert), notices_after(before))
 
 
 @workspace_page()
@@ -168,7 +158,7 @@ def certification_action(request, pk, name):
     }
     template = "workspace/certifications/action.html"
     if getattr(request, "htmx", False):
-        template = "workspace/certifications/_action_form.html"
+        template = "workspace/_action_form.html"
     return render(request, template, context)
 
 

@@ -10,7 +10,7 @@ table shared with the admin (certificates/actions_scope.py, core/actions.py ``ta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from infra.paging import window
 
 from ..access import Role, workspace_page
 from ..forms.scope_extensions import ScopeExtensionApplyForm
-from ..http import parse_int, safe_next
+from ..http import action_done, parse_int, safe_next
 from .certifications import load_certification
 
 APPLY_PERMISSION = "certificates.review_application"
@@ -189,17 +189,8 @@ def _next_url(request, extension) -> str:
 
 
 def _done(request, extension, name, before):
-    messages.success(
-        request, _("Done: %(action)s.") % {"action": transition_label(extension, name)}
-    )
-    for level, text in notices_after(before):
-        (messages.warning if level == "warning" else messages.info)(request, text)
-    target = _next_url(request, extension)
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    label = transition_label(extension, name)
+    return action_done(request, label, _next_url(request, extension), notices_after(before))
 
 
 @workspace_page()
@@ -239,7 +230,7 @@ def scope_extension_action(request, pk, name):
     }
     template = "workspace/extensions/action.html"
     if getattr(request, "htmx", False):
-        template = "workspace/extensions/_action_form.html"
+        template = "workspace/_action_form.html"
     return render(request, template, context)
 
 
