@@ -138,7 +138,8 @@ def page_path(reminder: Reminder) -> str:
     certification, or the step the reminder asks for, e.g. suspend; the audit; a finding on its
     audit's page), in the active language. The reminders app only names the workspace's pages
     (workspace/urls.py), it does not import them. Subjects without a workspace page (the
-    CertSearch upload record) link to the admin."""
+    the CertSearch upload month on the workspace's CertSearch page); the admin only without
+    the workspace."""
     ct, pk = reminder.content_type, reminder.object_id
     subject = f"{ct.app_label}.{ct.model}"
     try:
@@ -151,6 +152,8 @@ def page_path(reminder: Reminder) -> str:
             return reverse("workspace:audit", args=[pk])
         if subject == "audits.finding" and reminder.subject is not None:
             return reverse("workspace:audit", args=[reminder.subject.audit_id]) + f"#finding-{pk}"
+        if subject == "certificates.certsearchupload":
+            return reverse("workspace:certsearch") + f"#month-{pk}"
     except NoReverseMatch:  # a deployment without the workspace
         pass
     return admin_path(reminder)

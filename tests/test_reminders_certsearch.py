@@ -86,7 +86,8 @@ def test_digest_line_links_to_the_months_record(people):
     upload = CertSearchUpload.objects.get()
     assert "IAF CertSearch upload 2026-12" in message.body
     assert "Upload this month's export to IAF CertSearch by 2026-12-31" in message.body
-    assert f"/admin/certificates/certsearchupload/{upload.pk}/change/" in message.body
+    # The workspace's CertSearch page, where the month is downloaded and marked uploaded.
+    assert f"/work/certsearch/#month-{upload.pk}" in message.body
 
 
 def test_staff_record_the_upload_in_the_admin(client, people):

@@ -101,10 +101,10 @@ def test_auditor_opens_their_audit(people):
     assert signed_in(people.auditor).get(urlsplit(url).path).status_code == 200
 
 
-def test_subject_without_a_workspace_page_links_to_the_admin(people):
+def test_the_certsearch_upload_links_to_its_workspace_page(people):
     upload = CertSearchUpload.objects.create(month=D(2026, 12, 1))
     rows = [remind(upload, ReminderKind.CERTSEARCH_UPLOAD_DUE, people.staff, D(2026, 12, 31))]
-    assert page_path(rows[0]) == f"/admin/certificates/certsearchupload/{upload.pk}/change/"
+    assert page_path(rows[0]) == f"/work/certsearch/#month-{upload.pk}"
 
 
 def test_deleted_finding_falls_back_to_the_admin_path(people):

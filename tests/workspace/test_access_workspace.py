@@ -42,7 +42,13 @@ from django.urls.exceptions import Resolver404
 from django.utils import translation
 
 from audits.models import Audit, Finding
-from certificates.models import Certificate, Certification, Decision, ScopeExtension
+from certificates.models import (
+    Certificate,
+    Certification,
+    CertSearchUpload,
+    Decision,
+    ScopeExtension,
+)
 from clients.models import Application, ApplicationDocument, Contact, ImportJob, Site
 from clients.models import Client as ClientModel
 from core.dates import local_today
@@ -74,6 +80,7 @@ SEGMENT_MODELS = {
     "certificates": Certificate,
     "extensions": ScopeExtension,
     "imports": ImportJob,
+    "certsearch": CertSearchUpload,
 }
 # Arguments that name a transition of the object before them.
 TRANSITION_ARGUMENTS = {"name", "action", "transition"}
@@ -753,6 +760,8 @@ def may_post(user, match) -> bool | None:
         )
     ):
         return any(user.has_perm(p) for p in OFFICE_WRITES)
+    if name.startswith("certsearch"):
+        return user.is_active and user.has_perm("certificates.manage_certification")
     if name.startswith(("certification", "scope_extension")):
         return user.has_perm("certificates.manage_certification")
     return None

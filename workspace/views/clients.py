@@ -10,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Site
 from clients.selectors.client_page import client_page
+from clients.services import ADD_PENALTY
 from core.need_to_know import visible
 from core.transitions import transition_label
 
 from ..access import Role, workspace_page
 from ..forms.clients import ClientForm, ContactFormSet, SiteFormSet
+from ..forms.gaps import PenaltyForm
 
 MSG_CREATED = _("Client %(name)s recorded.")
 MSG_SAVED = _("Client %(name)s saved.")
@@ -49,6 +51,8 @@ def client(request, pk):
             "page": page,
             "may_edit": Role.STAFF in request.roles,
             "office": bool(request.roles & {Role.STAFF, Role.DECIDER}),
+            # Staff record a penalty they found here (workspace/views/gaps.py).
+            "penalty_form": PenaltyForm() if request.user.has_perm(ADD_PENALTY) else None,
         },
     )
 

@@ -23,6 +23,7 @@ from infra.exports import FORMATS, Column, export_response
 from infra.paging import window
 
 from ..access import OFFICE, workspace_page
+from . import gaps
 from .certifications import load_certification, page_facts
 
 EXPORT_COLUMNS = [
@@ -106,6 +107,8 @@ def decision(request, pk):
         "summary": summary,
         "decisions": _decision_forms(cert, request.user, bound),
         "may_decide": request.user.has_perm("certificates.decide_certification"),
+        # A file without a decision maker: staff designate one here (workspace/views/gaps.py).
+        "designation": None if cert.decision_maker_id else gaps.designation(cert, request),
     }
     return render(request, "workspace/decisions/decision.html", context)
 

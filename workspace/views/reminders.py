@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from certificates.certsearch import MANAGE_PERMISSION as CERTSEARCH_PERMISSION
 from core.dates import local_today
 from core.names import person_name
 from infra.exports import FORMATS, Column, export_response
@@ -50,8 +51,9 @@ class Entry:
 
 def subject_url(reminder: Reminder, user) -> str | None:
     """Where the reminder's work gets done in the workspace: the certification (or the step a
-    reminder asks for, e.g. suspend), the audit (a finding's audit); the admin for the
-    CertSearch upload record, to those who may change it."""
+    reminder asks for, e.g. suspend), the audit (a finding's audit), the CertSearch page for
+    the month's upload (to those who may record it); else the admin, to those who may change
+    the record."""
     model = reminder.content_type.model
     if model == "certification":
         step = KIND_TRANSITIONS.get(reminder.kind)
@@ -67,6 +69,10 @@ def subject_url(reminder: Reminder, user) -> str | None:
     if model == "finding":
         subject = reminder.subject
         return link("workspace:audit", subject.audit_id) if subject is not None else None
+    if model == "certsearchupload" and user.has_perm(CERTSEARCH_PERMISSION):
+        url = link("workspace:certsearch")
+        if url:
+            return f"{url}#month-{reminder.object_id}"
     app_label = reminder.content_type.app_label
     if user.has_perm(f"{app_label}.change_{model}"):
         return admin_path(reminder)
