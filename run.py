@@ -14,6 +14,7 @@ port served; the links in mail and the QR codes on certificates point at it unle
 CERTBODY_PUBLIC_BASE_URL says otherwise.
 """
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -96,55 +97,69 @@ def up() -> None:
     # links to the address the app is served on.
     env = dict(os.environ, PYTHONUNBUFFERED="1", PORT=port)
     env["CERTBODY_PUBLIC_BASE_URL"] = public_base_url(port)
-    procs = [
-        subprocess.Popen(
-            [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT, env=env
-        ),
-        subprocess.Popen(
-            [
-                str(BIN / "celery"),
-                "-A",
-                "certbody",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "info",
-                "--concurrency",
-                "2",
-                "--schedule",
-                str(ROOT / "var" / "celerybeat-schedule"),
-            ],
-            cwd=ROOT,
-            env=env,
-        ),
+    commands = [
+        [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}"],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "certbody",
+            "worker",
+            "--beat",
+            "--loglevel",
+            "info",
+            "--concurrency",
+            "2",
+            "--schedule",
+            str(ROOT / "var" / "celerybeat-schedule"),
+        ],
     ]
-    print(
+    started = (
         f"\ncertbody is running: http://127.0.0.1:{port}/work/  (中文: /zh-hans/work/; "
         f"administration: /admin/)\n"
         f"  links in mail and QR codes: {env['CERTBODY_PUBLIC_BASE_URL']}\n"
         f"  {login}\n"
         f"  {demo_users_line()}\n"
-        "  web, Celery worker and beat are running; Ctrl-C stops all.\n",
-        flush=True,
+        "  web, Celery worker and beat are running; Ctrl-C stops all.\n"
     )
-    # SIGTERM (a service manager, `timeout`, `kill`) stops everything as Ctrl-C does, so no
-    # worker or web server is left running without this process.
+    sys.exit(supervise(commands, env=env, started=started))
+
+
+def supervise(commands, *, env=None, started: str = "") -> int:
+    """Run ``commands`` side by side until one ends or this process is told to stop (Ctrl-C,
+    or SIGTERM from a service manager, `timeout` or `kill`), then stop them all and return the
+    worst exit status.
+
+    Each command runs in its own process group, and the stop signal goes to the whole group:
+    runserver's autoreloader serves from a child process, and a SIGINT to the reloader alone
+    left that child serving after run.py had gone (seen twice). What has not stopped 15 s
+    later is killed, group and all."""
+    procs = [subprocess.Popen(c, cwd=ROOT, env=env, start_new_session=True) for c in commands]
+    if started:
+        print(started, flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
+            _signal_group(p, signal.SIGINT)
+        deadline = time.monotonic() + 15
         for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    sys.exit(max((p.returncode or 0) for p in procs) if any(p.returncode for p in procs) else 0)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            # The group too: a reloader's child may outlive its parent.
+            _signal_group(p, signal.SIGKILL)
+            p.wait()
+    codes = [p.returncode or 0 for p in procs]
+    return max(codes) if any(codes) else 0
+
+
+def _signal_group(proc, signum) -> None:
+    """``signum`` to ``proc``'s process group (its own: start_new_session), if any is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signum)
 
 
 def test(args) -> None:

@@ -77,6 +77,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from needs import need_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = ROOT / ".venv" / "bin" / "python"
 if not PY.exists():
@@ -575,6 +577,7 @@ def parse_args(argv=None):
     opts = parser.parse_args(argv)
     if not opts.database_url.startswith("postgres"):
         parser.error("--database-url must be a PostgreSQL URL (the benchmark uses COPY)")
+    need_postgres(opts.database_url)
     return opts
 
 

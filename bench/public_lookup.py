@@ -44,11 +44,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from needs import need_postgres, need_tool
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = ROOT / "var" / "bench"
 VENV_BIN = ROOT / ".venv" / "bin"
-WRK = "/usr/bin/wrk"
+WRK = "wrk"  # on PATH: bench/needs.py checks it is there, and says how to install it
 MIN_CERTIFICATES = 1_000_000
 
 # Issue 4 targets.
@@ -103,6 +105,8 @@ def parse_args():
         parser.error(f"--only: unknown scenario(s) {', '.join(sorted(unknown))}")
     if not opts.database_url.startswith("postgres"):
         parser.error("--database-url (or DATABASE_URL) must be a PostgreSQL URL")
+    need_tool("wrk", "the load generator that drives the public pages")
+    need_postgres(opts.database_url)
     # gunicorn is configured as deployed (gunicorn.conf.py in the project root); the options
     # above override it for an experiment.
     deployed = runpy.run_path(str(ROOT / "gunicorn.conf.py"))

@@ -58,6 +58,8 @@ import tracemalloc
 from collections import defaultdict
 from pathlib import Path
 
+from needs import need_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 MIN_CERTIFICATIONS = 1_000_000
 TARGET_FIND_DB_S = 1.0  # issue 5
@@ -86,6 +88,8 @@ def parse_args(argv=None):
         opts.database_url = [os.environ["DATABASE_URL"]]
     if not opts.database_url or not all(u.startswith("postgres") for u in opts.database_url):
         parser.error("--database-url (or DATABASE_URL) must be PostgreSQL URL(s)")
+    for url in opts.database_url:
+        need_postgres(url)
     try:
         opts.today = datetime.date.fromisoformat(opts.today)
     except ValueError:

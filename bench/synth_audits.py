@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from needs import need_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 
 FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -144,6 +146,7 @@ def main(argv=None):
     opts = parser.parse_args(argv)
     if not opts.database_url or not opts.database_url.startswith("postgres"):
         parser.error("--database-url (or DATABASE_URL) must be a PostgreSQL URL")
+    need_postgres(opts.database_url)
     os.environ["DATABASE_URL"] = opts.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certbody.settings.local")
     sys.path.insert(0, str(ROOT))

@@ -69,6 +69,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from needs import need_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150.0  # issue 17: p95 of every workspace page and the search
 ROLE_USERS = {"staff": "staff_demo", "decider": "decider_demo", "auditor": "auditor_demo"}
@@ -101,6 +103,8 @@ def parse_args(argv=None):
         opts.database_url = [os.environ["DATABASE_URL"]]
     if not opts.database_url:
         parser.error("--database-url (or DATABASE_URL) is required")
+    for url in opts.database_url:
+        need_postgres(url)
     return opts
 
 
