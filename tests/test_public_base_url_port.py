@@ -37,7 +37,9 @@ def test_run_py_hands_the_url_to_web_and_worker(monkeypatch):
     class FakeProcess:
         returncode = 0
 
-        def __init__(self, args, cwd=None, env=None):
+        def __init__(self, args, cwd=None, env=None, start_new_session=False):
+            # Each in its own process group, which run.py stops as a whole.
+            assert start_new_session
             started.append((args, env))
 
         def poll(self):
@@ -56,6 +58,7 @@ def test_run_py_hands_the_url_to_web_and_worker(monkeypatch):
     monkeypatch.setattr(run_py, "manage", lambda *args, **kwargs: Done())
     monkeypatch.setattr(run_py.subprocess, "Popen", FakeProcess)
     monkeypatch.setattr(run_py.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(run_py, "_signal_group", lambda proc, signum: None)
     monkeypatch.setenv("PORT", "8765")
     monkeypatch.delenv("CERTBODY_PUBLIC_BASE_URL", raising=False)
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "certbody.settings.test")
