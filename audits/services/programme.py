@@ -411,11 +411,28 @@ def audit_confirm_dates(
     return locked
 
 
+def audit_set_dates(
+    *, audit, planned_start, planned_end, confirm: bool, by, on: datetime.date, reason: str = ""
+) -> Audit:
+    """What a dates form asks for: move the planned audit, and confirm the dates with the
+    client when ``confirm`` (``audit_confirm_dates``), else only move it (``audit_reschedule``)."""
+    step = audit_confirm_dates if confirm else audit_reschedule
+    return step(
+        audit=audit,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        reason=reason,
+        by=by,
+        on=on,
+    )
+
+
 __all__ = [
     "apply_audit_time",
     "apply_sample",
     "audit_confirm_dates",
     "audit_reschedule",
+    "audit_set_dates",
     "audit_time_for",
     "latest_calculation",
     "programme_audits",

@@ -318,24 +318,15 @@ def audit_dates(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            if d["confirm"]:
-                svc.audit_confirm_dates(
-                    audit=audit,
-                    planned_start=d["planned_start"],
-                    planned_end=d["planned_end"],
-                    reason=d["reason"],
-                    by=request.user,
-                    on=local_today(),
-                )
-            else:
-                svc.audit_reschedule(
-                    audit=audit,
-                    planned_start=d["planned_start"],
-                    planned_end=d["planned_end"],
-                    reason=d["reason"],
-                    by=request.user,
-                    on=local_today(),
-                )
+            svc.audit_set_dates(
+                audit=audit,
+                planned_start=d["planned_start"],
+                planned_end=d["planned_end"],
+                confirm=d["confirm"],
+                reason=d["reason"],
+                by=request.user,
+                on=local_today(),
+            )
         except DomainError as err:
             for message in err.messages:
                 form.add_error(None, message)
