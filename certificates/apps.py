@@ -37,3 +37,6 @@ class CertificatesConfig(AppConfig):
         from .imports import register_imports  # noqa: PLC0415
 
         register_imports()
+        # The marks and the body address that certificates print (checks.py): registered by
+        # importing it.
+        from . import checks  # noqa: F401, PLC0415

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from core.dates import add_months
 from core.policy import policy
@@ -100,9 +101,17 @@ class Client(models.Model):
         max_length=64,
         help_text=_("For Chinese entities the 18-character unified social credit code."),
     )
-    country = models.CharField(_("country"), max_length=2, default="CN", help_text="ISO 3166")
+    trading_name = models.CharField(
+        _("trading name"),
+        max_length=255,
+        blank=True,
+        help_text=_("The name it trades under, where it differs from the legal name."),
+    )
+    country = CountryField(_("country"), default="CN")
+    province = models.CharField(_("province or state"), max_length=100, blank=True)
     city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=500)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     effective_personnel = models.PositiveIntegerField(_("effective personnel"))
     technical_areas = models.ManyToManyField(
         TechnicalArea,
@@ -163,7 +172,7 @@ class Client(models.Model):
 
     def clean(self):
         super().clean()
-        self.country = (self.country or "").upper()
+        self.country = str(self.country or "").upper()  # a Country object: its code
         if self.country == "CN":
             self.registration_id = normalise_uscc(self.registration_id)
             try:
@@ -224,9 +233,21 @@ class Site(models.Model):
     )
     name = models.CharField(_("name"), max_length=255)
     is_central = models.BooleanField(_("central function"), default=False)
+    country = CountryField(_("country"), blank=True, help_text=_("Empty: the client's country."))
+    province = models.CharField(_("province or state"), max_length=100, blank=True)
     city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=500)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     personnel = models.PositiveIntegerField(_("personnel"), default=0)
+    # ISO/IEC 17021-1 8.2.2: a multi-site certificate gives the scope at each site.
+    activities = models.TextField(
+        _("activities at this site"),
+        blank=True,
+        help_text=_(
+            "What this site does within the scope; printed as the site's scope on a "
+            "multi-site certificate. Empty: the certificate's whole scope."
+        ),
+    )
 
     class Meta:
         verbose_name = _("site")
@@ -243,6 +264,11 @@ class Site(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.city})"
+
+    @property
+    def country_code(self) -> str:
+        """The site's ISO 3166 country code: its own, or else its client's."""
+        return str(self.country or self.client.country)
 
 
 class Contact(models.Model):
@@ -277,6 +303,29 @@ class Standard(models.Model):
         help_text=_("Short code used in certificate numbers, e.g. ITSM, QMS, ISMS."),
     )
     is_active = models.BooleanField(_("accepting applications"), default=True)
+    # IAF CertSearch, "Standard & Scheme": the scheme as the body's accreditation names it.
+    scheme_name = models.CharField(
+        _("scheme name"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The certification scheme as your accreditation names it (IAF CertSearch "
+            "“Scheme Name”). Empty: the standard's code and edition."
+        ),
+    )
+    accredited = models.BooleanField(
+        _("within the accreditation"),
+        default=True,
+        help_text=_(
+            "The body's accreditation covers this standard: its certificates carry the "
+            "accreditation mark and IAF CertSearch lists them as accredited."
+        ),
+    )
+    requires_soa = models.BooleanField(
+        _("scope names the Statement of Applicability"),
+        default=False,
+        help_text=_("ISO/IEC 27001: the certificate's scope gives the SoA version."),
+    )
 
     class Meta:
         verbose_name = _("standard")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_htmx",
+    "django_countries",
     # The project (its management commands, checks and historic migrations), then the apps from
     # the bottom layer up (pyproject.toml, [tool.importlinter]).
     "certbody",
@@ -148,6 +149,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Country names (django-countries) as Chinese certification bodies publish them: the English
+# names stay ISO's (IAF CertSearch reads them), the Chinese ones are 中国台湾, 中国香港, 中国澳门
+# (locale/zh_Hans; CNCA's published certificate data writes them so).
+COUNTRIES_OVERRIDE = {"TW": _("Taiwan"), "HK": _("Hong Kong"), "MO": _("Macao")}
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -325,6 +330,9 @@ DJANGO_FSM_LOG_STORAGE_METHOD = "django_fsm_log.backends.SimpleBackend"
 CERTBODY = {
     # Name printed on certificates and in mail.
     "BODY_NAME": env("CERTBODY_BODY_NAME", default="certbody Certification Ltd."),
+    # The body's address, printed under its name on certificates (ISO/IEC 17021-1 8.2.2); one
+    # line, Chinese and English as it should read. Empty: none printed (check --deploy warns).
+    "BODY_ADDRESS": env("CERTBODY_BODY_ADDRESS", default=""),
     # Where the public verification pages are reached from outside; printed as the QR code on
     # certificates (…/verify/<number>/) and the base of the links in mail. No trailing slash.
     # Default: this machine on the port served (PORT; run.py sets both from the port it runs
@@ -334,6 +342,13 @@ CERTBODY = {
     ),
     # Accreditation printed on certificates, e.g. "CNAS C123-M" (empty: none printed).
     "ACCREDITATION": env("CERTBODY_ACCREDITATION", default=""),
+    # Marks printed on certificates: paths to PNG or JPEG files (empty: none printed). The
+    # body's certification mark goes on every certificate; the accreditation body's mark only
+    # where the accreditation allows it: ACCREDITATION set and the standard within it
+    # (Standard.accredited). A file that cannot be read as an image stops the start with an
+    # error naming the setting (certificates/checks.py, certificates.E001).
+    "CERTIFICATION_MARK": env("CERTBODY_CERTIFICATION_MARK", default=""),
+    "ACCREDITATION_MARK": env("CERTBODY_ACCREDITATION_MARK", default=""),
     # Public pages: requests per client address (infra/ratelimit.py, e.g. 60/m) and the
     # longest search text accepted.
     "PUBLIC_RATE_LIMIT": env("CERTBODY_PUBLIC_RATE_LIMIT", default="60/m"),
@@ -536,6 +551,30 @@ CERTBODY = {
         "CERTBODY_REMINDER_CERTSEARCH_UPLOAD_DAYS", default=7
     ),
 }
+
+
+# What the demo prints on certificates (a made-up address, the marks in demo/marks/): the
+# defaults of the local and test settings and of docker-compose's trial (CERTBODY_DEMO=true);
+# the environment still wins (CERTBODY_<NAME>, an empty value turns one off). Not for a body's
+# real certificates: production sets its own or none.
+DEMO_CERTBODY = {
+    "BODY_ADDRESS": "北京市海淀区示例路1号 100080 中国 "
+    "No. 1 Example Road, Haidian District, Beijing 100080, China",
+    "CERTIFICATION_MARK": str(BASE_DIR / "demo" / "marks" / "certification-mark.png"),
+    "ACCREDITATION_MARK": str(BASE_DIR / "demo" / "marks" / "accreditation-mark.png"),
+    # Made up too: so that the demo's certificates show where the accreditation mark goes.
+    "ACCREDITATION": "DEMO C000-M",
+}
+
+
+def use_demo_certbody(certbody: dict, names=tuple(DEMO_CERTBODY)) -> None:
+    """Give ``certbody``'s ``names`` the demo's values where the environment sets none."""
+    for name in names:
+        certbody[name] = env(f"CERTBODY_{name}", default=DEMO_CERTBODY[name])
+
+
+if env.bool("CERTBODY_DEMO", default=False):
+    use_demo_certbody(CERTBODY)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,16 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, INSTALLED_APPS, MIDDLEWARE, VAR_DIR, env
+from .base import (
+    CACHES,
+    CERTBODY,
+    DATABASES,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+    VAR_DIR,
+    env,
+    use_demo_certbody,
+)
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -38,3 +47,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Demo data (seed_demo) is a development tool.
 if "demo" not in INSTALLED_APPS:
     INSTALLED_APPS.append("demo")
+
+# The demo's body address and marks on certificates (base.py, DEMO_CERTBODY), but no
+# accreditation: a test that needs one sets it.
+use_demo_certbody(CERTBODY, names=("BODY_ADDRESS", "CERTIFICATION_MARK", "ACCREDITATION_MARK"))

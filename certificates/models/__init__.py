@@ -30,7 +30,7 @@ from .certification import (
     decision_transitions,
 )
 from .certsearch_upload import CertSearchUpload
-from .decisions import Decision, DecisionOutcome
+from .decisions import Decision, DecisionOutcome, Ending
 from .lifecycle import IMPORT_TARGETS, CertificationLifecycle, State
 from .scope_extensions import ExtensionState, ScopeExtension
 
@@ -59,6 +59,7 @@ __all__ = [
     "CertificationQuerySet",
     "Decision",
     "DecisionOutcome",
+    "Ending",
     "ExtensionState",
     "ScopeExtension",
     "State",

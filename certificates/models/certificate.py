@@ -6,6 +6,7 @@ import unicodedata
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .scope_extensions import ExtensionState
 
@@ -15,6 +16,10 @@ class CertificateStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
     SUPERSEDED = "superseded", _("Superseded")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Ended at the client's request or because it ceased the certified activities, not for
+    # failing the requirements (Decision.ending; IAF CertSearch "Cancelled", 注销).
+    # A context: "Cancelled" alone is an audit's state (已取消); a certificate is 已注销.
+    CANCELLED = "cancelled", pgettext_lazy("certificate status", "Cancelled")
     EXPIRED = "expired", _("Expired")
 
 
@@ -63,6 +68,11 @@ class Certificate(models.Model):
         help_text=_("Restored after expiry: the period without a valid certificate."),
     )
     gap_to = models.DateField(_("not certified until"), null=True, blank=True)
+    # ISO/IEC 27001: the Statement of Applicability version the scope rests on, as it was when
+    # this version was issued (Certification.soa_version).
+    soa_version = models.CharField(
+        _("Statement of Applicability version"), max_length=50, blank=True
+    )
     # The number reduced to letters and digits, upper case ("CBITSM000042"): the public lookup
     # tolerates case, spaces, dashes and full-width characters (see number_key()).
     number_key = models.CharField(_("number key"), max_length=40, db_index=True, editable=False)
@@ -115,7 +125,10 @@ class Certificate(models.Model):
 
 def holder_of(certification) -> dict:
     """The certified entity as a certificate prints it: names, address and the sites in scope
-    (the application's when it names them, else the client's; central function first)."""
+    (the application's when it names them, else the client's; central function first), each
+    with its country code and its activities (its scope there; ISO/IEC 17021-1 8.2.2).
+    Snapshots recorded before sites carried "country" and "activities" lack those keys: the
+    PDF prints the holder's country and the whole scope for them."""
     client = certification.client
     application = certification.application
     sites = list(application.sites.all()) if application is not None else []
@@ -138,13 +151,16 @@ def holder_of(certification) -> dict:
         "english_name": client.english_name,
         "address": client.address,
         "city": client.city,
-        "country": client.country,
+        "country": str(client.country),
         "sites": [
             {
                 "name": site.name,
                 "address": site.address,
                 "city": site.city,
                 "is_central": site.is_central,
+                # Site.country_code without its query for the client (the same client).
+                "country": str(site.country or client.country),
+                "activities": site.activities,
             }
             for site in sites
         ],

@@ -202,6 +202,14 @@ class Certification(CertificationLifecycle, RuleMixin, FSMModelMixin, models.Mod
     # no transition is dated before it (core/rules.py, RuleMixin._chronology_blockers).
     state_since = models.DateField(_("in this state since"), null=True, blank=True, editable=False)
     scope = models.TextField(_("scope"))
+    # ISO/IEC 27001 (Standard.requires_soa): the Statement of Applicability version the scope
+    # rests on, printed with the scope.
+    soa_version = models.CharField(
+        _("Statement of Applicability version"),
+        max_length=50,
+        blank=True,
+        help_text=_("ISO/IEC 27001: the SoA version the scope rests on, e.g. “V2.1, 2026-03-01”."),
+    )
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
     certificate_number = models.CharField(
         _("certificate number"), max_length=40, blank=True, db_index=True

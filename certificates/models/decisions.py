@@ -17,6 +17,16 @@ class DecisionOutcome(models.TextChoices):
     EXTEND_SCOPE = "extend_scope", _("Extend scope")
 
 
+class Ending(models.TextChoices):
+    """Why a certification was ended by a decision (a withdrawal in the lifecycle). Chinese
+    bodies and IAF CertSearch tell them apart: withdrawn (撤销) for failing the requirements;
+    cancelled (注销) at the client's request or because it ceased the certified activities."""
+
+    WITHDRAWN = "withdrawn", _("Withdrawn: the requirements are no longer met")
+    CLIENT_REQUEST = "client_request", _("Cancelled at the client's request")
+    CEASED = "ceased", _("Cancelled: the client ceased the certified activities")
+
+
 class Decision(models.Model):
     """A certification decision: who decided what, when and why (ISO/IEC 17021-1 9.5)."""
 
@@ -43,6 +53,11 @@ class Decision(models.Model):
         _("at the client's request"),
         default=False,
         help_text=_("Suspended or withdrawn because the client asked for it."),
+    )
+    # The kind of ending, for a withdrawal only (empty for every other outcome). A cancellation
+    # is always at the client's request or its ceasing: at_client_request is set with it.
+    ending = models.CharField(
+        _("kind of ending"), max_length=20, choices=Ending.choices, blank=True
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
