@@ -1,129 +1,93 @@
 """The IAF CertSearch export: our issued certificates as .xlsx files for the monthly upload.
 
 IAF MD 28 asks accredited bodies to upload their certifications to IAF CertSearch at least
-monthly: .xlsx, at most 10,000 rows and 50 MB a file (shared/domain.md, "Certificates and the
-public"). ``certsearch_write`` streams the rows into as many files as needed
-(certsearch-YYYY-MM-DD-001.xlsx, -002.xlsx, ...), each written to a temporary file and renamed,
-so a crash never leaves half a file. The ``export_certsearch`` command, the Certification admin
-action and the monthly task (``certsearch_export_monthly``) all call it.
+monthly. The files follow IAF's Excel certification template version 2.1, described once as data
+in certificates/certsearch_spec.py (tabs, headers, order, mandatory fields, limits, allowed
+values; sources and choices: docs/decisions/010-certsearch-template.md). ``certsearch_write``
+streams the records into as many files as needed (certsearch-YYYY-MM-DD-001.xlsx, -002.xlsx,
+...), at most CERTSEARCH_MAX_ROWS (IAF: 10,000) certifications and 50 MB a file. The
+``export_certsearch`` command, the Certification admin action, the workspace's CertSearch page
+and the monthly task (``certsearch_export_monthly``, certsearch_delivery.py) all call it.
 
-Rows: one per certification that has issued a certificate, from its newest version only, with a
-public status (Active, Suspended, Withdrawn, Expired: never applications, drafts or refusals),
-and only for clients that consented to the listing (``Client.certsearch_consent``). Ordered by
-certificate number. The number of queries does not grow with the rows: one query per 2,000
-certificates plus their prefetched sites.
+Which certifications: one record per certification that has issued a certificate, from its
+newest version, with a public status (Active, Suspended, Withdrawn, Cancelled, Expired:
+``public_status.CERTSEARCH_STATUS``; never applications, drafts or refusals), of clients that
+consented to the listing (``Client.certsearch_consent``) and did not ask for a restricted listing
+(``Client.restricted_listing``: IAF CertSearch is a public search by name). Ordered by
+certificate number. Queries do not grow with the records: per 2,000 certificates one query, plus
+one each for the application sites, the client sites and the client's technical areas.
 
-Columns
--------
-IAF's template fixes the header names and their order. What we could read of IAF's public
-documentation (support.iafcertsearch.org: "Certification Template for Certification Body", the
-field glossaries of template versions 1.1-2.1, "Excel General Rules") confirms these field
-names: Certification Identity Number, Certificate Number, Certification Status, Accreditation
-Status (Accredited / Unaccredited), Certification Type, Certification Scope, Certification
-Original Issue Date, Certification Issue Date, Certification Expiry Date, Certified Entity
-Name, Certified Entity English Name. The other headers below are our own plain names. This is
-our understanding, to check against the current template before the first upload: IAF's
-template version 2.x splits the data over several sheet tabs (Certified Entity, Certification,
-Certification Sites, Certification Sector) linked by a "Certified Entity Unique ID", which we do
-not produce; IAF's import maps differing field names ("field mapping") and ISO country codes
-("data mapping by country") once, after which uploads go through.
+Each file holds, in the template's tab order:
 
-==================================== ==========================================================
-Header                               Value
-==================================== ==========================================================
-Certification Identity Number        ``Certification.public_id`` (UUID): stable across
-                                     certificate versions and cycles, so IAF updates the same
-                                     record each month
-Certificate Number                   the printed number with its version, e.g. CB-ITSM-000042-V2
-Certification Status                 Active, Suspended, Withdrawn or Expired
-                                     (``public_status.CERTSEARCH_STATUS``), on the export date
-Accreditation Status                 Accredited when CERTBODY ACCREDITATION is set, else
-                                     Unaccredited
-Certification Type                   Management System
-Standard                             code:edition, e.g. ISO/IEC 20000-1:2018
-Certification Scope                  the scope printed on that version
-Certification Original Issue Date    original certification date (an Excel date)
-Certification Issue Date             effective date of that version (an Excel date)
-Certification Expiry Date            expiry date of that version (an Excel date)
-Certified Entity Name                the client's legal name
-Certified Entity English Name        the client's English name (may be empty)
-Certified Entity Street               the client's registered address line, as stored
-Certified Entity City                the client's city
-Certified Entity Country/Economy     ISO 3166 alpha-2 code as stored (e.g. CN); no country name
-                                     (the project has no country-name table or library)
-Certification Sites                  every site in scope, one per line, "name: address, city",
-                                     central function first; the sites of the certification's
-                                     application, or else all the client's sites
-Certification Body Name              CERTBODY BODY_NAME
-Accreditation                        CERTBODY ACCREDITATION as set (e.g. "CNAS C123-M")
-==================================== ==========================================================
+- Certified Entity: one row per client, ``Certified Entity Unique ID`` = "CE-<client pk>"
+  (stable for the client's life, unlike its name or registration id, which staff may correct),
+  legal, trading and English names, country as IAF's country name (django-countries' English
+  name, spec.COUNTRY_NAME_OVERRIDES where IAF's list differs), street, city, state/province,
+  postcode;
+- Certification: one row per certification, linked to its entity by that ID;
+  ``Certification Identity Number`` = ``Certification.public_id`` (stable across versions and
+  cycles, so IAF updates the same record each month), the printed number with its version,
+  status on the export date, Accreditation Status ("Accredited" when CERTBODY ACCREDITATION is
+  set and the standard is within it, ``Standard.accredited``), type, scope, the three dates as
+  YYYYMMDD text;
+- Certification Standard & Scheme: ``Standard.scheme_name`` (else "code:edition") and the
+  standard "code:edition";
+- Certification Sites: one row per site in scope (the application's sites, else every site of
+  the client), with its own country, address, province, postcode and its activities (else the
+  certificate's scope);
+- Certification Sector: one row per IAF code of the client (``Client.technical_areas``).
 
-Sites go in one cell per certification (one row per certificate keeps IAF's 10,000-row limit
-meaning 10,000 certificates, and IAF's single-sheet template puts one certification per row).
+Every cell is text (openpyxl's string type: never a formula, whatever it starts with), control
+characters removed. Every value is checked against the spec before any file is renamed into
+place: a record that breaks a rule stops the export, and the error lists every problem found
+(row, tab, field and why) at once, so one run shows all there is to fix; no file is left half
+written (temporary files, renamed only when the whole export is good). A record is never left
+out silently: a missing certification would leave its old status (say, Active) standing in IAF
+CertSearch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import itertools
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django_countries import countries
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from accounts.models import user_language
+from clients.models import Standard
 from core.errors import DomainError
 from core.policy import policy
-from reminders.recipients import MANAGE, recipient_ids
 
-from .models import Certificate, CertificateStatus, CertSearchUpload
+from . import certsearch_spec as spec
+from .models import Certificate, CertificateStatus
 from .public_status import CERTSEARCH_STATUS, public_status
 
 
 class CertSearchError(DomainError):
-    """The export cannot be written (a file too large, a folder not writable)."""
+    """The export cannot be written (a record breaking IAF's template, a file too large, a
+    folder not writable)."""
 
 
-HEADERS = (
-    "Certification Identity Number",
-    "Certificate Number",
-    "Certification Status",
-    "Accreditation Status",
-    "Certification Type",
-    "Standard",
-    "Certification Scope",
-    "Certification Original Issue Date",
-    "Certification Issue Date",
-    "Certification Expiry Date",
-    "Certified Entity Name",
-    "Certified Entity English Name",
-    "Certified Entity Street",
-    "Certified Entity City",
-    "Certified Entity Country/Economy",
-    "Certification Sites",
-    "Certification Body Name",
-    "Accreditation",
-)
-SHEET_TITLE = "Certifications"
 CERTIFICATION_TYPE = "Management System"
 # IAF's limit per uploaded file ("Excel General Rules"): a fact of IAF's system, not our policy.
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = spec.MAX_FILE_BYTES
 CHUNK_SIZE = 2000
 FILE_PREFIX = "certsearch"
 MANAGE_PERMISSION = "certificates.manage_certification"
+#: Problems listed one by one in the error; the rest are counted.
+MAX_PROBLEMS_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -136,20 +100,38 @@ class ExportFile:
         return self.path.name
 
 
+@dataclass
+class Record:
+    """One certification's rows on each tab (values in the spec's field order, all text)."""
+
+    label: str  # names the row in an error: certificate number and client
+    entity_id: str
+    entity: tuple
+    rows: dict = field(default_factory=dict)  # spec.Tab -> [tuple, ...] (not the entity tab)
+
+
 # -- reads -------------------------------------------------------------------------------------
 def certsearch_certificates(*, certifications=None):
     """The newest certificate version of each certification whose client consented to the
-    IAF CertSearch listing, superseded versions left out; ``certifications`` (a Certification
-    queryset) narrows it to those. Ordered by certificate number."""
+    IAF CertSearch listing and asked for no restricted listing, superseded versions left out;
+    ``certifications`` (a Certification queryset) narrows it to those. Ordered by certificate
+    number."""
     newer = Certificate.objects.filter(
         certification=OuterRef("certification"), version__gt=OuterRef("version")
     )
     qs = (
-        Certificate.objects.filter(certification__client__certsearch_consent=True)
+        Certificate.objects.filter(
+            certification__client__certsearch_consent=True,
+            certification__client__restricted_listing=False,
+        )
         .exclude(status=CertificateStatus.SUPERSEDED)
         .filter(~Exists(newer))
         .select_related("certification__client", "certification__application", "standard")
-        .prefetch_related("certification__application__sites", "certification__client__sites")
+        .prefetch_related(
+            "certification__application__sites",
+            "certification__client__sites",
+            "certification__client__technical_areas",
+        )
         .order_by("number", "certification_id")
     )
     if certifications is not None:
@@ -162,19 +144,34 @@ def _text(value) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value or "")).strip()
 
 
-def _sites(certification) -> str:
+def country_name(code) -> str:
+    """IAF CertSearch's name of an ISO 3166 country code ("" for an unknown code)."""
+    code = str(code or "").upper()
+    if code in spec.COUNTRY_NAME_OVERRIDES:
+        return spec.COUNTRY_NAME_OVERRIDES[code]
+    with translation.override("en"):
+        return str(countries.name(code) or "")
+
+
+def entity_id(client) -> str:
+    """The client's Certified Entity Unique ID: stable for the client's life."""
+    return f"CE-{client.pk}"
+
+
+def scheme_name(standard) -> str:
+    """The standard's IAF CertSearch Scheme Name: as set, else "code:edition"."""
+    return _text(standard.scheme_name) or _text(standard)
+
+
+def _sites(certification) -> list:
     application = certification.application
     sites = list(application.sites.all()) if application is not None else []
-    if not sites:
-        sites = list(certification.client.sites.all())
-    return "\n".join(f"{_text(s.name)}: {_text(s.address)}, {_text(s.city)}" for s in sites)
+    return sites or list(certification.client.sites.all())
 
 
-def certsearch_rows(*, on: datetime.date, certifications=None) -> Iterator[tuple]:
-    """The export's rows (values in ``HEADERS`` order), streamed; statuses as of ``on``."""
-    body_name = _text(policy("BODY_NAME"))
-    accreditation = _text(policy("ACCREDITATION"))
-    accreditation_status = "Accredited" if accreditation else "Unaccredited"
+def certsearch_records(*, on: datetime.date, certifications=None) -> Iterator[Record]:
+    """The export's records, one a certification, streamed; statuses as of ``on``."""
+    accreditation = bool(_text(policy("ACCREDITATION")))
     qs = certsearch_certificates(certifications=certifications)
     for certificate in qs.iterator(chunk_size=CHUNK_SIZE):
         status = public_status(certificate, on=on)
@@ -182,26 +179,109 @@ def certsearch_rows(*, on: datetime.date, certifications=None) -> Iterator[tuple
             continue
         certification = certificate.certification
         client = certification.client
-        yield (
-            str(certification.public_id),
-            certificate.full_number,
-            CERTSEARCH_STATUS[status],
-            accreditation_status,
-            CERTIFICATION_TYPE,
-            str(certificate.standard),
-            _text(certificate.scope),
-            certificate.original_certification_date,
-            certificate.effective_date,
-            certificate.expiry_date,
-            _text(client.legal_name),
-            _text(client.english_name),
-            _text(client.address),
-            _text(client.city),
-            _text(client.country).upper(),
-            _sites(certification),
-            body_name,
-            accreditation,
+        standard = certificate.standard
+        cin = str(certification.public_id)
+        ce = entity_id(client)
+        scope = _text(certificate.scope)
+        accredited = accreditation and standard.accredited
+        record = Record(
+            label=_("certificate %(number)s (%(client)s)")
+            % {"number": certificate.full_number, "client": _text(client.legal_name)},
+            entity_id=ce,
+            entity=(
+                ce,
+                _text(client.legal_name),
+                _text(client.trading_name),
+                _text(client.english_name),
+                country_name(client.country),
+                _text(client.address),
+                _text(client.city),
+                _text(client.province),
+                _text(client.postcode),
+            ),
         )
+        record.rows[spec.CERTIFICATION] = [
+            (
+                ce,
+                cin,
+                _text(certificate.full_number),
+                CERTSEARCH_STATUS.get(status, ""),
+                "Accredited" if accredited else "Unaccredited",
+                CERTIFICATION_TYPE,
+                scope,
+                spec.format_date(certificate.original_certification_date),
+                spec.format_date(certificate.effective_date),
+                spec.format_date(certificate.expiry_date),
+            )
+        ]
+        record.rows[spec.STANDARD_AND_SCHEME] = [(cin, scheme_name(standard), _text(standard))]
+        record.rows[spec.SITES] = [
+            (
+                cin,
+                country_name(site.country or client.country),
+                _text(site.address),
+                _text(site.city),
+                _text(site.province),
+                _text(site.postcode),
+                _text(site.activities) or scope,
+            )
+            for site in _sites(certification)
+        ]
+        record.rows[spec.SECTOR] = [
+            (cin, _text(area.name), str(area.code)) for area in client.technical_areas.all()
+        ]
+        yield record
+
+
+def record_problems(record: Record, *, entity: bool = True) -> list[str]:
+    """Every way ``record`` breaks the template, one message each naming the row, the tab, the
+    field and why; the entity row only when ``entity``."""
+    found = []
+    tabs = [(spec.CERTIFIED_ENTITY, [record.entity])] if entity else []
+    tabs += [(tab, record.rows.get(tab, [])) for tab in spec.TABS[1:]]
+    for tab, rows in tabs:
+        for row in rows:
+            for fld, value in zip(tab.fields, row, strict=True):
+                for problem in spec.problems(fld, value):
+                    found.append(
+                        _("%(row)s, tab “%(tab)s”, field “%(field)s”: %(problem)s.")
+                        % {
+                            "row": record.label,
+                            "tab": tab.title,
+                            "field": fld.header,
+                            "problem": problem,
+                        }
+                    )
+    return found
+
+
+def certsearch_warnings() -> list[str]:
+    """What makes the export say less than it should, though IAF would take it: no
+    CERTBODY_ACCREDITATION (every row "Unaccredited"), standards with certificates but no
+    Scheme Name of their own."""
+    found = []
+    if not _text(policy("ACCREDITATION")):
+        found.append(
+            _(
+                "CERTBODY_ACCREDITATION is not set: every certification in the IAF CertSearch "
+                "export says “Unaccredited”. Set the environment variable CERTBODY_ACCREDITATION "
+                "to the body's accreditation (for example “CNAS C123-M”) and restart certbody."
+            )
+        )
+    missing = Standard.objects.filter(
+        scheme_name="", pk__in=Certificate.objects.values("standard")
+    ).order_by("code", "-edition")
+    if missing:
+        found.append(
+            _(
+                "No Scheme Name is set for %(standards)s: the export writes the standard's code "
+                "and edition as its IAF CertSearch Scheme Name, which IAF checks against the "
+                "scheme of your accreditation. Set each standard's Scheme Name in the admin "
+                "(Clients, Standards)."
+            )
+            % {"standards": ", ".join(str(s) for s in missing)}
+        )
+    return found
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -209,31 +289,55 @@ def file_name(on: datetime.date, part: int) -> str:
     return f"{FILE_PREFIX}-{on.isoformat()}-{part:03d}.xlsx"
 
 
-def _cell(ws, value):
-    if isinstance(value, str):
-        # A text starting with "=" must stay text, never become a formula (IAF: no formulas).
+def _text_row(ws, values) -> list:
+    """Every value as a text cell: a value starting with "=" stays text, never a formula
+    (IAF: text values, no formulas)."""
+    cells = []
+    for value in values:
         cell = WriteOnlyCell(ws, value)
         cell.data_type = "s"
-        return cell
-    return value
+        cells.append(cell)
+    return cells
 
 
-def _write_file(path: Path, rows: Iterable[tuple]) -> int:
-    """Write one .xlsx atomically: a temporary file in the same folder, then a rename."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(SHEET_TITLE)
-    ws.append(HEADERS)
-    count = 0
-    for row in rows:
-        ws.append([_cell(ws, v) for v in row])
-        count += 1
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        with open(tmp, "rb+") as fh:
+class _Part:
+    """One file being written: a write-only workbook with every tab of the template, saved to
+    a temporary file in the target folder and renamed into place only by ``commit``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.rows = 0
+        self.entities: set[str] = set()
+        self.workbook = Workbook(write_only=True)
+        self.sheets = {}
+        for tab in spec.TABS:
+            ws = self.workbook.create_sheet(tab.title)
+            ws.append(_text_row(ws, tab.headers))
+            self.sheets[tab] = ws
+        self.tmp: str | None = None
+        self.saved = False
+
+    def add(self, record: Record) -> None:
+        if record.entity_id not in self.entities:
+            self.entities.add(record.entity_id)
+            ws = self.sheets[spec.CERTIFIED_ENTITY]
+            ws.append(_text_row(ws, record.entity))
+        for tab in spec.TABS[1:]:
+            ws = self.sheets[tab]
+            for row in record.rows.get(tab, []):
+                ws.append(_text_row(ws, row))
+        self.rows += 1
+
+    def save(self) -> None:
+        fd, self.tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        os.close(fd)
+        self.saved = True  # openpyxl's own temporary files are gone, even if this fails
+        self.workbook.save(self.tmp)
+        with open(self.tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        size = os.path.getsize(tmp)
+        size = os.path.getsize(self.tmp)
         if size > MAX_FILE_BYTES:
             raise CertSearchError(
                 _(
@@ -241,25 +345,53 @@ def _write_file(path: Path, rows: Iterable[tuple]) -> int:
                     "a file: lower CERTBODY_CERTSEARCH_MAX_ROWS and export again."
                 )
                 % {
-                    "name": path.name,
+                    "name": self.path.name,
                     "size": size / 1024 / 1024,
                     "limit": MAX_FILE_BYTES // 1024 // 1024,
                 }
             )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
+
+    def commit(self) -> ExportFile:
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+        return ExportFile(self.path, self.rows)
+
+    def discard(self) -> None:
+        """Remove what is left of an export that failed: the temporary file, or, for a part
+        never saved, openpyxl's per-sheet temporary files (saving to the null device closes
+        and removes them)."""
+        if self.tmp:
+            Path(self.tmp).unlink(missing_ok=True)
+            self.tmp = None
+        if self.workbook is not None and not self.saved:
+            with contextlib.suppress(Exception):
+                self.workbook.save(os.devnull)
+        self.workbook = None
+
+
+def _problems_error(problems: list[str]) -> CertSearchError:
+    shown = problems[:MAX_PROBLEMS_LISTED]
+    messages = [
+        _(
+            "The IAF CertSearch export was not written: %(count)d values break IAF's template "
+            "(version %(version)s). Correct them and export again:"
+        )
+        % {"count": len(problems), "version": spec.TEMPLATE_VERSION},
+        *shown,
+    ]
+    if len(problems) > len(shown):
+        messages.append(_("… and %(count)d more.") % {"count": len(problems) - len(shown)})
+    return CertSearchError(messages)
 
 
 def certsearch_write(
     *, out_dir, on: datetime.date, certifications=None, max_rows: int | None = None
 ) -> list[ExportFile]:
     """Write the export into ``out_dir`` (created if missing) as certsearch-<on>-NNN.xlsx files
-    of at most CERTSEARCH_MAX_ROWS rows each; returns them in order. Writing again the same day
-    replaces the files and removes parts left over from a longer earlier export of that day.
-    No qualifying certificate: no file."""
+    of at most CERTSEARCH_MAX_ROWS certifications each; returns them in order. Writing again the
+    same day replaces the files and removes parts left over from a longer earlier export of
+    that day. No qualifying certificate: no file. A record breaking the template: no file at
+    all, and a CertSearchError listing every problem."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -270,19 +402,41 @@ def certsearch_write(
     if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
         raise CertSearchError(_("The folder %(dir)s is not writable.") % {"dir": out})
     max_rows = max_rows or policy("CERTSEARCH_MAX_ROWS")
-    if max_rows < 1:
-        raise CertSearchError(_("CERTSEARCH_MAX_ROWS must be at least 1."))
-    files = []
-    rows = iter(certsearch_rows(on=on, certifications=certifications))
+    if not 1 <= max_rows <= spec.MAX_RECORDS:
+        raise CertSearchError(
+            _("CERTSEARCH_MAX_ROWS must be between 1 and %(limit)d (IAF CertSearch's limit).")
+            % {"limit": spec.MAX_RECORDS}
+        )
+    parts: list[_Part] = []
+    problems: list[str] = []
+    checked: set[str] = set()
     try:
-        while (first := next(rows, None)) is not None:
-            path = out / file_name(on, len(files) + 1)
-            part = itertools.chain([first], itertools.islice(rows, max_rows - 1))
-            files.append(ExportFile(path, _write_file(path, part)))
+        part = None
+        for record in certsearch_records(on=on, certifications=certifications):
+            found = record_problems(record, entity=record.entity_id not in checked)
+            checked.add(record.entity_id)
+            if found:
+                problems += found
+            if problems:
+                continue  # nothing more is written; every record is still checked
+            if part is None or part.rows >= max_rows:
+                if part is not None:
+                    part.save()
+                part = _Part(out / file_name(on, len(parts) + 1))
+                parts.append(part)
+            part.add(record)
+        if problems:
+            raise _problems_error(problems)
+        if part is not None:
+            part.save()
+        files = [p.commit() for p in parts]
     except OSError as err:
         raise CertSearchError(
             _("Cannot write the export into %(dir)s: %(error)s") % {"dir": out, "error": err}
         ) from err
+    finally:
+        for p in parts:
+            p.discard()
     written = {f.path.name for f in files}
     for stale in out.glob(f"{FILE_PREFIX}-{on.isoformat()}-[0-9][0-9][0-9].xlsx"):
         if stale.name not in written:
@@ -314,95 +468,3 @@ def certsearch_download(*, on: datetime.date, certifications):
             name, content_type = f"{FILE_PREFIX}-{on.isoformat()}.zip", "application/zip"
         out.seek(0)
         return name, content_type, out
-
-
-# -- the monthly export --------------------------------------------------------------------------
-def month_dir(on: datetime.date) -> Path:
-    """Where the monthly export of ``on``'s month goes: CERTSEARCH_EXPORT_DIR/<YYYY-MM>/."""
-    return Path(policy("CERTSEARCH_EXPORT_DIR")) / f"{on:%Y-%m}"
-
-
-def certsearch_recipients():
-    """Who is told about the monthly export: the same people the reminder scans write to about
-    certifications (active staff, or superusers, who manage certifications, with an email)."""
-    return get_user_model().objects.filter(pk__in=recipient_ids(MANAGE)).order_by("pk")
-
-
-def _mail_text(files: list[ExportFile], *, folder: Path, on: datetime.date) -> tuple[str, str]:
-    month = f"{on:%Y-%m}"
-    subject = _("IAF CertSearch export for %(month)s is ready") % {"month": month}
-    if not files:
-        body = _(
-            "The monthly IAF CertSearch export for %(month)s found no certificate to upload "
-            "(none issued to a client that consented to the listing). Nothing to do this month."
-        ) % {"month": month}
-        return subject, body
-    lines = [
-        _(
-            "The monthly IAF CertSearch export for %(month)s is ready to upload to IAF "
-            "CertSearch (Data Management, Import Certification, File Upload)."
-        )
-        % {"month": month},
-        "",
-        _("Folder: %(folder)s") % {"folder": folder},
-        "",
-    ]
-    lines += [_("%(name)s: %(rows)d rows") % {"name": f.name, "rows": f.rows} for f in files]
-    lines += [
-        "",
-        _("Total: %(rows)d rows in %(files)d files.")
-        % {"rows": sum(f.rows for f in files), "files": len(files)},
-    ]
-    return subject, "\n".join(lines)
-
-
-def certsearch_notify(files: list[ExportFile], *, folder: Path, on: datetime.date) -> int:
-    """Mail each recipient, in their language, that the month's files are ready; returns the
-    number of mails."""
-    recipients = list(certsearch_recipients().select_related("preference"))
-    if not recipients:
-        return 0
-    messages = []
-    for user in recipients:
-        with translation.override(user_language(user)):
-            subject, body = _mail_text(files, folder=folder, on=on)
-        messages.append(EmailMessage(subject, body, to=[user.email]))
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
-
-
-def certsearch_export_monthly(*, on: datetime.date) -> list[ExportFile]:
-    """Write the month's export into CERTSEARCH_EXPORT_DIR/<YYYY-MM>/, record it on the
-    month's CertSearchUpload and tell staff, once a month.
-
-    Safe to run twice: the month's folder ends up holding only this run's files (each replaced
-    atomically; files of an earlier run that month are removed once the new ones are written),
-    the record is updated, and staff are mailed only by the month's first export (a failed
-    mail rolls the record back, so the retry mails). Until staff record the upload, the daily
-    reminder scan chases it (certificates/reminders.py, scan_certsearch).
-    """
-    folder = month_dir(on)
-    files = certsearch_write(out_dir=folder, on=on)
-    keep = {f.path.name for f in files}
-    for old in folder.glob(f"{FILE_PREFIX}-*.xlsx"):
-        if old.name not in keep:
-            old.unlink(missing_ok=True)
-    with transaction.atomic():
-        upload, _created = CertSearchUpload.objects.get_or_create(month=on.replace(day=1))
-        upload = CertSearchUpload.objects.select_for_update().get(pk=upload.pk)
-        first = upload.exported_at is None
-        upload.exported_at = timezone.now()
-        upload.folder = str(folder)
-        upload.files = [[f.name, f.rows] for f in files]
-        upload.save()
-        if first:
-            certsearch_notify(files, folder=folder, on=on)
-    return files
-
-
-def certsearch_record_upload(*, uploads, by) -> int:
-    """Record that ``by`` uploaded these months to IAF CertSearch (those not recorded yet);
-    returns how many were recorded now. The reminders for those months stop."""
-    return uploads.filter(uploaded_at__isnull=True).update(
-        uploaded_at=timezone.now(), uploaded_by=by
-    )

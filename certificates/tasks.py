@@ -8,7 +8,7 @@ from django.conf import settings
 
 from core.dates import local_today
 
-from .certsearch import certsearch_export_monthly
+from .certsearch_delivery import certsearch_export_monthly
 from .documents import render_missing_pdfs
 from .services import expire_due_certifications
 

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from certificates.certsearch import certsearch_record_upload
+from certificates.certsearch_delivery import certsearch_record_upload
 from certificates.models import CertSearchUpload
 from certificates.reminders import scan_certsearch
 from reminders.models import Reminder, ReminderKind

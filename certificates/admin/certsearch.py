@@ -5,7 +5,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from certificates.certsearch import MANAGE_PERMISSION, certsearch_record_upload
+from certificates.certsearch import MANAGE_PERMISSION
+from certificates.certsearch_delivery import certsearch_record_upload
 from certificates.models import CertSearchUpload
 from core.names import person_name
 

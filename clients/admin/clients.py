@@ -20,9 +20,18 @@ from core.dates import local_today
 from core.need_to_know import NeedToKnowAdminMixin
 
 
-class SiteInline(admin.TabularInline):
+class SiteInline(admin.StackedInline):
+    """Stacked: a site's address, country and activities (its scope on a multi-site
+    certificate) do not fit a table row."""
+
     model = Site
     extra = 0
+    fields = (
+        ("name", "is_central", "personnel"),
+        ("country", "province", "city"),
+        ("address", "postcode"),
+        "activities",
+    )
 
 
 class ContactInline(admin.TabularInline):
@@ -48,8 +57,9 @@ class ClientAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
         "city",
         "country",
         "effective_personnel",
+        "certsearch_consent",
     )
-    list_filter = ("country", "city", "restricted_listing")
+    list_filter = ("country", "city", "restricted_listing", "certsearch_consent")
     search_fields = ("legal_name", "english_name", "registration_id", "city")
     inlines = [SiteInline, ContactInline, PenaltyInline]
     actions = ["export_xlsx", "export_csv"]
@@ -87,8 +97,27 @@ class RequiredDocumentInline(admin.TabularInline):
 
 @admin.register(Standard)
 class StandardAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "title", "certificate_code", "is_active")
-    search_fields = ("code", "title")
+    """Scheme Name and "within the accreditation" feed IAF CertSearch and the certificate's
+    accreditation mark: set them before the first upload (README, IAF CertSearch)."""
+
+    list_display = (
+        "__str__",
+        "title",
+        "certificate_code",
+        "scheme_name",
+        "accredited",
+        "requires_soa",
+        "is_active",
+    )
+    list_filter = ("accredited", "requires_soa", "is_active")
+    search_fields = ("code", "title", "scheme_name")
+    fieldsets = (
+        (None, {"fields": ("code", "edition", "title", "certificate_code", "is_active")}),
+        (
+            _("Accreditation and IAF CertSearch"),
+            {"fields": ("accredited", "scheme_name", "requires_soa")},
+        ),
+    )
     inlines = [RequiredDocumentInline]
 
 

@@ -40,7 +40,7 @@ def _row(client: Client) -> list:
         "legal_name": client.legal_name,
         "registration_id": client.registration_id,
         "english_name": client.english_name,
-        "country": client.country,
+        "country": str(client.country),
         "city": client.city,
         "address": client.address,
         "effective_personnel": client.effective_personnel,

@@ -17,9 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from certificates import certsearch
+from certificates import certsearch, certsearch_delivery
+from certificates import certsearch_spec as spec
 from certificates import services as svc
-from certificates.certsearch import HEADERS, CertSearchError, certsearch_rows, certsearch_write
+from certificates.certsearch import CertSearchError, certsearch_records, certsearch_write
 from certificates.models import (
     Certificate,
     CertificateStatus,
@@ -37,28 +38,7 @@ from tests.factories import ClientFactory, UserFactory, standard
 D = datetime.date
 pytestmark = pytest.mark.django_db
 
-# The headers as documented in certificates/certsearch.py, in order.
-DOCUMENTED_HEADERS = [
-    "Certification Identity Number",
-    "Certificate Number",
-    "Certification Status",
-    "Accreditation Status",
-    "Certification Type",
-    "Standard",
-    "Certification Scope",
-    "Certification Original Issue Date",
-    "Certification Issue Date",
-    "Certification Expiry Date",
-    "Certified Entity Name",
-    "Certified Entity English Name",
-    "Certified Entity Street",
-    "Certified Entity City",
-    "Certified Entity Country/Economy",
-    "Certification Sites",
-    "Certification Body Name",
-    "Accreditation",
-]
-COL = {name: i for i, name in enumerate(DOCUMENTED_HEADERS)}
+CIN = "Certification Identity Number"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -127,87 +107,131 @@ def issued(n, *, sites=1, versions=1, consent=True, granted=D(2025, 1, 15)):
     return certs
 
 
-def read(path_or_bytes):
-    """(header row, data rows) of an .xlsx, values as openpyxl reads them."""
+def read(path_or_bytes, tab=spec.CERTIFICATION):
+    """(header row, data rows as {header: value}) of one tab of an .xlsx."""
     if isinstance(path_or_bytes, bytes):
         path_or_bytes = io.BytesIO(path_or_bytes)
-    wb = openpyxl.load_workbook(path_or_bytes)
-    ws = wb.worksheets[0]
+    ws = openpyxl.load_workbook(path_or_bytes)[tab.title]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    return rows[0], rows[1:]
+    return rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
-def cells(path):
-    """Data cells (not values) of an .xlsx, to check their types."""
-    ws = openpyxl.load_workbook(path).worksheets[0]
-    return [list(r) for r in ws.iter_rows(min_row=2)]
+def certification(record) -> dict:
+    """The record's Certification row as {header: value}."""
+    (row,) = record.rows[spec.CERTIFICATION]
+    return dict(zip(spec.CERTIFICATION.headers, row, strict=True))
 
 
-# -- columns -----------------------------------------------------------------------------------
-def test_headers_exactly_as_documented(tmp_path):
-    assert list(HEADERS) == DOCUMENTED_HEADERS
-    for header in DOCUMENTED_HEADERS:  # each one explained in the module docstring's table
-        assert f"\n{header} " in certsearch.__doc__, header
+def records(on):
+    """{Certification Identity Number: record} of the export as of ``on``."""
+    return {certification(r)[CIN]: r for r in certsearch_records(on=on)}
+
+
+# -- tabs and values --------------------------------------------------------------------------
+def test_tabs_and_headers_as_the_spec(tmp_path):
+    for tab in spec.TABS:  # each tab described in the module docstring
+        assert f"- {tab.title}:" in certsearch.__doc__, tab.title
     issued(1)
     (f,) = certsearch_write(out_dir=tmp_path, on=D(2025, 7, 1))
-    headers, _rows = read(f.path)
-    assert headers == DOCUMENTED_HEADERS
-    assert openpyxl.load_workbook(f.path).sheetnames == ["Certifications"]
+    wb = openpyxl.load_workbook(f.path)
+    assert wb.sheetnames == [t.title for t in spec.TABS]
+    for tab in spec.TABS:
+        headers, _rows = read(f.path, tab)
+        assert tuple(headers) == tab.headers
 
 
 @certbody(BODY_NAME="Test Certification Ltd.", ACCREDITATION="CNAS C999-M")
-def test_row_values(tmp_path):
+def test_values(tmp_path):
     (cert,) = issued(1, sites=3)
     client = cert.client
     client.english_name = "Example IT Co., Ltd."
+    client.trading_name = "示例科技"
+    client.province = "北京市"
+    client.postcode = "100000"
     client.save()
     (f,) = certsearch_write(out_dir=tmp_path, on=D(2025, 7, 1))
+    _, (entity,) = read(f.path, spec.CERTIFIED_ENTITY)
+    assert entity == {
+        "Certified Entity Unique ID": f"CE-{client.pk}",
+        "Certified Entity Name": client.legal_name,
+        "Certified Entity Trading Name": "示例科技",
+        "Certified Entity English Name": "Example IT Co., Ltd.",
+        "Certified Entity Country/Economy": "China",
+        "Certified Entity Street": client.address,
+        "Certified Entity City": "北京",
+        "Certified Entity State": "北京市",
+        "Certified Entity Zipcode/Postcode": "100000",
+    }
     _, (row,) = read(f.path)
-    assert row[COL["Certification Identity Number"]] == str(cert.public_id)
-    assert row[COL["Certificate Number"]] == f"{cert.certificate_number}-V1"
-    assert row[COL["Certification Status"]] == "Active"
-    assert row[COL["Accreditation Status"]] == "Accredited"
-    assert row[COL["Certification Type"]] == "Management System"
-    assert row[COL["Standard"]] == "ISO/IEC 20000-1:2018"
-    assert row[COL["Certification Scope"]] == "IT services v1"
-    assert row[COL["Certified Entity Name"]] == client.legal_name
-    assert row[COL["Certified Entity English Name"]] == "Example IT Co., Ltd."
-    assert row[COL["Certified Entity Street"]] == client.address
-    assert row[COL["Certified Entity City"]] == "北京"
-    assert row[COL["Certified Entity Country/Economy"]] == "CN"
-    assert row[COL["Certification Body Name"]] == "Test Certification Ltd."
-    assert row[COL["Accreditation"]] == "CNAS C999-M"
+    assert row == {
+        "Certified Entity Unique ID": f"CE-{client.pk}",
+        CIN: str(cert.public_id),
+        "Certificate Number": f"{cert.certificate_number}-V1",
+        "Certification Status": "Active",
+        "Accreditation Status": "Accredited",
+        "Certification Type": "Management System",
+        "Certification Scope": "IT services v1",
+        "Certification Original Issue Date": "20250115",
+        "Certification Issue Date": "20250115",
+        "Certification Expiry Date": cert.expiry_date.strftime("%Y%m%d"),
+    }
+    _, (std,) = read(f.path, spec.STANDARD_AND_SCHEME)
+    assert std == {
+        CIN: str(cert.public_id),
+        "Scheme Name": "ISO/IEC 20000-1:2018",  # no scheme name set: code:edition
+        "Standard Name": "ISO/IEC 20000-1:2018",
+    }
+    _, sites = read(f.path, spec.SITES)
+    assert [s["Site City"] for s in sites] == ["北京", "上海", "上海"]
+    assert {s["Site Country/Economy"] for s in sites} == {"China"}
+
+
+@certbody(ACCREDITATION="CNAS C999-M")
+def test_scheme_name_and_standard_outside_the_accreditation():
+    (cert,) = issued(1)
+    std = cert.standard
+    std.scheme_name = "Information Technology Service Management Systems"
+    std.accredited = False
+    std.save()
+    (record,) = certsearch_records(on=D(2025, 7, 1))
+    assert certification(record)["Accreditation Status"] == "Unaccredited"
+    assert record.rows[spec.STANDARD_AND_SCHEME] == [
+        (
+            str(cert.public_id),
+            "Information Technology Service Management Systems",
+            "ISO/IEC 20000-1:2018",
+        )
+    ]
 
 
 @certbody(ACCREDITATION="")
 def test_unaccredited_without_accreditation_setting():
     issued(1)
-    (row,) = certsearch_rows(on=D(2025, 7, 1))
-    assert row[COL["Accreditation Status"]] == "Unaccredited"
-    assert row[COL["Accreditation"]] == ""
+    (record,) = certsearch_records(on=D(2025, 7, 1))
+    assert certification(record)["Accreditation Status"] == "Unaccredited"
 
 
-def test_dates_are_excel_dates(tmp_path):
+def test_dates_are_yyyymmdd_text(tmp_path):
     (cert,) = issued(1, versions=2)
     (f,) = certsearch_write(out_dir=tmp_path, on=D(2025, 7, 1))
-    (row,) = cells(f.path)
+    ws = openpyxl.load_workbook(f.path)[spec.CERTIFICATION.title]
+    row = {h.value: c for h, c in zip(ws[1], ws[2], strict=True)}
     expected = {
-        "Certification Original Issue Date": D(2025, 1, 15),
-        "Certification Issue Date": D(2025, 1, 16),  # version 2's effective date
-        "Certification Expiry Date": cert.expiry_date,
+        "Certification Original Issue Date": "20250115",
+        "Certification Issue Date": "20250116",  # version 2's effective date
+        "Certification Expiry Date": cert.expiry_date.strftime("%Y%m%d"),
     }
-    for header, day in expected.items():
-        cell = row[COL[header]]
-        assert cell.is_date, header
-        assert cell.value.date() == day, header
+    for header, text in expected.items():
+        assert row[header].data_type == "s", header
+        assert row[header].value == text, header
 
 
 def test_text_starting_with_equals_stays_text(tmp_path):
     (cert,) = issued(1)
     Certificate.objects.filter(certification=cert).update(scope='=HYPERLINK("x")\x07')
     (f,) = certsearch_write(out_dir=tmp_path, on=D(2025, 7, 1))
-    (row,) = cells(f.path)
-    scope = row[COL["Certification Scope"]]
+    ws = openpyxl.load_workbook(f.path)[spec.CERTIFICATION.title]
+    scope = ws.cell(row=2, column=spec.CERTIFICATION.headers.index("Certification Scope") + 1)
     assert scope.data_type == "s"
     assert scope.value == '=HYPERLINK("x")'  # control character dropped, no formula
 
@@ -239,8 +263,7 @@ def test_status_mapped_to_iaf_vocabulary(people):
         assert cert.state == state
     consent(*by_state.values())
     status_of = {
-        row[COL["Certification Identity Number"]]: row[COL["Certification Status"]]
-        for row in certsearch_rows(on=D(2025, 7, 1))
+        cin: certification(r)["Certification Status"] for cin, r in records(D(2025, 7, 1)).items()
     }
     assert status_of == {
         str(by_state[State.ACTIVE].public_id): "Active",
@@ -252,8 +275,8 @@ def test_status_mapped_to_iaf_vocabulary(people):
     # the nightly expiry task ran.
     active = by_state[State.ACTIVE]
     later = active.expiry_date + datetime.timedelta(days=1)
-    rows = {r[COL["Certification Identity Number"]]: r for r in certsearch_rows(on=later)}
-    assert rows[str(active.public_id)][COL["Certification Status"]] == "Expired"
+    rows = records(later)
+    assert certification(rows[str(active.public_id)])["Certification Status"] == "Expired"
 
 
 def test_drafts_refusals_and_non_consenting_clients_left_out(people):
@@ -273,14 +296,13 @@ def test_drafts_refusals_and_non_consenting_clients_left_out(people):
     )
     consent(shown, applied, pending, refused)
     assert not Client.objects.get(certifications=not_consenting).certsearch_consent
-    rows = list(certsearch_rows(on=D(2025, 7, 1)))
-    assert [r[COL["Certification Identity Number"]] for r in rows] == [str(shown.public_id)]
+    assert list(records(D(2025, 7, 1))) == [str(shown.public_id)]
 
 
 def test_newest_version_only_with_the_same_identity_number(people):
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
     consent(cert)
-    (before,) = certsearch_rows(on=D(2025, 2, 1))
+    (before,) = (certification(r) for r in certsearch_records(on=D(2025, 2, 1)))
     lc.extend_scope(
         certification=cert,
         scope="IT services and cloud",
@@ -288,17 +310,13 @@ def test_newest_version_only_with_the_same_identity_number(people):
         by=people.decider,
         on=D(2025, 3, 1),
     )
-    (after,) = certsearch_rows(on=D(2025, 4, 1))
-    assert before[COL["Certificate Number"]] == f"{cert.certificate_number}-V1"
-    assert after[COL["Certificate Number"]] == f"{cert.certificate_number}-V2"
-    assert after[COL["Certification Scope"]] == "IT services and cloud"
-    assert after[COL["Certification Issue Date"]] == D(2025, 3, 1)
-    assert after[COL["Certification Original Issue Date"]] == D(2025, 1, 15)
-    assert (
-        before[COL["Certification Identity Number"]]
-        == after[COL["Certification Identity Number"]]
-        == str(cert.public_id)
-    )
+    (after,) = (certification(r) for r in certsearch_records(on=D(2025, 4, 1)))
+    assert before["Certificate Number"] == f"{cert.certificate_number}-V1"
+    assert after["Certificate Number"] == f"{cert.certificate_number}-V2"
+    assert after["Certification Scope"] == "IT services and cloud"
+    assert after["Certification Issue Date"] == "20250301"
+    assert after["Certification Original Issue Date"] == "20250115"
+    assert before[CIN] == after[CIN] == str(cert.public_id)
 
 
 def test_multi_site_lists_every_site_in_scope(people):
@@ -311,18 +329,21 @@ def test_multi_site_lists_every_site_in_scope(people):
     plain_client = ClientFactory(certsearch_consent=True)
     Site.objects.create(client=plain_client, name="Lab", city="杭州", address="西湖区2号")
     plain = lc.certified(people, client=plain_client, decided_on=D(2025, 2, 15))
-    rows = {
-        r[COL["Certification Identity Number"]]: r[COL["Certification Sites"]]
-        for r in certsearch_rows(on=D(2025, 7, 1))
-    }
-    assert rows[str(cert.public_id)].split("\n") == [
-        f"总部: {client.address}, 北京",
-        "深圳分部: 南山区1号, 深圳",
-    ]
-    assert rows[str(plain.public_id)].split("\n") == [
-        f"总部: {plain_client.address}, 北京",
-        "Lab: 西湖区2号, 杭州",
-    ]
+    rows = records(D(2025, 7, 1))
+
+    def sites(c):  # (street, city) of each site row
+        return [(r[2], r[3]) for r in rows[str(c.public_id)].rows[spec.SITES]]
+
+    assert sites(cert) == [(client.address, "北京"), ("南山区1号", "深圳")]
+    assert sites(plain) == [(plain_client.address, "北京"), ("西湖区2号", "杭州")]
+
+
+def test_restricted_listing_left_out(people):
+    shown = lc.certified(people, decided_on=D(2025, 1, 15))
+    restricted = lc.certified(people, decided_on=D(2025, 2, 15))
+    consent(shown, restricted)
+    Client.objects.filter(certifications=restricted).update(restricted_listing=True)
+    assert list(records(D(2025, 7, 1))) == [str(shown.public_id)]
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -338,9 +359,9 @@ def test_split_at_the_row_limit(tmp_path):
     numbers = []
     for f in files:
         headers, rows = read(f.path)
-        assert headers == DOCUMENTED_HEADERS
+        assert tuple(headers) == spec.CERTIFICATION.headers
         assert len(rows) == f.rows
-        numbers += [r[COL["Certificate Number"]] for r in rows]
+        numbers += [r["Certificate Number"] for r in rows]
     assert numbers == sorted(f"{c.certificate_number}-V1" for c in certs)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f.name for f in files]
 
@@ -372,7 +393,7 @@ def test_file_over_the_iaf_size_limit_is_refused_and_not_left(tmp_path, monkeypa
 def test_queries_do_not_grow_with_rows():
     def count_queries():
         with CaptureQueriesContext(connection) as ctx:
-            rows = list(certsearch_rows(on=D(2025, 7, 1)))
+            rows = list(certsearch_records(on=D(2025, 7, 1)))
         return len(rows), len(ctx.captured_queries)
 
     issued(2, sites=3, versions=2)
@@ -384,9 +405,9 @@ def test_queries_do_not_grow_with_rows():
 
 def test_query_count_pinned(django_assert_num_queries):
     issued(20, sites=3, versions=2)
-    # the certificates, the application sites, the client sites
-    with django_assert_num_queries(3):
-        assert len(list(certsearch_rows(on=D(2025, 7, 1)))) == 20
+    # the certificates, the application sites, the client sites, the technical areas
+    with django_assert_num_queries(4):
+        assert len(list(certsearch_records(on=D(2025, 7, 1)))) == 20
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -434,8 +455,8 @@ def test_admin_action_downloads_one_xlsx(client, staff):
     assert "attachment" in response["Content-Disposition"]
     assert ".xlsx" in response["Content-Disposition"]
     headers, rows = read(b"".join(response.streaming_content))
-    assert headers == DOCUMENTED_HEADERS
-    assert {r[0] for r in rows} == {str(c.public_id) for c in certs[:2]}
+    assert tuple(headers) == spec.CERTIFICATION.headers
+    assert {r[CIN] for r in rows} == {str(c.public_id) for c in certs[:2]}
 
 
 @certbody(CERTSEARCH_MAX_ROWS=3)
@@ -548,6 +569,82 @@ def test_recipients_are_active_staff_with_the_permission(staff, decider):
     manager = UserFactory(username="manager")
     manager.groups.add(Group.objects.get(name="CB staff"))
     not_staff = UserFactory(username="outsider", is_staff=False, role="CB staff")
-    names = set(certsearch.certsearch_recipients().values_list("username", flat=True))
+    names = set(certsearch_delivery.certsearch_recipients().values_list("username", flat=True))
     assert names == {"staff", "manager"}
     assert not_staff.username not in names
+
+
+# -- warnings and failures ---------------------------------------------------------------------
+@certbody(ACCREDITATION="")
+def test_command_warns_without_accreditation(tmp_path):
+    issued(1)
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "export_certsearch", "--out", str(tmp_path), "--date", "2025-07-01", stdout=out, stderr=err
+    )
+    assert "CERTBODY_ACCREDITATION is not set" in err.getvalue()
+    assert "No Scheme Name is set for ISO/IEC 20000-1:2018" in err.getvalue()
+    assert out.getvalue().endswith("Total: 1 rows in 1 files.\n")
+
+
+def test_command_lists_every_problem(tmp_path):
+    certs = issued(2)
+    Certificate.objects.filter(certification__in=certs).update(scope="x" * 10_001)
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "export_certsearch",
+            "--out",
+            str(tmp_path),
+            "--date",
+            "2025-07-01",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    text = str(caught.value)
+    for cert in certs:
+        assert f"{cert.certificate_number}-V1" in text
+    assert "“Certification Scope”" in text
+    assert list(tmp_path.iterdir()) == []
+
+
+@certbody(ACCREDITATION="")
+def test_monthly_mail_says_what_to_set_before_the_upload(tmp_path, staff):
+    issued(1)
+    with certbody(CERTSEARCH_EXPORT_DIR=str(tmp_path), ACCREDITATION=""):
+        export_certsearch_monthly("2025-07-01")
+    (message,) = mail.outbox
+    assert "Before you upload:" in message.body
+    assert "CERTBODY_ACCREDITATION is not set" in message.body
+
+
+def test_monthly_failure_mails_the_problems(tmp_path, staff):
+    (cert,) = issued(1)
+    Certificate.objects.filter(certification=cert).update(scope="x" * 10_001)
+    with certbody(CERTSEARCH_EXPORT_DIR=str(tmp_path)), pytest.raises(CertSearchError):
+        export_certsearch_monthly("2025-07-01")
+    (message,) = mail.outbox
+    assert message.subject == "IAF CertSearch export for 2025-07 failed"
+    assert f"{cert.certificate_number}-V1" in message.body
+    assert "“Certification Scope”" in message.body
+    assert not CertSearchUpload.objects.filter(exported_at__isnull=False).exists()
+
+
+def test_standard_admin_sets_scheme_name_and_accreditation(client):
+    admin_user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin_user)
+    std = standard()
+    url = reverse("admin:clients_standard_change", args=[std.pk])
+    page = client.get(url).content.decode()
+    for name in ("scheme_name", "accredited", "requires_soa"):
+        assert f'name="{name}"' in page, name
+    listing = client.get(reverse("admin:clients_standard_changelist")).content.decode()
+    assert "within the accreditation" in listing.lower()
+
+
+def test_site_admin_inline_has_the_new_fields(client):
+    admin_user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin_user)
+    c = ClientFactory()
+    page = client.get(reverse("admin:clients_client_change", args=[c.pk])).content.decode()
+    for name in ("trading_name", "province", "postcode", "sites-0-country", "sites-0-activities"):
+        assert f'name="{name}"' in page, name

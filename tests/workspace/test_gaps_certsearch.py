@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from certificates.certsearch import certsearch_export_monthly
+from certificates.certsearch_delivery import certsearch_export_monthly
 from certificates.models import CertSearchUpload
 from reminders.digests import page_path
 from reminders.models import ReminderKind
@@ -173,3 +173,18 @@ def test_the_page_reads_a_fixed_number_of_queries(staff, months, django_assert_m
         response = client.get(PAGE)
     # One page of 24 months, 2026-10 among them recorded as uploaded.
     assert response.content.decode().count('name="uploaded"') == 23
+
+
+def test_the_page_warns_what_to_set_before_the_upload(staff):
+    (cert,) = issued(1)
+    with certbody(ACCREDITATION=""):
+        page = text(signed_in(staff).get(PAGE))
+    assert "Before you upload" in page
+    assert "CERTBODY_ACCREDITATION is not set" in page
+    assert "“Unaccredited”" in page
+    assert f"No Scheme Name is set for {cert.standard}" in page
+    cert.standard.scheme_name = "Information Technology Service Management Systems"
+    cert.standard.save()
+    with certbody(ACCREDITATION="CNAS C999-M"):
+        page = text(signed_in(staff).get(PAGE))
+    assert "Before you upload" not in page

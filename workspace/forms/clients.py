@@ -22,10 +22,13 @@ class ClientForm(forms.ModelForm):
         fields = (
             "legal_name",
             "english_name",
+            "trading_name",
             "registration_id",
             "country",
+            "province",
             "city",
             "address",
+            "postcode",
             "effective_personnel",
             "technical_areas",
             "certsearch_consent",
@@ -38,8 +41,9 @@ class ClientForm(forms.ModelForm):
             "address": forms.TextInput(attrs={"size": 50}),
             "legal_name": forms.TextInput(attrs={"size": 40, "autofocus": True}),
             "english_name": forms.TextInput(attrs={"size": 40}),
+            "trading_name": forms.TextInput(attrs={"size": 40}),
             "registration_id": forms.TextInput(attrs={"size": 22, "autocomplete": "off"}),
-            "country": forms.TextInput(attrs={"size": 3}),
+            "postcode": forms.TextInput(attrs={"size": 10, "autocomplete": "postal-code"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -58,9 +62,25 @@ class SiteForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ("name", "is_central", "city", "address", "personnel")
+        # Country, province and postcode: the site's own address as IAF CertSearch lists it
+        # (a site abroad); activities: its scope on a multi-site certificate (ISO/IEC 17021-1
+        # 8.2.2). Empty country: the client's.
+        fields = (
+            "name",
+            "is_central",
+            "country",
+            "province",
+            "city",
+            "address",
+            "postcode",
+            "personnel",
+            "activities",
+        )
         widgets = {
             "address": forms.TextInput(attrs={"size": 36}),
+            "province": forms.TextInput(attrs={"size": 10}),
+            "postcode": forms.TextInput(attrs={"size": 8}),
+            "activities": forms.Textarea(attrs={"rows": 2, "cols": 30}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -82,6 +102,14 @@ class DeletePermissionFormSet(forms.BaseInlineFormSet):
         self.may_delete = user.has_perm(f"{meta.app_label}.delete_{meta.model_name}")
         super().__init__(*args, **kwargs)
         self.can_delete = self.may_delete
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A row of a table whose column headers are the labels: each field names itself to a
+        # screen reader (WCAG 2.1 SC 1.3.1, 4.1.2; tests/test_axe.py).
+        for field in form.fields.values():
+            if field.label:
+                field.widget.attrs.setdefault("aria-label", field.label)
 
     def deleting(self) -> list:
         """The saved rows ticked for removal (the user may remove them)."""

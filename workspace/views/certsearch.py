@@ -24,8 +24,9 @@ from certificates.certsearch import (
     XLSX_CONTENT_TYPE,
     CertSearchError,
     certsearch_download,
-    certsearch_record_upload,
+    certsearch_warnings,
 )
+from certificates.certsearch_delivery import certsearch_record_upload
 from certificates.models import Certification, CertSearchUpload
 from certificates.selectors.certsearch import certsearch_months, certsearch_uploads, exported_files
 from core.dates import local_today
@@ -52,7 +53,13 @@ def certsearch(request):
     return render(
         request,
         "workspace/gaps/certsearch.html",
-        {"page": page, "months": months, "today": today, "form": CertSearchUploadForm()},
+        {
+            "page": page,
+            "months": months,
+            "today": today,
+            "form": CertSearchUploadForm(),
+            "warnings": certsearch_warnings(),
+        },
     )
 
 

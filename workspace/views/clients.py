@@ -131,8 +131,10 @@ def _save(form, sites, contacts) -> Client:
             client=saved,
             name=str(MSG_CENTRAL_NAME),
             is_central=True,
+            province=saved.province,
             city=saved.city,
             address=saved.address,
+            postcode=saved.postcode,
             personnel=saved.effective_personnel,
         )
     people = contacts.save(commit=False)

@@ -92,7 +92,7 @@ def clients(request):
         Column(_("English name"), lambda c: c.english_name),
         Column(_("registration id"), lambda c: c.registration_id),
         Column(_("city"), lambda c: c.city),
-        Column(_("country"), lambda c: c.country),
+        Column(_("country"), lambda c: str(c.country)),
         Column(
             _("certifications"),
             lambda c: "; ".join(

@@ -3,8 +3,10 @@
     python manage.py export_certsearch --out DIR [--date YYYY-MM-DD]
 
 Files are named certsearch-<date>-001.xlsx, -002.xlsx, ...; the date (default: today in the
-body's time zone) also decides which certificates count as expired. Columns and rules:
-certificates/certsearch.py.
+body's time zone) also decides which certificates count as expired. Tabs, fields and rules:
+certificates/certsearch.py and certificates/certsearch_spec.py (IAF's template 2.1). What to set
+before the first upload (CERTBODY_ACCREDITATION, each standard's Scheme Name) is printed as a
+warning first; a record breaking the template stops the export with every problem listed.
 """
 
 import datetime
@@ -12,7 +14,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from certificates.certsearch import CertSearchError, certsearch_write
+from certificates.certsearch import CertSearchError, certsearch_warnings, certsearch_write
 from core.dates import local_today
 
 
@@ -34,10 +36,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         on = _date(options["date"]) if options.get("date") else local_today()
+        for warning in certsearch_warnings():
+            self.stderr.write(self.style.WARNING(_("Warning: %(text)s") % {"text": warning}))
         try:
             files = certsearch_write(out_dir=options["out"], on=on)
         except CertSearchError as err:
-            raise CommandError(str(err)) from err
+            raise CommandError("\n".join(err.messages)) from err
         for f in files:
             self.stdout.write(_("%(path)s: %(rows)d rows") % {"path": f.path, "rows": f.rows})
         total = sum(f.rows for f in files)
