@@ -46,6 +46,7 @@ def certificate_store_pdf(certificate) -> bool:
             Certificate.objects.select_for_update(of=("self",))
             .select_related(
                 "standard",
+                "decision",
                 "certification__client",
                 "certification__application",
             )

@@ -47,6 +47,12 @@ from .models.scope_extensions import (
     MSG_REASON,
 )
 
+MSG_SOA_VERSION_MISSING = _(
+    "%(standard)s certificates give the version of the client's Statement of Applicability "
+    "with the scope: record it on the certification (“Statement of Applicability version”, "
+    "e.g. “V2.1”) before this decision."
+)
+
 
 def _not_blank(value) -> bool:
     return bool((value or "").strip())
@@ -353,6 +359,15 @@ def restoration_within_window(cert):
         }
 
 
+def soa_version_recorded(cert):
+    """ISO/IEC 27001 (Standard.requires_soa): the scope a certificate prints rests on the
+    client's Statement of Applicability, whose version the certificate gives with the scope
+    (ISO/IEC 27006-1 8.2.2 on ISO/IEC 17021-1 8.2.2; shared/domain.md, Certificates). Every
+    decision that issues a certificate version needs it recorded on the certification."""
+    if cert.standard.requires_soa and not _not_blank(cert.soa_version):
+        yield MSG_SOA_VERSION_MISSING % {"standard": cert.standard}
+
+
 # -- Expiry, suspension, withdrawal, scope ---------------------------------------------------
 def expiry_date_passed(cert):
     """A certificate expires only after its expiry date (ISO/IEC 17021-1 9.6.3.2.5)."""
@@ -549,6 +564,7 @@ TABLE = {
         findings_cleared_within_stage2_limit,
         *_DECIDE,
         no_conflict_of_interest,
+        soa_version_recorded,
     ],
     (_C, "refuse"): [reason_given, *_DECIDE, no_conflict_of_interest],
     (_C, "recertify"): [
@@ -557,6 +573,7 @@ TABLE = {
         findings_cleared,
         *_DECIDE,
         no_conflict_of_interest,
+        soa_version_recorded,
     ],
     (_C, "expire"): [expiry_date_passed],
     (_C, "restore_after_expiry"): [
@@ -565,6 +582,7 @@ TABLE = {
         findings_cleared,
         *_DECIDE,
         no_conflict_of_interest,
+        soa_version_recorded,
     ],
     (_C, "suspend"): [reason_given, suspension_not_past_expiry, no_conflict_of_interest],
     (_C, "lift_suspension"): [
@@ -579,6 +597,7 @@ TABLE = {
         not_past_expiry,
         new_scope_written,
         no_conflict_of_interest,
+        soa_version_recorded,
     ],
     (_C, "extend_scope"): [
         reason_given,
@@ -586,6 +605,7 @@ TABLE = {
         new_scope_written,
         extension_granted,
         no_conflict_of_interest,
+        soa_version_recorded,
     ],
     (_C, "reapply"): [new_application_given],
     (_C, "import_existing"): [imported_certificate_consistent],

@@ -23,6 +23,7 @@ from certificates.models import (
     Certification,
     Decision,
     DecisionOutcome,
+    Ending,
     State,
 )
 from certificates.services import certificate_build, certificate_number_for
@@ -31,7 +32,14 @@ from core.dates import add_months, add_years
 from core.policy import policy
 
 from .people import People
-from .profiles import batched, dodge_collisions, make_profile, pick_standard, scope_for
+from .profiles import (
+    batched,
+    dodge_collisions,
+    make_profile,
+    pick_standard,
+    scope_for,
+    soa_version_for,
+)
 from .vocabulary import DAY, DEMO_NOTE, REASONS, days
 
 BULK_STATES = (
@@ -44,7 +52,8 @@ _BULK_STATE_CUM = list(accumulate(w for _, w in BULK_STATES))
 CERTIFIED = {
     State.ACTIVE: CertificateStatus.CURRENT,
     State.SUSPENDED: CertificateStatus.SUSPENDED,
-    State.WITHDRAWN: CertificateStatus.WITHDRAWN,
+    # The bulk withdrawals are the client's request (plan_decisions): cancellations (注销).
+    State.WITHDRAWN: CertificateStatus.CANCELLED,
     State.EXPIRED: CertificateStatus.EXPIRED,
 }
 # Days before today the application was received, for states before certification.
@@ -198,6 +207,7 @@ class BulkWriter:
                 standard=std,  # cached: certificate_number_for and certificate_build read it
                 application_id=a.pk,
                 scope=a.scope,
+                soa_version=soa_version_for(std, a.received_on),
                 state=plan.state,
                 **plan.fields,
             )
@@ -233,6 +243,7 @@ class BulkWriter:
                     reason=reason,
                     # The bulk withdrawals are the client's request (plan_decisions).
                     at_client_request=outcome == DecisionOutcome.WITHDRAW,
+                    ending=Ending.CLIENT_REQUEST if outcome == DecisionOutcome.WITHDRAW else "",
                 )
                 decisions.append(decision)
                 if outcome == DecisionOutcome.GRANT:

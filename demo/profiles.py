@@ -30,6 +30,7 @@ from .vocabulary import (
     INDUSTRIES,
     MOBILE_PREFIXES,
     SCOPES,
+    SITE_ACTIVITIES,
     SITE_KINDS,
     STANDARD_CODES,
     STANDARD_CUM,
@@ -151,10 +152,12 @@ def make_profile(rng: random.Random, serial: int) -> Profile:
             if central - share < 1:
                 break
             central -= share
+            kind = rng.choice(SITE_KINDS)
             sites.append(
                 {
-                    "name": f"{other.zh}{rng.choice(SITE_KINDS)}",
+                    "name": f"{other.zh}{kind}",
                     "is_central": False,
+                    "activities": SITE_ACTIVITIES[kind],
                     "city": other.zh,
                     "address": _cn_address(rng, other),
                     "personnel": share,
@@ -268,6 +271,15 @@ def batched(items, n):
 
 def pick_standard(rng, standards: dict) -> Standard:
     return standards[rng.choices(STANDARD_CODES, cum_weights=STANDARD_CUM)[0]]
+
+
+def soa_version_for(standard: Standard, received) -> str:
+    """The Statement of Applicability version an ISO/IEC 27001 applicant works to (empty for
+    the other standards): from the application's date, so that the random draws stay as they
+    were."""
+    if not standard.requires_soa:
+        return ""
+    return f"V{1 + received.year % 2}.{received.month % 4}"
 
 
 def scope_for(rng, standard: Standard, country: str) -> str:

@@ -21,7 +21,7 @@ from core.dates import add_years
 from core.policy import policy
 
 from .people import People
-from .profiles import scope_for
+from .profiles import scope_for, soa_version_for
 from .vocabulary import (
     AT_CLIENT_REQUEST,
     DAY,
@@ -174,7 +174,12 @@ class Steps:
             )
             for d in documents
         )
-        return Certification.objects.get(client=client, standard=std)
+        cert = Certification.objects.get(client=client, standard=std)
+        if std.requires_soa:  # ISO/IEC 27001: no certificate without the SoA version
+            cert = svc.certification_record_soa_version(
+                certification=cert, soa_version=soa_version_for(std, received), by=p.staff
+            )
+        return cert
 
     def accept(self, cert, on):
         p = self.people

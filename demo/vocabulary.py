@@ -132,6 +132,15 @@ CONTACT_ROLES = (
 MOBILE_PREFIXES = (130, 131, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 156, 158, 159,
                    176, 177, 180, 181, 182, 185, 186, 187, 188, 189, 191, 198, 199)  # fmt: skip
 SITE_KINDS = ("分公司", "研发中心", "数据中心", "运维服务中心", "技术支持中心")
+# What each kind of site does within the scope: printed as the site's scope on a multi-site
+# certificate (Site.activities; ISO/IEC 17021-1 8.2.2).
+SITE_ACTIVITIES = {
+    "分公司": "区域客户服务与销售支持 / Regional customer service and sales support",
+    "研发中心": "软件开发与测试 / Software development and testing",
+    "数据中心": "数据中心基础设施运维 / Operation of data centre infrastructure",
+    "运维服务中心": "远程运维与事件处理 / Remote operations and incident handling",
+    "技术支持中心": "IT服务台与技术支持 / IT service desk and technical support",
+}
 TOWERS = ("创新", "科技", "数码", "国际", "软件", "信息", "金融", "中心")
 
 FOREIGN_SHARE = 0.03
@@ -203,8 +212,8 @@ SCOPES = {
         "计算机信息系统集成服务 / Computer information system integration services",
     ),
     "ISMS": (
-        "与信息系统运维服务相关的信息安全管理活动（适用性声明 V1.0） / Information security "
-        "management of IT operation and maintenance services (statement of applicability V1.0)",
+        "与信息系统运维服务相关的信息安全管理活动 / Information security management of IT "
+        "operation and maintenance services",
         "数据处理与存储服务相关的信息安全管理 / Information security management of data "
         "processing and storage services",
     ),

@@ -184,6 +184,8 @@ DOCUMENTED = {
     "DJANGO_ALLOWED_HOSTS": "certs.example.com",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
     "CERTBODY_ADMIN_PASSWORD": "a-password-of-our-own",
+    # Certificates print the body's address (ISO/IEC 17021-1 8.2.2; else certificates.W001).
+    "CERTBODY_BODY_ADDRESS": "No. 8 Certification Road, Beijing",
 }
 
 

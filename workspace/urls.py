@@ -19,6 +19,7 @@ from .views import (
     planning,
     reminders,
     scope_extensions,
+    soa,
 )
 
 app_name = "workspace"
@@ -40,4 +41,5 @@ urlpatterns = [
     *imports.urlpatterns,
     *gaps.urlpatterns,
     *certsearch.urlpatterns,
+    *soa.urlpatterns,
 ]

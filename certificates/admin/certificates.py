@@ -4,6 +4,7 @@ downloaded through the admin (permissions checked), never from MEDIA_URL."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from certificates.documents import (
     generate_certificate_pdf,
 )
 from certificates.models import Certificate, Decision
+from certificates.pdf import CertificateMarkError
 from core.names import person_name
 from core.need_to_know import NeedToKnowAdminMixin
 from infra.queueing import publish
@@ -97,8 +99,13 @@ class CertificateAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
         if not request.user.has_perm("certificates.view_certificate"):
             raise PermissionDenied
         certificate = self.visible_object_or_404(request, pk)
+        try:
+            document = certificate_pdf_file(certificate)
+        except CertificateMarkError as error:  # a mark's file gone since the start: say which
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:certificates_certificate_change", certificate.pk)
         return FileResponse(
-            certificate_pdf_file(certificate),
+            document,
             as_attachment=True,
             filename=certificate_pdf_name(certificate),
             content_type="application/pdf",
@@ -133,7 +140,11 @@ class CertificateAdmin(NeedToKnowAdminMixin, admin.ModelAdmin):
                     messages.WARNING,
                 )
             return
-        changed = sum(certificate_store_pdf(certificate) for certificate in queryset)
+        try:
+            changed = sum(certificate_store_pdf(certificate) for certificate in queryset)
+        except CertificateMarkError as error:  # a mark's file gone since the start: say which
+            self.message_user(request, str(error), messages.ERROR)
+            return
         self.message_user(
             request,
             _("Certificate PDFs regenerated: %(count)d (%(changed)d changed).")

@@ -303,11 +303,18 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
         return queryset.filter(pk__in=list(found.values_list("pk", flat=True)[:MAX_FOUND])), False
 
     def save_model(self, request, obj, form, change):
-        # The designated decision maker is the one field edited here: through its service (the
-        # revision is bumped, a history row written), never a save of the whole row.
+        # The fields edited here, the designated decision maker and the Statement of
+        # Applicability version (ISO/IEC 27001): each through its service (the revision is
+        # bumped, a history row written), never a save of the whole row.
+        soa_version = obj.soa_version
         if change and "decision_maker" in form.changed_data:
-            svc.certification_designate_decision_maker(
+            done = svc.certification_designate_decision_maker(
                 certification=obj, decision_maker=obj.decision_maker, by=request.user
+            )
+            obj.revision = done.revision  # the next service sees this change as ours
+        if change and "soa_version" in form.changed_data:
+            svc.certification_record_soa_version(
+                certification=obj, soa_version=soa_version, by=request.user
             )
 
     def has_delete_permission(self, request, obj=None):

@@ -27,6 +27,7 @@ from reminders.models import Reminder
 
 from ..bulk import OPENED, UPDATED
 from ..models import Certificate, Certification, Decision, DecisionOutcome
+from ..services.certificates import RECORD_SOA_VERSION
 from ..services.decisions import DESIGNATE_DECISION_MAKER
 from ..services.stages import RECORD_SURVEILLANCE
 
@@ -36,6 +37,7 @@ LIMIT = 200
 OTHER_CHANGES = {
     RECORD_SURVEILLANCE: _("Surveillance counted"),
     DESIGNATE_DECISION_MAKER: _("Decision maker designated"),
+    RECORD_SOA_VERSION: _("Statement of Applicability version recorded"),
     # The history rows of the bulk writes (certificates/bulk.py): opening from an application
     # or a client list, and a client list's re-scoping.
     OPENED: _("Certification opened"),
@@ -181,7 +183,9 @@ def _decision_entries(cert, user) -> list[Entry]:
         Entry(
             when=d.decided_on,
             kind="decision",
-            title=str(_("Decision: %(outcome)s")) % {"outcome": d.get_outcome_display()},
+            # A withdrawal says its kind of ending (withdrawn 撤销 or cancelled 注销).
+            title=str(_("Decision: %(outcome)s"))
+            % {"outcome": d.get_ending_display() if d.ending else d.get_outcome_display()},
             detail=note_text(d.reason),
             who=person_name(d.decided_by) if d.decided_by_id else str(_("the system")),
             tone="bad" if d.outcome in bad else "ok",

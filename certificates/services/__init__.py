@@ -31,7 +31,11 @@ from .applications import (
     certification_reject,
     certification_start_review,
 )
-from .certificates import certificate_build, certificate_number_for
+from .certificates import (
+    certificate_build,
+    certificate_number_for,
+    certification_record_soa_version,
+)
 from .common import certification_touch
 from .decisions import (
     certification_designate_decision_maker,
@@ -86,6 +90,7 @@ __all__ = [
     "certification_plan_stage1",
     "certification_plan_stage2",
     "certification_recertify",
+    "certification_record_soa_version",
     "certification_record_surveillance",
     "certification_reduce_scope",
     "certification_refuse",

@@ -7,11 +7,22 @@ save it one at a time, seed_demo's bulk path (demo/bulk.py) bulk-creates many.
 
 import datetime
 
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.notes import Note
 from core.policy import policy
 from infra.queueing import enqueue_after_commit
 
+from ..bulk import certifications_log
 from ..documents import generate_certificate_pdf
 from ..models import Certificate, CertificateStatus, Certification, Decision, holder_of, number_key
+from .common import certification_touch
+
+# The history row of a recorded Statement of Applicability version (no transition has it).
+RECORD_SOA_VERSION = "record_soa_version"
+NOTE_SOA_VERSION = Note(_("Statement of Applicability version recorded: %(version)s"))
 
 
 def certificate_number_for(certification: Certification) -> str:
@@ -56,21 +67,36 @@ def certificate_build(
         decision=decision,
         gap_from=gap_from,
         gap_to=gap_to,
+        # ISO/IEC 27001: the SoA version the scope rests on, as it is at issue.
+        soa_version=certification.soa_version,
         holder=holder if holder is not None else {},
     )
 
 
-def certificate_issue(cert, decision, *, on, gap_from=None, gap_to=None) -> Certificate:
-    """A new certificate version; the one it replaces is kept, marked superseded."""
+# The versions a new one replaces (marked superseded): the valid ones. Withdrawn, cancelled
+# and expired versions ended on their own and keep their status (a grant after a withdrawal, or
+# after an expiry that was not restored, starts anew), but for the expired version a
+# restoration after expiry restores: that one the new version replaces.
+REPLACED = (CertificateStatus.CURRENT, CertificateStatus.SUSPENDED)
+
+
+def certificate_issue(
+    cert, decision, *, on, gap_from=None, gap_to=None, restores_expired=False
+) -> Certificate:
+    """A new certificate version; the one it replaces is kept, marked superseded.
+    ``restores_expired``: a restoration after expiry, which replaces the expired version."""
     if not cert.certificate_number:
         cert.certificate_number = certificate_number_for(cert)
         cert.save(update_fields=["certificate_number"])
     previous = cert.certificates.order_by("-version").first()
+    replaced = Q(status__in=REPLACED)
+    if restores_expired and previous is not None:
+        replaced |= Q(pk=previous.pk, status=CertificateStatus.EXPIRED)
     # No generation time: its PDF lacks the superseded mark until re-rendered (the sweep,
     # certificates.tasks.sweep_certificate_pdfs, renders it if the queued task is lost).
-    cert.certificates.filter(
-        status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
-    ).update(status=CertificateStatus.SUPERSEDED, pdf_generated_at=None)
+    cert.certificates.filter(replaced).update(
+        status=CertificateStatus.SUPERSEDED, pdf_generated_at=None
+    )
     certificate = certificate_build(
         cert,
         decision=decision,
@@ -100,3 +126,24 @@ def certificates_set_status(cert, status):
     cert.certificates.filter(
         status__in=[CertificateStatus.CURRENT, CertificateStatus.SUSPENDED]
     ).update(status=status)
+
+
+def certification_record_soa_version(*, certification, soa_version: str, by) -> Certification:
+    """Record the version of the client's Statement of Applicability the scope rests on
+    (ISO/IEC 27001, Standard.requires_soa): the next certificate version prints it, and the
+    decisions that issue one wait for it (certificates/rules.py, soa_version_recorded).
+    Versions already issued keep the one they printed. Not a transition, but a change like any
+    other: the revision is bumped and a history row says who recorded which version."""
+    with transaction.atomic():
+        cert = certification_touch(
+            certification, by=by, permission="certificates.manage_certification"
+        )
+        cert.soa_version = soa_version.strip()
+        cert.save(update_fields=["soa_version"])
+        certifications_log(
+            [cert],
+            transition=RECORD_SOA_VERSION,
+            by=by,
+            description=NOTE_SOA_VERSION.text(version=cert.soa_version or "-"),
+        )
+    return cert

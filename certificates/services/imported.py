@@ -14,6 +14,7 @@ from ..models import (
     CertificateStatus,
     Certification,
     DecisionOutcome,
+    Ending,
     State,
     holder_of,
 )
@@ -56,6 +57,7 @@ def certification_import_existing(
     last_audit_on: datetime.date | None = None,
     next_due: datetime.date | None = None,
     transferred: bool = False,
+    ending: str = "",
     certification: Certification | None = None,
     by,
     on: datetime.date,
@@ -66,7 +68,9 @@ def certification_import_existing(
     ``import_existing`` transition into ``status`` with the certificate's dates, so the
     lifecycle's invariants hold; the grant is recorded as decided on the issue date by nobody
     in certbody, and version 1 carries the printed number. No PDF is queued: the printed
-    original is the old system's (or the other body's)."""
+    original is the old system's (or the other body's). A withdrawn ``status`` takes its kind
+    of ending (``Ending``, default withdrawn): a cancellation's version is Cancelled and its
+    decision at the client's request (it does not bar a new application)."""
     note = MSG_IMPORTED_TRANSFERRED if transferred else MSG_IMPORTED_MIGRATED
     reason = note.text(number=number.strip())
     try:
@@ -83,6 +87,7 @@ def certification_import_existing(
                 last_audit_on=last_audit_on,
                 next_due=next_due,
                 transferred=transferred,
+                ending=ending,
                 by=by,
                 on=on,
             )
@@ -99,7 +104,9 @@ def certification_import_existing(
         ) from None
 
 
-def _import_existing(certification, *, reason, status, issued_on, by, on, **extra) -> Certificate:
+def _import_existing(
+    certification, *, reason, status, issued_on, ending, by, on, **extra
+) -> Certificate:
     if certification.pk is None:
         certification.save()
     cert = certification_transition(
@@ -112,15 +119,26 @@ def _import_existing(certification, *, reason, status, issued_on, by, on, **extr
         issued_on=issued_on,
         **extra,
     )
+    cancelled = cert.state == State.WITHDRAWN and ending in (Ending.CLIENT_REQUEST, Ending.CEASED)
     grant = decision_record(cert, DecisionOutcome.GRANT, by=None, on=issued_on, reason=reason)
     certificate = certificate_build(
         cert,
         decision=grant,
         on=issued_on,
-        status=_IMPORTED_CERTIFICATE_STATUS[cert.state],
+        status=(
+            CertificateStatus.CANCELLED if cancelled else _IMPORTED_CERTIFICATE_STATUS[cert.state]
+        ),
         holder=holder_of(cert),
     )
     certificate.save(force_insert=True)
     if cert.state in _IMPORTED_DECISION:
-        decision_record(cert, _IMPORTED_DECISION[cert.state], by=None, on=on, reason=reason)
+        decision_record(
+            cert,
+            _IMPORTED_DECISION[cert.state],
+            by=None,
+            on=on,
+            reason=reason,
+            at_client_request=cancelled,
+            ending=(ending or Ending.WITHDRAWN) if cert.state == State.WITHDRAWN else "",
+        )
     return certificate

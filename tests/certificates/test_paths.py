@@ -423,7 +423,8 @@ def test_restoration_within_six_months_after_expiry(people):
         D(2028, 3, 15),
         D(2031, 1, 14),
     )
-    assert statuses(cert) == [(1, "expired"), (2, "current")]
+    # The restored version replaces the expired one (issue 18: Superseded, not left Expired).
+    assert statuses(cert) == [(1, "superseded"), (2, "current")]
     assert certificate.decision.outcome == DecisionOutcome.RESTORE_AFTER_EXPIRY
     audit.refresh_from_db()
     assert audit.decision == certificate.decision

@@ -130,7 +130,7 @@ def test_issuing_stores_pdfs_and_marks_the_superseded_version(
     v1.refresh_from_db()
     assert v1.status == CertificateStatus.SUPERSEDED
     old = text(tmp_path, stored(v1))
-    assert "已被取代 SUPERSEDED" in old
+    assert "已换发新证 SUPERSEDED" in old  # the glossary: 换发新证
     assert f"replaced by {v2.full_number}" in old
     assert v1.pdf.name.endswith(f"/{v1.full_number}.pdf")  # same name, new content
 

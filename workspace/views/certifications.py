@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from certificates.actions import CERTIFICATION_ACTIONS, before_action, notices_after
 from certificates.documents import certificate_pdf_file, certificate_pdf_name
 from certificates.models import Certificate, Certification
+from certificates.pdf import CertificateMarkError
 from certificates.selectors.timeline import (
     certificate_versions,
     certification_audits,
@@ -26,7 +27,7 @@ from core.transitions import transition_label
 
 from ..access import workspace_page
 from ..http import action_done, safe_next
-from . import gaps
+from . import gaps, soa
 
 # The next step of a certification whose form is shown open where it is offered: planning
 # the stage the rules allow now (the form proposes dates and a team leader).
@@ -112,6 +113,8 @@ def certification(request, pk):
         "steps": next_steps(cert, request.user, cert_offers, next_url=request.get_full_path()),
         # Who decides: the designation form (staff), workspace/views/gaps.py.
         "designation": gaps.designation(cert, request),
+        # ISO/IEC 27001: the Statement of Applicability version (workspace/views/soa.py).
+        "soa": soa.soa_form(cert, request),
     }
     return render(request, "workspace/certifications/certification.html", context)
 
@@ -169,8 +172,13 @@ def certificate_pdf(request, pk):
     if not request.user.has_perm("certificates.view_certificate"):
         raise PermissionDenied
     certificate = get_object_or_404(visible(Certificate.objects.all(), request.user), pk=pk)
+    try:
+        document = certificate_pdf_file(certificate)
+    except CertificateMarkError as error:  # a mark's file gone since the start: say which
+        messages.error(request, str(error))
+        return redirect("workspace:certification", pk=certificate.certification_id)
     return FileResponse(
-        certificate_pdf_file(certificate),
+        document,
         as_attachment=True,
         filename=certificate_pdf_name(certificate),
         content_type="application/pdf",
