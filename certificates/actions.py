@@ -21,7 +21,7 @@ from audits.models import Audit, AuditKind
 from audits.services import audit_time_for, audit_time_shortfall, auditor_suggestions
 from certificates import services as svc
 from certificates.documents import certificate_pdf_pending
-from certificates.models import Certificate
+from certificates.models import Certificate, Ending
 from core.actions import (
     ActionTable,
     OptionalReasonForm,
@@ -94,13 +94,29 @@ class ScopeForm(ReasonForm):
 
 
 class SanctionForm(ReasonForm):
-    """Suspension and withdrawal: the reason, and whether the client asked for it (then it is
-    not for its own failings and does not bar a new application, CNCA-QMS-01:2025)."""
+    """Suspension: the reason, and whether the client asked for it (then it is not for its own
+    failings and does not bar a new application, CNCA-QMS-01:2025)."""
 
     at_client_request = forms.BooleanField(
         label=_("At the client's request"),
         required=False,
-        help_text=_("Suspended or withdrawn because the client asked for it."),
+        help_text=_("Suspended because the client asked for it."),
+    )
+
+
+class WithdrawForm(ReasonForm):
+    """Ending a certification: the kind of ending is asked, never assumed. Withdrawn (撤销) is
+    for failing the requirements and bars a new application for a while (CNCA-QMS-01:2025);
+    cancelled (注销, at the client's request or because it ceased the certified activities)
+    does not, and is published as Cancelled (IAF CertSearch)."""
+
+    ending = forms.ChoiceField(
+        label=_("Kind of ending"),
+        choices=[("", "---------"), *Ending.choices],
+        help_text=_(
+            "Withdrawn: the requirements are no longer met. Cancelled: at the client's "
+            "request, or the client ceased the certified activities."
+        ),
     )
 
 
@@ -208,6 +224,12 @@ def _sanction(service):
     )
 
 
+def _withdraw(service):
+    return lambda obj, d, user, on: service(
+        certification=obj, reason=d["reason"], by=user, on=on, ending=d["ending"]
+    )
+
+
 def _scoped(service):
     return lambda obj, d, user, on: service(
         certification=obj, scope=d["scope"], reason=d["reason"], by=user, on=on
@@ -242,7 +264,7 @@ CERTIFICATION_ACTIONS: ActionTable = {
     "expire": TransitionAction(TransitionForm, _simple(svc.certification_expire)),
     "suspend": TransitionAction(SanctionForm, _sanction(svc.certification_suspend)),
     "lift_suspension": TransitionAction(ReasonForm, _reasoned(svc.certification_lift_suspension)),
-    "withdraw": TransitionAction(SanctionForm, _sanction(svc.certification_withdraw)),
+    "withdraw": TransitionAction(WithdrawForm, _withdraw(svc.certification_withdraw)),
     "reduce_scope": TransitionAction(
         ScopeForm, _scoped(svc.certification_reduce_scope), initial=lambda obj: {"scope": obj.scope}
     ),

@@ -6,7 +6,8 @@ comes from what the services recorded, never from today's state projected backwa
 - the version in effect on D is the newest version whose effective date is on or before D
   (a revised certificate replaces the old one from its effective date); none: not yet issued;
 - decisions after that version was issued and on or before D: ``suspend`` makes it suspended
-  from its date, ``lift_suspension`` active again, ``withdraw`` withdrawn for good;
+  from its date, ``lift_suspension`` active again, ``withdraw`` withdrawn (or cancelled, by
+  its ending) for good;
 - past the version's expiry date (which covers the gap_from..gap_to of a restoration: the old
   version has expired and the restored one is not yet effective), or on or after
   ``Certification.expired_on`` while it is the newest version: expired.
@@ -21,7 +22,7 @@ import datetime
 from dataclasses import dataclass
 
 from . import public_status as ps
-from .models import Decision, DecisionOutcome
+from .models import Decision, DecisionOutcome, Ending
 
 HISTORY_OUTCOMES = (
     DecisionOutcome.SUSPEND,
@@ -49,14 +50,21 @@ class Validity:
         return self.status == ps.ACTIVE
 
 
-def decisions_for_history(certification_id) -> list[tuple[str, datetime.date, int]]:
-    """(outcome, decided_on, pk) of the decisions that change validity: one query. Only the
-    outcome and date are read: reasons and decision makers are never public."""
+def decisions_for_history(certification_id) -> list[tuple[str, datetime.date, int, str]]:
+    """(outcome, decided_on, pk, ending) of the decisions that change validity: one query.
+    Only the outcome, date and kind of ending are read: reasons and decision makers are never
+    public."""
     return list(
         Decision.objects.filter(
             certification_id=certification_id, outcome__in=HISTORY_OUTCOMES
-        ).values_list("outcome", "decided_on", "pk")
+        ).values_list("outcome", "decided_on", "pk", "ending")
     )
+
+
+def _ended(ending: str) -> str:
+    """The public status a withdraw decision leaves: cancelled for an ending at the client's
+    request or its ceasing (注销), else withdrawn (撤销)."""
+    return ps.CANCELLED if ending in (Ending.CLIENT_REQUEST, Ending.CEASED) else ps.WITHDRAWN
 
 
 def validity_on(on: datetime.date, *, versions, decisions, certification) -> Validity:
@@ -76,7 +84,7 @@ def validity_on(on: datetime.date, *, versions, decisions, certification) -> Val
     # Decisions taken after this version was issued (same day: after its issuing decision).
     issued_at = (in_effect.effective_date, in_effect.decision_id or 0)
     status, since = ps.ACTIVE, None
-    for outcome, decided_on, pk in sorted(decisions, key=lambda d: (d[1], d[2])):
+    for outcome, decided_on, pk, *ending in sorted(decisions, key=lambda d: (d[1], d[2])):
         if (decided_on, pk) <= issued_at or decided_on > on:
             continue
         if outcome == DecisionOutcome.SUSPEND and status == ps.ACTIVE:
@@ -84,9 +92,9 @@ def validity_on(on: datetime.date, *, versions, decisions, certification) -> Val
         elif outcome == DecisionOutcome.LIFT_SUSPENSION and status == ps.SUSPENDED:
             status, since = ps.ACTIVE, None
         elif outcome == DecisionOutcome.WITHDRAW:
-            status, since = ps.WITHDRAWN, decided_on
+            status, since = _ended(ending[0] if ending else ""), decided_on
             break
-    if status == ps.WITHDRAWN:
+    if status in (ps.WITHDRAWN, ps.CANCELLED):
         return Validity(on=on, certificate=in_effect, status=status, since=since)
 
     newest = max(versions, key=lambda v: v.version)

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
+from django_countries import countries
 
 from clients.models import normalise_search
 from infra import ratelimit
@@ -140,6 +141,21 @@ def _parse_on(raw: str | None, *, today: datetime.date):
 
 
 # -- what the public sees --------------------------------------------------------------------
+@functools.lru_cache(maxsize=512)
+def _country_name_in(code: str, language: str) -> str:
+    with translation.override(language):
+        return str(countries.name(code)) or code
+
+
+def country_name(code: str) -> str:
+    """The country's name in the active language (django-countries: 中国 on Chinese pages,
+    China on English ones), never the bare code a reader may not know; the code itself when
+    django-countries does not know it."""
+    if not code:
+        return ""
+    return _country_name_in(code, translation.get_language() or settings.LANGUAGE_CODE)
+
+
 def public_fields(certificate, *, today, superseded=False) -> dict:
     """The public facts of one certificate version: the same for the pages and the API."""
     client = certificate.certification.client
@@ -149,7 +165,7 @@ def public_fields(certificate, *, today, superseded=False) -> dict:
         "client_name": client.legal_name,
         "client_english_name": client.english_name,
         "city": client.city,
-        "country": client.country,
+        "country": str(client.country),
         "standard": f"{certificate.standard.code}:{certificate.standard.edition}",
         "scope": certificate.scope,
         "status": status,
@@ -174,6 +190,7 @@ def _display(fields: dict, search_url: str) -> SimpleNamespace:
         # template (escaping asks it for __html__ through the lazy proxy).
         status_label=str(label),
         status_explanation=str(explanation),
+        country_name=country_name(fields["country"]),
         # reverse("public:certificate") as a string: called for every search result.
         url=f"{search_url}{quote(fields['number'], safe='')}/",
     )

@@ -194,6 +194,8 @@ def test_the_notes_are_the_ones_the_writers_use():
     for sentence in (
         "Expiry date passed without a recertification decision.",
         "Certification withdrawn: %(reason)s",
+        "Certification cancelled at the client's request: %(reason)s",
+        "Certification cancelled (the client ceased the certified activities): %(reason)s",
         "The certificate expired: no surveillance in an expired cycle.",
         "A new cycle began: its own programme replaces this audit.",
         "Recommendation: %(r)s",

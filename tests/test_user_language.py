@@ -60,7 +60,7 @@ def test_digest_in_each_recipients_language_in_one_send_run(major, people):
     assert chinese.subject == f"[{BODY}] 2025-01-18 的 {count} 条期限提醒"
     assert "decider，您好：" in chinese.body
     assert "以下期限需要您处理：" in chinese.body
-    assert "不符合项整改计划逾期" in chinese.body  # Finding plan overdue
+    assert "不符合项纠正和纠正措施计划逾期" in chinese.body  # Finding plan overdue
     assert "客户的计划应于 2025-01-17 前提交但尚未被接受" in chinese.body
     assert "These deadlines" not in chinese.body
     assert "The client's plan" not in chinese.body

@@ -15,7 +15,7 @@ CERTIFICATE_COLUMNS below are accepted too, e.g. 证书号, 有效期至, 下次
 - scope (required): 认证范围 / Scope;
 - original_certification_date: 初次认证日期 / Original certification date (default: the
   issue date);
-- issue_date (required): 发证日期 / Issue date (the current cycle starts on it);
+- issue_date (required): 颁证日期 / Issue date (the current cycle starts on it; 发证日期 too);
 - expiry_date (required): 到期日期 or 有效期至 / Expiry date;
 - status (required): 证书状态 / Status;
 - last_audit_date: 上次审核日期 / Last audit date;
@@ -25,6 +25,7 @@ CERTIFICATE_COLUMNS below are accepted too, e.g. 证书号, 有效期至, 下次
 Values (case, spaces and full-width characters do not matter):
 
 - status: 有效 / Active (also "valid"), 暂停 / Suspended, 撤销 / Withdrawn (also "revoked"),
+  注销 / Cancelled (withdrawn at the client's request: it does not bar a new application),
   过期 or 失效 / Expired;
 - source: 迁移 / Migrated (the default when empty: the body's own certificate from its previous
   system), 转入 / Transferred (a certificate transferred from another body, IAF MD 2).
@@ -37,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.imports.columns import CLIENT_COLUMNS
 from infra.tabular import Column, header_index, normalise_text
 
-from ..models import State
+from ..models import Ending, State
 
 CERTIFICATE_COLUMNS: dict[str, Column] = {
     "certificate_number": Column(
@@ -87,9 +88,9 @@ CERTIFICATE_COLUMNS: dict[str, Column] = {
         ),
     ),
     "issue_date": Column(
-        "发证日期",
+        "颁证日期",
         "Issue date",
-        ("颁证日期", "签发日期", "证书颁发日期", "发证时间", "date of issue", "issued on", "issue"),
+        ("发证日期", "签发日期", "证书颁发日期", "发证时间", "date of issue", "issued on", "issue"),
         required=True,
     ),
     "expiry_date": Column(
@@ -140,11 +141,23 @@ STATUS_VALUES: dict[str, str] = {
     "撤销": State.WITHDRAWN,
     "withdrawn": State.WITHDRAWN,
     "revoked": State.WITHDRAWN,
+    "注销": State.WITHDRAWN,
+    "cancelled": State.WITHDRAWN,
+    "canceled": State.WITHDRAWN,
     "过期": State.EXPIRED,
     "失效": State.EXPIRED,
     "expired": State.EXPIRED,
 }
-STATUS_HELP = _("one of 有效/Active, 暂停/Suspended, 撤销/Withdrawn, 过期/失效/Expired")
+# Cancelled (注销) is a withdrawal by its kind of ending: the file cannot say whether the client
+# asked for it or ceased the certified activities; either way it is not for its failings.
+STATUS_ENDINGS: dict[str, str] = {
+    "注销": Ending.CLIENT_REQUEST,
+    "cancelled": Ending.CLIENT_REQUEST,
+    "canceled": Ending.CLIENT_REQUEST,
+}
+STATUS_HELP = _(
+    "one of 有效/Active, 暂停/Suspended, 撤销/Withdrawn, 注销/Cancelled, 过期/失效/Expired"
+)
 
 MIGRATED, TRANSFERRED = "migrated", "transferred"
 SOURCE_VALUES: dict[str, str] = {

@@ -38,11 +38,12 @@ from django.db.models import Exists, OuterRef, Prefetch
 from audits.models import Audit
 from infra.tabular import ENCODINGS, FORMATS, write_table
 
-from ..models import IMPORT_TARGETS, Certificate, Certification, State
+from ..models import IMPORT_TARGETS, Certificate, CertificateStatus, Certification, State
 from .certificate_columns import (
     CERTIFICATE_COLUMNS,
     MIGRATED,
     SOURCE_VALUES,
+    STATUS_ENDINGS,
     STATUS_VALUES,
     value_key,
 )
@@ -60,6 +61,9 @@ STATUS_LABELS = {
     State.WITHDRAWN: ("撤销", "Withdrawn"),
     State.EXPIRED: ("过期", "Expired"),
 }
+# A withdrawal at the client's request or on ceasing (its newest version Cancelled) reads back
+# as one.
+CANCELLED_LABELS = ("注销", "Cancelled")
 SOURCE_LABELS = ("迁移", "Migrated")
 # Fail at import if the words written here stop reading back as what they mean.
 assert set(STATUS_LABELS) == set(IMPORT_TARGETS)
@@ -68,12 +72,24 @@ assert all(
     for state, labels in STATUS_LABELS.items()
     for label in labels
 )
+assert all(
+    STATUS_VALUES[value_key(label)] == State.WITHDRAWN and value_key(label) in STATUS_ENDINGS
+    for label in CANCELLED_LABELS
+)
 assert all(SOURCE_VALUES[value_key(label)] == MIGRATED for label in SOURCE_LABELS)
 
 
 def export_headers(language: str = "zh") -> list[str]:
     chinese = language.startswith("zh")
     return [c.label_zh if chinese else c.label_en for c in CERTIFICATE_COLUMNS.values()]
+
+
+def _status_labels(cert: Certification, versions) -> tuple[str, str]:
+    """(Chinese, English) status of a certification: a cancelled one (its newest version
+    Cancelled) as 注销, so the import does not read it back as a withdrawal."""
+    if cert.state == State.WITHDRAWN and versions[0].status == CertificateStatus.CANCELLED:
+        return CANCELLED_LABELS
+    return STATUS_LABELS[cert.state]
 
 
 def _row(cert: Certification, chinese: bool) -> list:
@@ -90,7 +106,7 @@ def _row(cert: Certification, chinese: bool) -> list:
         "original_certification_date": cert.original_certification_date,
         "issue_date": cycle_issue_date(cert, versions),
         "expiry_date": cert.expiry_date,
-        "status": STATUS_LABELS[cert.state][pick],
+        "status": _status_labels(cert, versions)[pick],
         "last_audit_date": audits[0].actual_end if audits else None,
         "next_audit_date": cert.next_surveillance_due,
         "source": SOURCE_LABELS[pick],
@@ -110,7 +126,7 @@ def export_rows(queryset=None, language: str = "zh"):
             Prefetch(
                 "certificates",
                 queryset=Certificate.objects.only(
-                    "pk", "certification_id", "version", "effective_date", "expiry_date"
+                    "pk", "certification_id", "version", "effective_date", "expiry_date", "status"
                 ).order_by("-version"),
             ),
             Prefetch(

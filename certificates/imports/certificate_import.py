@@ -66,6 +66,7 @@ from .certificate_columns import (
     CERTIFICATE_COLUMNS,
     SOURCE_HELP,
     SOURCE_VALUES,
+    STATUS_ENDINGS,
     STATUS_HELP,
     STATUS_VALUES,
     TRANSFERRED,
@@ -144,6 +145,7 @@ class CertificateRow:
     last_audit_on: datetime.date | None
     next_due: datetime.date | None
     transferred: bool
+    ending: str = ""  # a certificates.models.Ending for a withdrawn status ("" = withdrawn)
 
 
 # -- cleaning ----------------------------------------------------------------------------------
@@ -221,10 +223,11 @@ def _clean_row(row, values, columns, labels, report, standards, *, width, on):
     expiry_date = day("expiry_date", required=True)
     last_audit_on = day("last_audit_date")
     next_due = day("next_audit_date")
-    status = None
+    status, ending = None, ""
     status_text = text("status", required=True)
     if status_text:
         status = STATUS_VALUES.get(value_key(status_text))
+        ending = STATUS_ENDINGS.get(value_key(status_text), "")
         if status is None:
             report.add_error(
                 RowError(
@@ -286,6 +289,7 @@ def _clean_row(row, values, columns, labels, report, standards, *, width, on):
         last_audit_on=last_audit_on,
         next_due=next_due,
         transferred=source == TRANSFERRED,
+        ending=ending,
     )
 
 
@@ -402,6 +406,7 @@ class _Writer:
                     last_audit_on=r.last_audit_on,
                     next_due=r.next_due,
                     transferred=r.transferred,
+                    ending=r.ending,
                     certification=certification,
                     by=self.by,
                     on=self.on,

@@ -35,9 +35,10 @@ def certification_lock(certification: Certification, *, expected_revision: int |
 
 
 def certification_transition(
-    certification, name, *, by, on, expected_revision=None, reason="", **extra
+    certification, name, *, by, on, expected_revision=None, reason="", description=None, **extra
 ):
-    """Lock, check and take one transition; the caller is inside transaction.atomic()."""
+    """Lock, check and take one transition; the caller is inside transaction.atomic(). The
+    history row's ``description`` is the reason unless given (e.g. a Note's stored text)."""
     cert = certification_lock(certification, expected_revision=expected_revision)
     run_transition(
         cert,
@@ -45,7 +46,7 @@ def certification_transition(
         by=by,
         on=on,
         error=CertificationError,
-        description=reason,
+        description=reason if description is None else description,
         reason=reason,
         **extra,
     )
@@ -66,7 +67,7 @@ def certification_touch(certification, *, by, permission: str) -> Certification:
 
 
 def decision_record(
-    cert, outcome, *, by, on, reason, audits=(), at_client_request=False
+    cert, outcome, *, by, on, reason, audits=(), at_client_request=False, ending=""
 ) -> Decision:
     """The decision row, covering ``audits`` (the audits it rests on)."""
     decision = Decision.objects.create(
@@ -76,6 +77,7 @@ def decision_record(
         decided_by=by,
         reason=reason or "",
         at_client_request=at_client_request,
+        ending=ending,
     )
     ids = [a.pk for a in audits]
     if ids:

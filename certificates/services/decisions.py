@@ -15,7 +15,14 @@ from core.notes import Note
 
 from ..bulk import certifications_log
 from ..errors import CertificationError
-from ..models import Certificate, CertificateStatus, Certification, Decision, DecisionOutcome
+from ..models import (
+    Certificate,
+    CertificateStatus,
+    Certification,
+    Decision,
+    DecisionOutcome,
+    Ending,
+)
 from .certificates import certificate_issue, certificates_set_status
 from .common import certification_touch, certification_transition, decision_record
 
@@ -32,6 +39,25 @@ NOTE_SUSPENDED_AUTOMATICALLY = Note(
 )
 # Reasons written into audits' history when the programme cancels them.
 NOTE_WITHDRAWN = Note(_("Certification withdrawn: %(reason)s"))
+NOTE_CANCELLED_AT_REQUEST = Note(_("Certification cancelled at the client's request: %(reason)s"))
+NOTE_CANCELLED_CEASED = Note(
+    _("Certification cancelled (the client ceased the certified activities): %(reason)s")
+)
+ENDING_NOTES = {
+    Ending.WITHDRAWN: NOTE_WITHDRAWN,
+    Ending.CLIENT_REQUEST: NOTE_CANCELLED_AT_REQUEST,
+    Ending.CEASED: NOTE_CANCELLED_CEASED,
+}
+# The endings that are a cancellation (注销), not a withdrawal (撤销).
+CANCELLATIONS = (Ending.CLIENT_REQUEST, Ending.CEASED)
+MSG_UNKNOWN_ENDING = _(
+    "“%(ending)s” is not a kind of ending: choose withdrawn, cancelled at the client's request "
+    "or cancelled because the client ceased the certified activities."
+)
+MSG_WITHDRAWN_NOT_AT_REQUEST = _(
+    "A withdrawal is for failing the requirements: an ending at the client's request is a "
+    "cancellation. Choose “Cancelled at the client's request”."
+)
 NOTE_CYCLE_EXPIRED = Note(_("The certificate expired: no surveillance in an expired cycle."))
 NOTE_NEW_CYCLE = Note(_("A new cycle began: its own programme replaces this audit."))
 # The history row's transition name for a designation (no transition of the model has it).
@@ -119,6 +145,8 @@ def certification_restore_after_expiry(*, certification, by, on, reason="") -> C
             on=on,
             gap_from=gap_from if gap_to >= gap_from else None,
             gap_to=gap_to if gap_to >= gap_from else None,
+            # The expired version is replaced by this one (superseded), not left expired.
+            restores_expired=True,
         )
         programme_cancel(
             certification=cert, reason=NOTE_NEW_CYCLE.text(), by=by, on=on, cycle=cert.cycle - 1
@@ -177,26 +205,51 @@ def certification_lift_suspension(*, certification, reason, by, on) -> Decision:
         return decision_record(cert, DecisionOutcome.LIFT_SUSPENSION, by=by, on=on, reason=reason)
 
 
-def certification_withdraw(*, certification, reason, by, on, at_client_request=False) -> Decision:
-    """Withdrawal is final for the cycle; a new application starts over. The cycle's
-    still-planned programme audits are cancelled with the reason. ``at_client_request`` as
-    for certification_suspend."""
+def certification_withdraw(
+    *, certification, reason, by, on, ending=None, at_client_request=False
+) -> Decision:
+    """End the certification by a decision: final for the cycle, a new application starts over.
+    The cycle's still-planned programme audits are cancelled with the reason.
+
+    ``ending`` (``Ending``) says why, as Chinese bodies and IAF CertSearch tell them apart:
+    ``WITHDRAWN`` (撤销, the default) for failing the requirements, the certificate version
+    becomes Withdrawn; ``CLIENT_REQUEST`` or ``CEASED`` (注销) is a cancellation: the version
+    becomes Cancelled and the decision is at the client's request, so it does not bar a new
+    application (CNCA-QMS-01:2025, certificates.rules.no_recent_suspension_or_withdrawal).
+    ``at_client_request=True`` without an ending means a cancellation at the client's request
+    (callers written before endings existed); with ``ending=WITHDRAWN`` it is refused."""
+    if ending is None:
+        ending = Ending.CLIENT_REQUEST if at_client_request else Ending.WITHDRAWN
+    if ending not in Ending.values:
+        raise CertificationError(MSG_UNKNOWN_ENDING % {"ending": ending})
+    ending = Ending(ending)
+    cancelled = ending in CANCELLATIONS
+    if at_client_request and not cancelled:
+        raise CertificationError(MSG_WITHDRAWN_NOT_AT_REQUEST)
+    note = ENDING_NOTES[ending].text(reason=reason.strip())
     with transaction.atomic():
-        cert = certification_transition(certification, "withdraw", by=by, on=on, reason=reason)
-        certificates_set_status(cert, CertificateStatus.WITHDRAWN)
-        programme_cancel(
-            certification=cert,
-            reason=NOTE_WITHDRAWN.text(reason=reason.strip()),
+        # The history row says which kind of ending it was (a note, read in the reader's
+        # language); the decision keeps the reason as typed.
+        cert = certification_transition(
+            certification,
+            "withdraw",
             by=by,
             on=on,
+            reason=reason,
+            description=note if cancelled else reason,
         )
+        certificates_set_status(
+            cert, CertificateStatus.CANCELLED if cancelled else CertificateStatus.WITHDRAWN
+        )
+        programme_cancel(certification=cert, reason=note, by=by, on=on)
         return decision_record(
             cert,
             DecisionOutcome.WITHDRAW,
             by=by,
             on=on,
             reason=reason,
-            at_client_request=at_client_request,
+            at_client_request=cancelled,
+            ending=ending,
         )
 
 

@@ -71,7 +71,8 @@ def test_stale_page_gets_conflict_message(client, people):
         transition_url(cert, "suspend"), {"on": "2025-06-01", "reason": "x", "revision": seen}
     )
     response = client.post(
-        transition_url(cert, "withdraw"), {"on": "2025-06-01", "reason": "y", "revision": seen}
+        transition_url(cert, "withdraw"),
+        {"on": "2025-06-01", "reason": "y", "ending": "withdrawn", "revision": seen},
     )
     assert response.status_code == 200
     assert "Someone else changed this certification" in response.content.decode()

@@ -210,14 +210,14 @@ def test_lifecycle_certificates_export_and_import_back_unchanged(people, importe
     recertified = by_number[made["recertified"].certificate_number]
     # The issue date of the certificate (the decision), not the cycle start in the future;
     # the recertification audit belongs to the cycle it renewed.
-    assert (recertified["发证日期"], recertified["到期日期"], recertified["上次审核日期"]) == (
+    assert (recertified["颁证日期"], recertified["到期日期"], recertified["上次审核日期"]) == (
         "2025-12-15",
         "2029-02-28",
         "",
     )
     restored = by_number[made["restored"].certificate_number]
-    assert (restored["初次认证日期"], restored["发证日期"]) == ("2022-06-01", "2025-06-01")
-    assert by_number[made["extended"].certificate_number]["发证日期"] == "2025-04-15"
+    assert (restored["初次认证日期"], restored["颁证日期"]) == ("2022-06-01", "2025-06-01")
+    assert by_number[made["extended"].certificate_number]["颁证日期"] == "2025-04-15"
     assert by_number[made["expired"].certificate_number]["下次审核日期"] == ""
 
     before = written()

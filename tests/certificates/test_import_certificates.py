@@ -40,7 +40,7 @@ ZH = [
     "认证标准",
     "认证范围",
     "初次认证日期",
-    "发证日期",
+    "颁证日期",
     "到期日期",
     "证书状态",
     "上次审核日期",
@@ -165,8 +165,8 @@ def test_gbk_csv_with_chinese_headers_reports_every_bad_row_and_writes_nothing(i
         (11, "下次审核日期", "2029-01-01", "The next audit must fall within the certification "
          "cycle (2025-05-10 to 2028-05-09)."),
         (12, "证书状态", "作废", "unknown status: one of 有效/Active, 暂停/Suspended, "
-         "撤销/Withdrawn, 过期/失效/Expired"),
-        (13, "发证日期", "2025-13-40", 'not a date: "2025-13-40" (there is no such day)'),
+         "撤销/Withdrawn, 注销/Cancelled, 过期/失效/Expired"),
+        (13, "颁证日期", "2025-13-40", 'not a date: "2025-13-40" (there is no such day)'),
     ]  # fmt: skip
     assert report.error_count == 11
     assert written() == before  # all or nothing
@@ -224,11 +224,11 @@ def test_english_headers_and_values_import(importer):
 
 
 def test_missing_required_columns_and_unknown_columns_are_reported(importer):
-    headers = [h for h in ZH if h not in ("证书状态", "发证日期")] + ["备注"]
+    headers = [h for h in ZH if h not in ("证书状态", "颁证日期")] + ["备注"]
     data = csv_bytes([row(1)[:8] + row(1)[9:] + ["x"]], headers=[*headers])
     report = run(data, by=importer)
     assert errors(report) == [
-        (1, "发证日期", "", "required column missing (header 发证日期 or Issue date)"),
+        (1, "颁证日期", "", "required column missing (header 颁证日期 or Issue date)"),
         (1, "证书状态", "", "required column missing (header 证书状态 or Status)"),
     ]
     assert report.unknown_columns == ["备注"]
@@ -241,6 +241,8 @@ def test_missing_required_columns_and_unknown_columns_are_reported(importer):
         ("有效", State.ACTIVE, CertificateStatus.CURRENT, ps.ACTIVE),
         ("Suspended", State.SUSPENDED, CertificateStatus.SUSPENDED, ps.SUSPENDED),
         ("撤销", State.WITHDRAWN, CertificateStatus.WITHDRAWN, ps.WITHDRAWN),
+        # Cancelled (注销): withdrawn at the client's request, not for its failings.
+        ("注销", State.WITHDRAWN, CertificateStatus.CANCELLED, ps.CANCELLED),
         ("过期", State.EXPIRED, CertificateStatus.EXPIRED, ps.EXPIRED),
     ],
 )
@@ -298,6 +300,12 @@ def test_each_status_lands_in_its_state_with_history_saying_imported(
         assert cert.decisions.filter(outcome=DecisionOutcome.SUSPEND, decided_on=ON).exists()
     elif state == State.WITHDRAWN:
         assert cert.next_surveillance_due is None
+        ending = cert.decisions.get(outcome=DecisionOutcome.WITHDRAW, decided_on=ON)
+        cancelled = written_status == "注销"
+        assert (ending.ending, ending.at_client_request) == (
+            "client_request" if cancelled else "withdrawn",
+            cancelled,
+        )
         assert cert.decisions.filter(outcome=DecisionOutcome.WITHDRAW, decided_on=ON).exists()
     else:
         assert (cert.expired_on, cert.next_surveillance_due) == (D(2025, 5, 10), None)
@@ -583,7 +591,7 @@ def test_issue_date_in_the_future_and_last_audit_in_the_future_are_errors(import
     report = run(csv_bytes([row(1, issued="2026-03-02", last="2026-03-05", next="")]), by=importer)
     assert errors(report) == [
         (2, "上次审核日期", "2026-03-05", "in the future"),
-        (2, "发证日期", "2026-03-02", "The issue date is in the future."),
+        (2, "颁证日期", "2026-03-02", "The issue date is in the future."),
     ]
 
 

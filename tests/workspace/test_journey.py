@@ -548,7 +548,9 @@ class Journey:
         reason = [("reason", "The client refused the surveillance audit.")]
         self.take_certification_action(page, cert, "suspend", reason, what="suspend")
         self.until(lambda: _state(cert) == "suspended", "cert suspended")
-        self.take_certification_action(page, cert, "withdraw", reason, what="withdraw")
+        # The kind of ending is asked, never assumed: refusing surveillance is a withdrawal.
+        ending = [*reason, ("ending", "withdrawn")]
+        self.take_certification_action(page, cert, "withdraw", ending, what="withdraw")
         self.until(lambda: _state(cert) == "withdrawn", "cert withdrawn")
 
     def screenshots(self):
