@@ -29,6 +29,8 @@ from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_LPAREN, TOKEN_NAME, TOKEN_RPAREN, TOKEN_STRING, Token
 from markupsafe import Markup, escape
 
+from core.languages import mark_language
+
 
 def iso_date(value) -> str:
     """A date as YYYY-MM-DD (the pages print dates in ISO form in every language)."""
@@ -135,4 +137,6 @@ def environment(**options):
     env.globals["_"] = translation.gettext
     env.filters["iso_date"] = iso_date
     env.filters["linebreaksbr"] = linebreaksbr
+    # A name in another script than the page's, marked with its lang (core/languages.py).
+    env.filters["lang"] = lambda text: mark_language(text, translation.get_language())
     return env

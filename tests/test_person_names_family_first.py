@@ -137,4 +137,5 @@ def test_admin_welcomes_by_the_whole_name(client, root):
     root.save()
     client.force_login(root)
     html = client.get(reverse("admin:index")).content.decode()
-    assert "<strong>王建华</strong>" in html
+    # In its own lang on an English page (WCAG 2.1 SC 3.1.2, core/languages.py).
+    assert '<strong><span lang="zh-Hans">王建华</span></strong>' in html

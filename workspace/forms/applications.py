@@ -5,11 +5,13 @@ collect input; certificates.services record it and refuse."""
 from django import forms
 from django.conf import settings
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from certificates.services import application_open_problems
 from clients.models import Application, Standard
 from core.dates import local_today, not_after_today, plausible_date
+from core.languages import mark_language_parts
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MSG_OPERATING_AFTER_RECEIVED = _(
@@ -53,6 +55,10 @@ class IntakeFactsForm(forms.ModelForm):
         # Sites of this client only: a site id of another client posted anyway is refused
         # as an invalid choice.
         self.fields["sites"].queryset = client.sites.all()
+        # "杭州总部 (杭州)" on an English page: the name marked with its language (SC 3.1.2).
+        self.fields["sites"].label_from_instance = lambda site: mark_language_parts(
+            str(site), get_language()
+        )
         self.fields["language"] = forms.ChoiceField(
             label=capfirst(Application._meta.get_field("language").verbose_name),
             choices=[(code, name) for code, name in settings.LANGUAGES],

@@ -4,9 +4,11 @@ query strings for filters and pages."""
 import datetime
 
 from django import template
+from django.utils import translation
 from django.utils.http import urlencode
 
 from core.dates import local_datetime_text
+from core.languages import mark_language, mark_language_parts
 from core.names import person_name
 from core.notes import note_text
 
@@ -28,6 +30,21 @@ def local(value, arg=""):
 def person(user):
     """王建华, Anna Schmidt: a user's name in their own order (core.names)."""
     return person_name(user)
+
+
+@register.filter
+def lang(text):
+    """A name in ``<span lang="...">`` when its script is not the page's language
+    (core.languages): ``{{ client.legal_name|lang }}``, ``{{ user|person|lang }}``. For text,
+    never inside an attribute or a <title>."""
+    return mark_language(text, translation.get_language())
+
+
+@register.filter
+def lang_parts(text):
+    """Each part of a sentence written in another script than the page's language in its own
+    ``<span lang>`` (core.languages): history notes that name a client or a person."""
+    return mark_language_parts(text, translation.get_language())
 
 
 @register.filter
