@@ -304,3 +304,19 @@ def test_the_certificate_export_writes_cancelled_and_reads_it_back(people, langu
     report = run(data, by=people.decider, on=D(2024, 7, 1))
     assert report.ok and report.unchanged == 2
     assert written() == before
+
+
+@pytest.mark.parametrize(
+    "ending, shown",
+    [(Ending.CLIENT_REQUEST, True), (Ending.CEASED, True), (Ending.WITHDRAWN, False)],
+)
+def test_the_workspace_certification_page_says_cancelled(people, ending, shown):
+    """Staff see a cancellation as one: the state stays Withdrawn (the lifecycle is the same),
+    with a Cancelled tag beside it in their language."""
+    cert, _decision = ended(people, ending=ending)
+    for language, word in (("en", "Cancelled"), ("zh-hans", "已注销")):
+        with translation.override(language):
+            url = reverse("workspace:certification", args=[cert.pk])
+        page = signed_in(people.staff).get(url)
+        assert page.status_code == 200, url
+        assert (f'<span class="tag">{word}</span>' in page.content.decode()) is shown
