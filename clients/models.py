@@ -106,12 +106,16 @@ class Client(models.Model):
         max_length=255,
         blank=True,
         help_text=_("The name it trades under, where it differs from the legal name."),
+        default="",
+        db_default="",
     )
     country = CountryField(_("country"), default="CN")
-    province = models.CharField(_("province or state"), max_length=100, blank=True)
+    province = models.CharField(
+        _("province or state"), max_length=100, blank=True, default="", db_default=""
+    )
     city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=500)
-    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True, default="", db_default="")
     effective_personnel = models.PositiveIntegerField(_("effective personnel"))
     technical_areas = models.ManyToManyField(
         TechnicalArea,
@@ -233,11 +237,19 @@ class Site(models.Model):
     )
     name = models.CharField(_("name"), max_length=255)
     is_central = models.BooleanField(_("central function"), default=False)
-    country = CountryField(_("country"), blank=True, help_text=_("Empty: the client's country."))
-    province = models.CharField(_("province or state"), max_length=100, blank=True)
+    country = CountryField(
+        _("country"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Empty: the client's country."),
+    )
+    province = models.CharField(
+        _("province or state"), max_length=100, blank=True, default="", db_default=""
+    )
     city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=500)
-    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True, default="", db_default="")
     personnel = models.PositiveIntegerField(_("personnel"), default=0)
     # ISO/IEC 17021-1 8.2.2: a multi-site certificate gives the scope at each site.
     activities = models.TextField(
@@ -247,6 +259,8 @@ class Site(models.Model):
             "What this site does within the scope; printed as the site's scope on a "
             "multi-site certificate. Empty: the certificate's whole scope."
         ),
+        default="",
+        db_default="",
     )
 
     class Meta:
@@ -312,6 +326,8 @@ class Standard(models.Model):
             "The certification scheme as your accreditation names it (IAF CertSearch "
             "“Scheme Name”). Empty: the standard's code and edition."
         ),
+        default="",
+        db_default="",
     )
     accredited = models.BooleanField(
         _("within the accreditation"),
@@ -320,11 +336,13 @@ class Standard(models.Model):
             "The body's accreditation covers this standard: its certificates carry the "
             "accreditation mark and IAF CertSearch lists them as accredited."
         ),
+        db_default=True,
     )
     requires_soa = models.BooleanField(
         _("scope names the Statement of Applicability"),
         default=False,
         help_text=_("ISO/IEC 27001: the certificate's scope gives the SoA version."),
+        db_default=False,
     )
 
     class Meta:

@@ -71,7 +71,11 @@ class Certificate(models.Model):
     # ISO/IEC 27001: the Statement of Applicability version the scope rests on, as it was when
     # this version was issued (Certification.soa_version).
     soa_version = models.CharField(
-        _("Statement of Applicability version"), max_length=50, blank=True
+        _("Statement of Applicability version"),
+        max_length=50,
+        blank=True,
+        default="",
+        db_default="",
     )
     # The number reduced to letters and digits, upper case ("CBITSM000042"): the public lookup
     # tolerates case, spaces, dashes and full-width characters (see number_key()).

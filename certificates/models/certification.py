@@ -209,6 +209,8 @@ class Certification(CertificationLifecycle, RuleMixin, FSMModelMixin, models.Mod
         max_length=50,
         blank=True,
         help_text=_("ISO/IEC 27001: the SoA version the scope rests on, e.g. “V2.1, 2026-03-01”."),
+        default="",
+        db_default="",
     )
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
     certificate_number = models.CharField(

@@ -57,7 +57,12 @@ class Decision(models.Model):
     # The kind of ending, for a withdrawal only (empty for every other outcome). A cancellation
     # is always at the client's request or its ceasing: at_client_request is set with it.
     ending = models.CharField(
-        _("kind of ending"), max_length=20, choices=Ending.choices, blank=True
+        _("kind of ending"),
+        max_length=20,
+        choices=Ending.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
