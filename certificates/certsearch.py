@@ -15,7 +15,8 @@ newest version, with a public status (Active, Suspended, Withdrawn, Cancelled, E
 consented to the listing (``Client.certsearch_consent``) and did not ask for a restricted listing
 (``Client.restricted_listing``: IAF CertSearch is a public search by name). Ordered by
 certificate number. Queries do not grow with the records: per 2,000 certificates one query, plus
-one each for the application sites, the client sites and the client's technical areas.
+one each for the application sites, the client sites, the client's technical areas and the
+granted scope extensions with their sites (``sites_in_scope``: the sites the certificate prints).
 
 Each file holds, in the template's tab order:
 
@@ -71,7 +72,7 @@ from core.errors import DomainError
 from core.policy import policy
 
 from . import certsearch_spec as spec
-from .models import Certificate, CertificateStatus
+from .models import Certificate, CertificateStatus, sites_in_scope
 from .public_status import CERTSEARCH_STATUS, public_status
 
 
@@ -131,6 +132,7 @@ def certsearch_certificates(*, certifications=None):
             "certification__application__sites",
             "certification__client__sites",
             "certification__client__technical_areas",
+            "certification__scope_extensions__sites",
         )
         .order_by("number", "certification_id")
     )
@@ -161,12 +163,6 @@ def entity_id(client) -> str:
 def scheme_name(standard) -> str:
     """The standard's IAF CertSearch Scheme Name: as set, else "code:edition"."""
     return _text(standard.scheme_name) or _text(standard)
-
-
-def _sites(certification) -> list:
-    application = certification.application
-    sites = list(application.sites.all()) if application is not None else []
-    return sites or list(certification.client.sites.all())
 
 
 def certsearch_records(*, on: datetime.date, certifications=None) -> Iterator[Record]:
@@ -225,7 +221,7 @@ def certsearch_records(*, on: datetime.date, certifications=None) -> Iterator[Re
                 _text(site.postcode),
                 _text(site.activities) or scope,
             )
-            for site in _sites(certification)
+            for site in sites_in_scope(certification)
         ]
         record.rows[spec.SECTOR] = [
             (cin, _text(area.name), str(area.code)) for area in client.technical_areas.all()

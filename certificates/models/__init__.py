@@ -9,7 +9,14 @@
 - certsearch_upload.py: the monthly IAF CertSearch upload duty.
 """
 
-from .certificate import PDF_PENDING, Certificate, CertificateStatus, holder_of, number_key
+from .certificate import (
+    PDF_PENDING,
+    Certificate,
+    CertificateStatus,
+    holder_of,
+    number_key,
+    sites_in_scope,
+)
 from .certification import (
     MSG_EXPIRED_NO_SUSPEND,
     MSG_EXPIRED_NO_WITHDRAW,
@@ -66,4 +73,5 @@ __all__ = [
     "decision_transitions",
     "holder_of",
     "number_key",
+    "sites_in_scope",
 ]

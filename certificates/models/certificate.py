@@ -127,6 +127,31 @@ class Certificate(models.Model):
         return f"{self.number}-V{self.version}"
 
 
+def sites_in_scope(certification) -> list:
+    """The sites a certification covers, central function first: its application's sites when
+    the application names them, with those added by the scope extensions granted on that
+    application; else all the client's sites. The certificate prints them (holder_of) and the
+    IAF CertSearch export lists them; both read through prefetched relations where the caller
+    prefetched them (application__sites, client__sites, scope_extensions__sites)."""
+    application = certification.application
+    sites = list(application.sites.all()) if application is not None else []
+    if sites:
+        known = {site.pk for site in sites}
+        for extension in certification.scope_extensions.all():
+            if (
+                extension.state == ExtensionState.GRANTED
+                and extension.application_id == application.pk
+            ):
+                for site in extension.sites.all():
+                    if site.pk not in known:
+                        known.add(site.pk)
+                        sites.append(site)
+    if not sites:
+        sites = list(certification.client.sites.all())
+    sites.sort(key=lambda site: (not site.is_central, site.name, site.pk))
+    return sites
+
+
 def holder_of(certification) -> dict:
     """The certified entity as a certificate prints it: names, address and the sites in scope
     (the application's when it names them, else the client's; central function first), each
@@ -134,22 +159,7 @@ def holder_of(certification) -> dict:
     Snapshots recorded before sites carried "country" and "activities" lack those keys: the
     PDF prints the holder's country and the whole scope for them."""
     client = certification.client
-    application = certification.application
-    sites = list(application.sites.all()) if application is not None else []
-    if sites:
-        # Sites added by the scope extensions granted on this application.
-        sites += (
-            client.sites.filter(
-                scope_extensions__certification=certification,
-                scope_extensions__application=application,
-                scope_extensions__state=ExtensionState.GRANTED,
-            )
-            .exclude(pk__in=[site.pk for site in sites])
-            .distinct()
-        )
-    if not sites:
-        sites = list(client.sites.all())
-    sites.sort(key=lambda site: (not site.is_central, site.name, site.pk))
+    sites = sites_in_scope(certification)
     return {
         "legal_name": client.legal_name,
         "english_name": client.english_name,

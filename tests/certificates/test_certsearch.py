@@ -338,6 +338,29 @@ def test_multi_site_lists_every_site_in_scope(people):
     assert sites(plain) == [(plain_client.address, "北京"), ("西湖区2号", "杭州")]
 
 
+
+def test_sites_added_by_a_granted_scope_extension_are_listed_as_printed(people):
+    """The Sites tab lists what the certificate prints: the application's sites and those a
+    granted scope extension added (certificates.models.sites_in_scope)."""
+    client = ClientFactory(certsearch_consent=True)
+    central = client.sites.get(is_central=True)
+    cert = lc.certified(people, client=client, sites=[central], decided_on=D(2025, 1, 15))
+    added = Site.objects.create(client=client, name="苏州数据中心", city="苏州", address="工业园区5号")
+    v2 = lc.extend_scope(
+        certification=cert,
+        scope="IT services and the Suzhou data centre",
+        reason="Asked",
+        by=people.decider,
+        on=D(2025, 3, 1),
+        sites=[added],
+    )
+    rows = records(D(2025, 4, 1))[str(cert.public_id)].rows[spec.SITES]
+    printed = [(s["address"], s["city"]) for s in v2.holder_snapshot()["sites"]]
+    assert [(r[2], r[3]) for r in rows] == printed == [
+        (client.address, "北京"),
+        ("工业园区5号", "苏州"),
+    ]
+
 def test_restricted_listing_left_out(people):
     shown = lc.certified(people, decided_on=D(2025, 1, 15))
     restricted = lc.certified(people, decided_on=D(2025, 2, 15))
@@ -405,8 +428,9 @@ def test_queries_do_not_grow_with_rows():
 
 def test_query_count_pinned(django_assert_num_queries):
     issued(20, sites=3, versions=2)
-    # the certificates, the application sites, the client sites, the technical areas
-    with django_assert_num_queries(4):
+    # the certificates, the application sites, the client sites, the technical areas, the
+    # scope extensions (their sites: one more query, only when there are extensions)
+    with django_assert_num_queries(5):
         assert len(list(certsearch_records(on=D(2025, 7, 1)))) == 20
 
 
