@@ -30,6 +30,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django_countries import countries
 from PIL import Image as PILImage
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -97,17 +98,29 @@ def mark_problem(name: str) -> str:
     path = str(policy(name) or "").strip()
     if not path:
         return ""
-    where = f"CERTBODY['{name}'] (environment variable CERTBODY_{name}) is {path!r}"
+    where = {"setting": f"CERTBODY['{name}']", "variable": f"CERTBODY_{name}", "path": path}
     if not Path(path).is_file():
-        return f"{where}: there is no such file."
+        return (
+            _(
+                "%(setting)s (environment variable %(variable)s) is “%(path)s”: there is no "
+                "such file."
+            )
+            % where
+        )
     try:
         with PILImage.open(path) as image:
             kind = image.format
             image.verify()  # a truncated or corrupt file fails here, not halfway through a PDF
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "not an image"
-        return f"{where}: it cannot be read as an image ({error})."
+        return _(
+            "%(setting)s (environment variable %(variable)s) is “%(path)s”: it cannot be read "
+            "as an image (%(error)s)."
+        ) % {**where, "error": error}
     if kind not in MARK_FORMATS:
-        return f"{where}: it is a {kind} image; use a PNG or JPEG file."
+        return _(
+            "%(setting)s (environment variable %(variable)s) is “%(path)s”: it is a %(kind)s "
+            "image; use a PNG or JPEG file."
+        ) % {**where, "kind": kind}
     return ""
 
 
@@ -398,8 +411,11 @@ def _story(certificate, s, *, superseded, successor):
     holder = certificate.holder_snapshot()
     standard = certificate.standard
     body_name = policy("BODY_NAME")
-    # The accreditation (its text and its body's mark) only where it covers the standard.
-    accreditation = policy("ACCREDITATION") if standard.accredited else ""
+    # The accreditation (its text and its body's mark) only where it covers the standard, as
+    # recorded when the version was issued (holder_of); versions recorded before then: today's.
+    accreditation = holder.get("accreditation")
+    if accreditation is None:
+        accreditation = policy("ACCREDITATION") if standard.accredited else ""
     url = verification_url(certificate)
     story = _superseded_banner(s, successor) if superseded else []
 

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.policy import policy
+
 from .scope_extensions import ExtensionState
 
 
@@ -166,6 +168,9 @@ def holder_of(certification) -> dict:
         "address": client.address,
         "city": client.city,
         "country": str(client.country),
+        # The accreditation printed with its mark: only where it covers the standard. Recorded
+        # with the version, so re-rendering it later prints what it carried when issued.
+        "accreditation": policy("ACCREDITATION") if certification.standard.accredited else "",
         "sites": [
             {
                 "name": site.name,

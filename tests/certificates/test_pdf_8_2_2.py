@@ -146,18 +146,37 @@ def test_initial_single_site(people, tmp_path):
 
 # -- the accreditation mark only where allowed ------------------------------------------------
 def test_accreditation_mark_only_where_the_accreditation_covers_the_standard(people, tmp_path):
+    """The accreditation and its mark are printed where the accreditation covers the standard
+    when the version is issued; a later change reaches the versions issued after it, while a
+    re-rendered version keeps what it carried (versions recorded without it: today's)."""
     cert = lc.certified(people, decided_on=D(2025, 1, 15))
     v1 = cert.certificates.get(version=1)
     check_common(tmp_path, v1, render_certificate_pdf(v1), accredited=True)
 
     Standard.objects.filter(pk=v1.standard_id).update(accredited=False)
     v1 = Certificate.objects.get(pk=v1.pk)
-    check_common(tmp_path, v1, render_certificate_pdf(v1), accredited=False)
+    check_common(tmp_path, v1, render_certificate_pdf(v1), accredited=True)  # as issued
+    v2 = lc.extend_scope(
+        certification=cert,
+        scope="信息技术运维服务及云平台运营 / IT operations and cloud platform operations",
+        reason="Extension audited",
+        by=people.decider,
+        on=D(2025, 3, 1),
+    )
+    check_common(tmp_path, v2, render_certificate_pdf(v2), accredited=False)
+    Certificate.objects.filter(pk=v1.pk).update(holder={})  # recorded before the snapshot
+    old = Certificate.objects.get(pk=v1.pk)
+    assert len(images(tmp_path, render_certificate_pdf(old))) == 1  # today's: not accredited
 
     Standard.objects.filter(pk=v1.standard_id).update(accredited=True)
+    with certbody(ACCREDITATION=""):  # the body holds no accreditation when it issues
+        unaccredited = lc.certified(people, decided_on=D(2025, 9, 15))
+    plain = unaccredited.certificates.get(version=1)
+    check_common(tmp_path, plain, render_certificate_pdf(plain), accredited=False)
+
     v1 = Certificate.objects.get(pk=v1.pk)
-    with certbody(ACCREDITATION=""):  # the body holds no accreditation
-        check_common(tmp_path, v1, render_certificate_pdf(v1), accredited=False)
+    Certificate.objects.filter(pk=v1.pk).update(holder=v2.holder | {"accreditation": ACCREDITED})
+    v1 = Certificate.objects.get(pk=v1.pk)
     with certbody(ACCREDITATION_MARK=""):  # accredited, but no mark configured: text only
         page = text(tmp_path, render_certificate_pdf(v1))
         assert f"认可 Accreditation: {ACCREDITED}" in page
