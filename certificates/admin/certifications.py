@@ -261,6 +261,14 @@ class CertificationAdmin(NeedToKnowAdminMixin, TransitionAdminMixin, admin.Model
         "expired_on",
         "revision",
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The SoA version only for a standard whose certificates give it (ISO/IEC 27001).
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not obj.standard.requires_soa:
+            fields = (*fields, "soa_version")
+        return fields
+
     inlines = [
         AuditInline,
         CertificateInline,

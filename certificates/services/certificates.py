@@ -17,12 +17,17 @@ from infra.queueing import enqueue_after_commit
 
 from ..bulk import certifications_log
 from ..documents import generate_certificate_pdf
+from ..errors import CertificationError
 from ..models import Certificate, CertificateStatus, Certification, Decision, holder_of, number_key
 from .common import certification_touch
 
 # The history row of a recorded Statement of Applicability version (no transition has it).
 RECORD_SOA_VERSION = "record_soa_version"
 NOTE_SOA_VERSION = Note(_("Statement of Applicability version recorded: %(version)s"))
+MSG_SOA_NOT_FOR_STANDARD = _(
+    "%(standard)s certificates give no Statement of Applicability version: none is recorded. "
+    "(A standard whose scope names it is marked so in the admin: Clients, Standards.)"
+)
 
 
 def certificate_number_for(certification: Certification) -> str:
@@ -134,11 +139,17 @@ def certification_record_soa_version(*, certification, soa_version: str, by) -> 
     decisions that issue one wait for it (certificates/rules.py, soa_version_recorded).
     Versions already issued keep the one they printed. Not a transition, but a change like any
     other: the revision is bumped and a history row says who recorded which version."""
+    soa_version = soa_version.strip()
+    if soa_version and not certification.standard.requires_soa:
+        raise CertificationError(MSG_SOA_NOT_FOR_STANDARD % {"standard": certification.standard})
+    stored = Certification.objects.values_list("soa_version", flat=True).get(pk=certification.pk)
+    if stored == soa_version:  # nothing to record: no revision, no history row
+        return certification
     with transaction.atomic():
         cert = certification_touch(
             certification, by=by, permission="certificates.manage_certification"
         )
-        cert.soa_version = soa_version.strip()
+        cert.soa_version = soa_version
         cert.save(update_fields=["soa_version"])
         certifications_log(
             [cert],

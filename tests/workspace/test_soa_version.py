@@ -144,3 +144,28 @@ def test_the_admin_form_records_it_through_the_service(people, isms):
     isms = Certification.objects.get(pk=isms.pk)
     assert isms.soa_version == "V3.0"
     assert StateLog.objects.filter(object_id=isms.pk, transition=RECORD_SOA_VERSION).exists()
+
+
+def test_no_soa_version_for_a_standard_that_gives_none_and_no_change_no_history(people, isms):
+    """The service refuses an SoA version on a standard whose certificates give none (a POST
+    past the hidden form, or the shell); recording the version already stored changes nothing:
+    no revision, no history row. The admin offers the field only where the standard gives it."""
+    itsm = lc.certified(people, decided_on=D(2025, 9, 15))
+    admin = signed_in(UserFactory(role="Administrator", username="administrator"))
+    with pytest.raises(svc.CertificationError, match="no Statement of Applicability"):
+        svc.certification_record_soa_version(certification=itsm, soa_version="V1", by=people.staff)
+    itsm.refresh_from_db()
+    assert itsm.soa_version == ""
+    page = admin.get(reverse("admin:certificates_certification_change", args=[itsm.pk]))
+    assert 'name="soa_version"' not in page.content.decode()
+
+    svc.certification_record_soa_version(certification=isms, soa_version="V2.1", by=people.staff)
+    isms.refresh_from_db()
+    revision = isms.revision
+    logged = StateLog.objects.filter(transition=RECORD_SOA_VERSION).count()
+    svc.certification_record_soa_version(certification=isms, soa_version=" V2.1 ", by=people.staff)
+    isms.refresh_from_db()
+    assert (isms.revision, isms.soa_version) == (revision, "V2.1")
+    assert StateLog.objects.filter(transition=RECORD_SOA_VERSION).count() == logged
+    page = admin.get(reverse("admin:certificates_certification_change", args=[isms.pk]))
+    assert 'name="soa_version"' in page.content.decode()
