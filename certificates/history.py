@@ -64,7 +64,7 @@ def decisions_for_history(certification_id) -> list[tuple[str, datetime.date, in
 def _ended(ending: str) -> str:
     """The public status a withdraw decision leaves: cancelled for an ending at the client's
     request or its ceasing (注销), else withdrawn (撤销)."""
-    return ps.CANCELLED if ending in (Ending.CLIENT_REQUEST, Ending.CEASED) else ps.WITHDRAWN
+    return ps.CANCELLED if ending and Ending(ending).is_cancellation else ps.WITHDRAWN
 
 
 def validity_on(on: datetime.date, *, versions, decisions, certification) -> Validity:
@@ -84,7 +84,7 @@ def validity_on(on: datetime.date, *, versions, decisions, certification) -> Val
     # Decisions taken after this version was issued (same day: after its issuing decision).
     issued_at = (in_effect.effective_date, in_effect.decision_id or 0)
     status, since = ps.ACTIVE, None
-    for outcome, decided_on, pk, *ending in sorted(decisions, key=lambda d: (d[1], d[2])):
+    for outcome, decided_on, pk, ending in sorted(decisions, key=lambda d: (d[1], d[2])):
         if (decided_on, pk) <= issued_at or decided_on > on:
             continue
         if outcome == DecisionOutcome.SUSPEND and status == ps.ACTIVE:
@@ -92,7 +92,7 @@ def validity_on(on: datetime.date, *, versions, decisions, certification) -> Val
         elif outcome == DecisionOutcome.LIFT_SUSPENSION and status == ps.SUSPENDED:
             status, since = ps.ACTIVE, None
         elif outcome == DecisionOutcome.WITHDRAW:
-            status, since = _ended(ending[0] if ending else ""), decided_on
+            status, since = _ended(ending), decided_on
             break
     if status in (ps.WITHDRAWN, ps.CANCELLED):
         return Validity(on=on, certificate=in_effect, status=status, since=since)

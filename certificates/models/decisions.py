@@ -26,6 +26,11 @@ class Ending(models.TextChoices):
     CLIENT_REQUEST = "client_request", _("Cancelled at the client's request")
     CEASED = "ceased", _("Cancelled: the client ceased the certified activities")
 
+    @property
+    def is_cancellation(self) -> bool:
+        """A cancellation (注销), not a withdrawal (撤销)."""
+        return self in (Ending.CLIENT_REQUEST, Ending.CEASED)
+
 
 class Decision(models.Model):
     """A certification decision: who decided what, when and why (ISO/IEC 17021-1 9.5)."""

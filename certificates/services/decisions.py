@@ -48,8 +48,6 @@ ENDING_NOTES = {
     Ending.CLIENT_REQUEST: NOTE_CANCELLED_AT_REQUEST,
     Ending.CEASED: NOTE_CANCELLED_CEASED,
 }
-# The endings that are a cancellation (注销), not a withdrawal (撤销).
-CANCELLATIONS = (Ending.CLIENT_REQUEST, Ending.CEASED)
 MSG_UNKNOWN_ENDING = _(
     "“%(ending)s” is not a kind of ending: choose withdrawn, cancelled at the client's request "
     "or cancelled because the client ceased the certified activities."
@@ -223,7 +221,7 @@ def certification_withdraw(
     if ending not in Ending.values:
         raise CertificationError(MSG_UNKNOWN_ENDING % {"ending": ending})
     ending = Ending(ending)
-    cancelled = ending in CANCELLATIONS
+    cancelled = ending.is_cancellation
     if at_client_request and not cancelled:
         raise CertificationError(MSG_WITHDRAWN_NOT_AT_REQUEST)
     note = ENDING_NOTES[ending].text(reason=reason.strip())

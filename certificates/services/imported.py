@@ -119,7 +119,7 @@ def _import_existing(
         issued_on=issued_on,
         **extra,
     )
-    cancelled = cert.state == State.WITHDRAWN and ending in (Ending.CLIENT_REQUEST, Ending.CEASED)
+    cancelled = cert.state == State.WITHDRAWN and bool(ending) and Ending(ending).is_cancellation
     grant = decision_record(cert, DecisionOutcome.GRANT, by=None, on=issued_on, reason=reason)
     certificate = certificate_build(
         cert,

@@ -338,14 +338,15 @@ def test_multi_site_lists_every_site_in_scope(people):
     assert sites(plain) == [(plain_client.address, "北京"), ("西湖区2号", "杭州")]
 
 
-
 def test_sites_added_by_a_granted_scope_extension_are_listed_as_printed(people):
     """The Sites tab lists what the certificate prints: the application's sites and those a
     granted scope extension added (certificates.models.sites_in_scope)."""
     client = ClientFactory(certsearch_consent=True)
     central = client.sites.get(is_central=True)
     cert = lc.certified(people, client=client, sites=[central], decided_on=D(2025, 1, 15))
-    added = Site.objects.create(client=client, name="苏州数据中心", city="苏州", address="工业园区5号")
+    added = Site.objects.create(
+        client=client, name="苏州数据中心", city="苏州", address="工业园区5号"
+    )
     v2 = lc.extend_scope(
         certification=cert,
         scope="IT services and the Suzhou data centre",
@@ -356,10 +357,15 @@ def test_sites_added_by_a_granted_scope_extension_are_listed_as_printed(people):
     )
     rows = records(D(2025, 4, 1))[str(cert.public_id)].rows[spec.SITES]
     printed = [(s["address"], s["city"]) for s in v2.holder_snapshot()["sites"]]
-    assert [(r[2], r[3]) for r in rows] == printed == [
-        (client.address, "北京"),
-        ("工业园区5号", "苏州"),
-    ]
+    assert (
+        [(r[2], r[3]) for r in rows]
+        == printed
+        == [
+            (client.address, "北京"),
+            ("工业园区5号", "苏州"),
+        ]
+    )
+
 
 def test_restricted_listing_left_out(people):
     shown = lc.certified(people, decided_on=D(2025, 1, 15))

@@ -10,10 +10,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 
+from certificates import public_status
 from certificates.actions import CERTIFICATION_ACTIONS, before_action, notices_after
 from certificates.documents import certificate_pdf_file, certificate_pdf_name
 from certificates.models import Certificate, Certification
 from certificates.pdf import CertificateMarkError
+from certificates.public_status import certification_public_status
 from certificates.selectors.timeline import (
     certificate_versions,
     certification_audits,
@@ -57,6 +59,10 @@ def page_facts(cert) -> dict:
             and cert.next_surveillance_due < today
         ),
         "restoration_until": cert.restoration_window_end() if cert.state == "expired" else None,
+        # Ended at the client's request or its ceasing (注销): the state says Withdrawn (the
+        # same transition), the page says Cancelled beside it.
+        "cancelled": cert.state == "withdrawn"
+        and certification_public_status(cert) == public_status.CANCELLED,
     }
 
 
