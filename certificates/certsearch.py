@@ -60,14 +60,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db.models import Exists, OuterRef
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django_countries import countries
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from clients.models import Standard
+from core.countries import country_name as core_country_name
 from core.errors import DomainError
 from core.policy import policy
 
@@ -148,11 +147,8 @@ def _text(value) -> str:
 
 def country_name(code) -> str:
     """IAF CertSearch's name of an ISO 3166 country code ("" for an unknown code)."""
-    code = str(code or "").upper()
-    if code in spec.COUNTRY_NAME_OVERRIDES:
-        return spec.COUNTRY_NAME_OVERRIDES[code]
-    with translation.override("en"):
-        return str(countries.name(code) or "")
+    override = spec.COUNTRY_NAME_OVERRIDES.get(str(code or "").upper())
+    return override or core_country_name(code, "en")
 
 
 def entity_id(client) -> str:

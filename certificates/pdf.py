@@ -31,7 +31,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_countries import countries
 from PIL import Image as PILImage
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -44,6 +43,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.countries import country_name
 from core.policy import policy
 
 from .models import CertificateStatus, DecisionOutcome
@@ -74,14 +74,9 @@ EVENTS = {
     DecisionOutcome.REDUCE_SCOPE: ("缩小认证范围", "scope reduction"),
     DecisionOutcome.RESTORE_AFTER_EXPIRY: ("恢复认证", "restoration"),
 }
-# The events whose version replaces the one before (a grant starts anew: after a withdrawal or
-# an expiry without restoration, the earlier version ended and is not replaced).
-REVISIONS = (
-    DecisionOutcome.RECERTIFY,
-    DecisionOutcome.EXTEND_SCOPE,
-    DecisionOutcome.REDUCE_SCOPE,
-    DecisionOutcome.RESTORE_AFTER_EXPIRY,
-)
+# The events whose version replaces the one before: all but a grant, which starts anew (after a
+# withdrawal or an expiry without restoration, the earlier version ended and is not replaced).
+REVISIONS = frozenset(EVENTS) - {DecisionOutcome.GRANT}
 SUPERSEDED_MARK = "已换发新证 SUPERSEDED"
 # A site with no activities of its own (Site.activities empty) is certified for the whole scope.
 WHOLE_SCOPE = "全部认证范围 The whole scope"
@@ -235,18 +230,10 @@ def _qr(url: str) -> Drawing:
     return drawing
 
 
-@functools.cache
 def _country(code: str) -> str:
-    """The country both ways, e.g. "中国 China" (django-countries' names); the code when it
-    names none."""
-    if not code:
-        return ""
-    with translation.override("zh-hans"):
-        chinese = str(countries.name(code))
-    with translation.override("en"):
-        english = str(countries.name(code))
-    names = [name for name in dict.fromkeys((chinese, english)) if name]
-    return " ".join(names) or code
+    """The country both ways, e.g. "中国 China"; the code when django-countries names none."""
+    names = dict.fromkeys((country_name(code, "zh-hans"), country_name(code, "en")))
+    return " ".join(name for name in names if name) or code
 
 
 def _location(place: dict, country_code: str) -> str:
@@ -362,7 +349,7 @@ def _facts(certificate, s, *, body_name, event, predecessor):
         effective = f"颁证日期（{event[0]}）Effective date ({event[1]})"
     # The number is printed under the title and in the footer: not a third time here.
     facts = [(effective, _date(certificate.effective_date))]
-    if predecessor is not None and certificate.decision.outcome in REVISIONS and event:
+    if predecessor is not None and certificate.decision.outcome in REVISIONS:
         day = certificate.effective_date.isoformat()
         facts.append(
             (

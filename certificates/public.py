@@ -33,9 +33,9 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
-from django_countries import countries
 
 from clients.models import normalise_search
+from core.countries import country_name as core_country_name
 from infra import ratelimit
 
 from . import public_status as ps
@@ -141,19 +141,11 @@ def _parse_on(raw: str | None, *, today: datetime.date):
 
 
 # -- what the public sees --------------------------------------------------------------------
-@functools.lru_cache(maxsize=512)
-def _country_name_in(code: str, language: str) -> str:
-    with translation.override(language):
-        return str(countries.name(code)) or code
-
-
 def country_name(code: str) -> str:
-    """The country's name in the active language (django-countries: 中国 on Chinese pages,
-    China on English ones), never the bare code a reader may not know; the code itself when
-    django-countries does not know it."""
-    if not code:
-        return ""
-    return _country_name_in(code, translation.get_language() or settings.LANGUAGE_CODE)
+    """The country's name in the active language (中国 on Chinese pages, China on English
+    ones), never the bare code a reader may not know; the code itself when django-countries
+    does not know it."""
+    return core_country_name(code) or str(code or "")
 
 
 def public_fields(certificate, *, today, superseded=False) -> dict:
